@@ -1,0 +1,108 @@
+/**
+ * The endpoint config node's settings, resolved once from the editor's strings into typed
+ * values, and the two things every session needs from them: its URL and its socket options.
+ * Pure, so a plain script (benchmarks, fault suite) can use sessions without Node-RED.
+ */
+import { configError } from "./errors";
+import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "./protocol/urls";
+import type { TopicDefaults, TopicName } from "./protocol/topics";
+import type { SocketOptions, TlsOptions } from "./session/socket";
+
+type Raw = string | number | boolean | undefined | null;
+
+export interface EndpointConfigInput {
+  serviceUrl?: Raw;
+  cluster?: Raw;
+  tenant?: Raw;
+  namespace?: Raw;
+  tokenInQuery?: Raw;
+  pingInterval?: Raw;
+  pongTimeout?: Raw;
+  reconnectMin?: Raw;
+  reconnectMax?: Raw;
+  maxFrameSize?: Raw;
+  compression?: Raw;
+}
+
+export interface EndpointSettings {
+  base: string;
+  cluster?: string;
+  defaults: TopicDefaults;
+  token?: string;
+  tokenInQuery: boolean;
+  pingIntervalMs: number;
+  pongTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  maxFrameSize: number;
+  compression: boolean;
+  tls?: TlsOptions;
+}
+
+export const DEFAULT_MAX_FRAME_SIZE = 1048576;
+
+/** Seconds as typed in the editor (fractions allowed, for tests and tight setups) → ms. */
+function seconds(name: string, value: Raw, fallback: number, min: number): number {
+  if (value === undefined || value === null || value === "") return fallback * 1000;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw configError("option-number", { option: name, value: String(value), min, max: 86400 });
+  return Math.round(n * 1000);
+}
+
+function text(value: Raw, fallback = ""): string {
+  const s = value === undefined || value === null ? "" : String(value).trim();
+  return s === "" ? fallback : s;
+}
+
+export function resolveEndpointSettings(config: EndpointConfigInput, token: string | undefined, tls?: TlsOptions): EndpointSettings {
+  const reconnectMinMs = seconds("reconnectMin", config.reconnectMin, 1, 0.001);
+  const reconnectMaxMs = Math.max(reconnectMinMs, seconds("reconnectMax", config.reconnectMax, 60, 0.001));
+  const maxFrameSize = config.maxFrameSize === undefined || config.maxFrameSize === "" ? DEFAULT_MAX_FRAME_SIZE : Number(config.maxFrameSize);
+  if (!Number.isInteger(maxFrameSize) || maxFrameSize < 1024) {
+    throw configError("option-number", { option: "maxFrameSize", value: String(config.maxFrameSize), min: 1024, max: Number.MAX_SAFE_INTEGER });
+  }
+  const settings: EndpointSettings = {
+    base: normalizeServiceUrl(config.serviceUrl),
+    defaults: { tenant: text(config.tenant, "public"), namespace: text(config.namespace, "default") },
+    tokenInQuery: config.tokenInQuery === true || config.tokenInQuery === "true",
+    pingIntervalMs: seconds("pingInterval", config.pingInterval, 30, 0),
+    pongTimeoutMs: seconds("pongTimeout", config.pongTimeout, 10, 0.001),
+    reconnectMinMs,
+    reconnectMaxMs,
+    maxFrameSize,
+    compression: config.compression === true || config.compression === "true",
+  };
+  const cluster = text(config.cluster);
+  if (cluster) settings.cluster = cluster;
+  const trimmedToken = token?.trim();
+  if (trimmedToken) settings.token = trimmedToken.replace(/^Bearer\s+/i, "");
+  if (tls) settings.tls = tls;
+  return settings;
+}
+
+export function sessionUrl(
+  settings: EndpointSettings,
+  role: SessionRole,
+  topic: TopicName,
+  query: Record<string, QueryValue>,
+  subscription?: string,
+): string {
+  // The query-parameter token is only for gateways that strip headers: it ends up in access logs.
+  const withToken = settings.token && settings.tokenInQuery ? { ...query, token: settings.token } : query;
+  return buildSessionUrl({ base: settings.base, role, topic, cluster: settings.cluster, subscription, query: withToken });
+}
+
+export function socketOptions(settings: EndpointSettings, url: string | (() => string)): SocketOptions {
+  const headers: Record<string, string> = {};
+  if (settings.token && !settings.tokenInQuery) headers.Authorization = `Bearer ${settings.token}`;
+  return {
+    url,
+    headers,
+    tls: settings.tls,
+    pingIntervalMs: settings.pingIntervalMs,
+    pongTimeoutMs: settings.pongTimeoutMs,
+    reconnectMinMs: settings.reconnectMinMs,
+    reconnectMaxMs: settings.reconnectMaxMs,
+    compression: settings.compression,
+  };
+}

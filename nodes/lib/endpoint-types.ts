@@ -1,0 +1,48 @@
+/**
+ * What the endpoint config node offers its users (pulsar-out, pulsar-in). Kept apart from the
+ * node file because a CommonJS `export =` module cannot export types beside it.
+ */
+import type { Node, NodeDef } from "node-red";
+import type { EndpointConfigInput, EndpointSettings } from "./endpoint-settings";
+import type { PulsarError } from "./errors";
+import type { QueryValue, SessionRole } from "./protocol/urls";
+import type { TopicName } from "./protocol/topics";
+import type { ConsumerSession, ConsumerSessionOptions } from "./session/consumer";
+import type { ProducerSession, ProducerSessionOptions } from "./session/producer";
+import type { TlsOptions } from "./session/socket";
+
+export interface EndpointDef extends NodeDef, EndpointConfigInput {
+  tls?: string;
+}
+
+export interface EndpointCredentials {
+  token?: string;
+}
+
+export interface TlsConfigNode extends Node {
+  addTLSOptions(options: TlsOptions): void;
+}
+
+export interface ProducerRequest {
+  topic: TopicName;
+  query: Record<string, QueryValue>;
+  session: Omit<ProducerSessionOptions, "socket" | "maxFrameSize">;
+}
+
+export interface ConsumerRequest {
+  role: Extract<SessionRole, "consumer" | "reader">;
+  topic: TopicName;
+  subscription?: string;
+  /** A function for readers: the start position changes as messages are emitted. */
+  query: () => Record<string, QueryValue>;
+  session: Omit<ConsumerSessionOptions, "socket" | "kind">;
+}
+
+export interface EndpointNode extends Node<EndpointCredentials> {
+  /** Undefined when the configuration is invalid; see `configError`. */
+  settings?: EndpointSettings;
+  configError?: PulsarError;
+  createProducer(req: ProducerRequest): ProducerSession;
+  createConsumer(req: ConsumerRequest): ConsumerSession;
+}
+

@@ -1,0 +1,104 @@
+/**
+ * Consumer/reader frame → Node-RED msg (spec §5). Pure.
+ */
+import { PulsarError } from "../errors";
+import { decodeBase64Strict, type ConsumerMessageFrame } from "./server-frames";
+
+export type PayloadFormat = "auto" | "utf8" | "buffer" | "json" | "base64";
+
+export const PAYLOAD_FORMATS: readonly PayloadFormat[] = ["auto", "utf8", "buffer", "json", "base64"];
+
+export interface PulsarMsgInfo {
+  messageId: string;
+  publishTime?: string;
+  eventTime?: string;
+  redeliveryCount: number;
+  key?: string;
+  topic: string;
+  subscription?: string;
+}
+
+export interface ConsumedMsg {
+  payload: unknown;
+  topic: string;
+  key?: string;
+  properties: Record<string, string>;
+  pulsar: PulsarMsgInfo;
+}
+
+export interface ConsumeContext {
+  topic: string;
+  subscription?: string;
+  format: PayloadFormat;
+}
+
+/** Builds the msg; throws PulsarError("server", …) for a payload that cannot be decoded as asked. */
+export function toConsumedMsg(frame: ConsumerMessageFrame, ctx: ConsumeContext): ConsumedMsg {
+  const pulsar: PulsarMsgInfo = {
+    messageId: frame.messageId,
+    redeliveryCount: frame.redeliveryCount,
+    topic: ctx.topic,
+  };
+  if (frame.publishTime !== undefined) pulsar.publishTime = frame.publishTime;
+  if (frame.eventTime !== undefined) pulsar.eventTime = frame.eventTime;
+  if (frame.key !== undefined) pulsar.key = frame.key;
+  if (ctx.subscription !== undefined) pulsar.subscription = ctx.subscription;
+
+  const msg: ConsumedMsg = {
+    payload: decodePayload(frame.payload, ctx.format),
+    topic: ctx.topic,
+    properties: frame.properties,
+    pulsar,
+  };
+  if (frame.key !== undefined) msg.key = frame.key;
+  return msg;
+}
+
+export function decodePayload(base64: string, format: PayloadFormat): unknown {
+  if (format === "base64") return base64;
+  const bytes = decodeBase64Strict(base64);
+  if (!bytes) throw new PulsarError("server", "bad-base64");
+  switch (format) {
+    case "buffer":
+      return bytes;
+    case "utf8":
+      return bytes.toString("utf8");
+    case "json":
+      return parseJson(bytes);
+    case "auto":
+      return autoDetect(bytes);
+  }
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    throw new PulsarError("input", "payload-not-json", { reason: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Parsed JSON when the bytes are a JSON object or array, else a UTF-8 string when they are
+ * valid UTF-8, else the Buffer. Bare JSON scalars ("42", "true") stay strings: turning text
+ * into numbers behind the user's back loses information (e.g. "007").
+ */
+export function autoDetect(bytes: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8Decoder.decode(bytes);
+  } catch {
+    return bytes;
+  }
+  const first = text.trimStart()[0];
+  if (first === "{" || first === "[") {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

@@ -1,0 +1,74 @@
+/**
+ * What an HTTP answer to the WebSocket upgrade means and what to do next (spec §6; protocol
+ * doc §2.1). Pulsar creates the producer or subscription during the upgrade, so failures come
+ * back as HTTP statuses, never as a WebSocket close.
+ */
+
+/**
+ * - `none`: do not retry until redeploy (the configuration is wrong and retrying changes nothing).
+ * - `slow`: retry at the slowest backoff (auth, missing topic: an operator must act first, and a
+ *   storm of attempts would only load the server).
+ * - `backoff`: normal exponential backoff (transient, or the way failover standby waits).
+ */
+export type RetryPolicy = "none" | "slow" | "backoff";
+
+/** i18n key under `pulsar.status` for the node status text. */
+export type HandshakeStatusKey =
+  | "bad-request"
+  | "unauthorized"
+  | "forbidden"
+  | "not-found"
+  | "busy"
+  | "too-many-requests"
+  | "unavailable"
+  | "server-error";
+
+export interface HandshakeOutcome {
+  status: number;
+  retry: RetryPolicy;
+  statusKey: HandshakeStatusKey;
+  /** Red ring for errors, yellow for "waiting" states such as 409. */
+  severity: "error" | "waiting";
+}
+
+export function classifyHandshake(status: number): HandshakeOutcome {
+  switch (status) {
+    case 400:
+      return { status, retry: "none", statusKey: "bad-request", severity: "error" };
+    case 401:
+      return { status, retry: "slow", statusKey: "unauthorized", severity: "error" };
+    case 403:
+      return { status, retry: "slow", statusKey: "forbidden", severity: "error" };
+    case 404:
+      return { status, retry: "slow", statusKey: "not-found", severity: "error" };
+    case 409:
+      return { status, retry: "backoff", statusKey: "busy", severity: "waiting" };
+    case 429:
+      return { status, retry: "backoff", statusKey: "too-many-requests", severity: "waiting" };
+    case 503:
+      return { status, retry: "backoff", statusKey: "unavailable", severity: "error" };
+    default:
+      return { status, retry: "backoff", statusKey: "server-error", severity: "error" };
+  }
+}
+
+/**
+ * Jetty answers with an HTML error page; the useful part is the message Pulsar passed to
+ * sendError ("Failed to create producer: …"). Pull it out and bound its length for status/log.
+ */
+export function extractErrorMessage(body: string, max = 300): string {
+  const fromTitle = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
+  const fromMessage = /<th>MESSAGE:<\/th>\s*<td>([^<]*)<\/td>/i.exec(body)?.[1];
+  const fromPre = /<pre>([^<]*)<\/pre>/i.exec(body)?.[1];
+  const text = (fromMessage ?? fromPre ?? fromTitle ?? body).replace(/\s+/g, " ").trim();
+  return decodeEntities(text).slice(0, max);
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+}

@@ -1,0 +1,136 @@
+/**
+ * Server → client frames, parsed without trusting them (protocol doc §3.3, §4.2, §4.3). Every
+ * frame becomes one variant of ServerFrame; anything malformed becomes `invalid` with a reason,
+ * so the session can report it and carry on instead of throwing inside a socket callback.
+ */
+
+export interface ProducerAckFrame {
+  kind: "ack";
+  /** "ok" or "send-error:N". */
+  result: string;
+  context?: string;
+  messageId?: string;
+  errorMsg?: string;
+}
+
+export interface ConsumerMessageFrame {
+  kind: "message";
+  messageId: string;
+  /** Base64 as received; decoded lazily so a bad payload does not lose the id (needed to nack). */
+  payload: string;
+  properties: Record<string, string>;
+  publishTime?: string;
+  eventTime?: string;
+  redeliveryCount: number;
+  key?: string;
+}
+
+export interface EndOfTopicFrame {
+  kind: "endOfTopic";
+  endOfTopic: boolean;
+}
+
+/** A well-formed JSON object we do not know (future frame types, e.g. PIP-292 AUTH_CHALLENGE). */
+export interface UnknownFrame {
+  kind: "unknown";
+  type?: string;
+}
+
+export interface InvalidFrame {
+  kind: "invalid";
+  reason: string;
+}
+
+export type ServerFrame = ProducerAckFrame | ConsumerMessageFrame | EndOfTopicFrame | UnknownFrame | InvalidFrame;
+
+type Json = Record<string, unknown>;
+
+export function parseServerFrame(text: string): ServerFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: "invalid", reason: "not JSON" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { kind: "invalid", reason: "not a JSON object" };
+  }
+  const obj = value as Json;
+  if ("result" in obj) return parseAck(obj);
+  if ("payload" in obj || "messageId" in obj) return parseMessage(obj);
+  if ("endOfTopic" in obj) {
+    return typeof obj.endOfTopic === "boolean"
+      ? { kind: "endOfTopic", endOfTopic: obj.endOfTopic }
+      : { kind: "invalid", reason: "endOfTopic is not a boolean" };
+  }
+  return { kind: "unknown", type: typeof obj.type === "string" ? obj.type : undefined };
+}
+
+function parseAck(obj: Json): ServerFrame {
+  if (typeof obj.result !== "string") return { kind: "invalid", reason: "ack result is not a string" };
+  const ack: ProducerAckFrame = { kind: "ack", result: obj.result };
+  // The server echoes a numeric context as a string; accept either, compare as strings.
+  if (typeof obj.context === "string" || typeof obj.context === "number") ack.context = String(obj.context);
+  if (typeof obj.messageId === "string") ack.messageId = obj.messageId;
+  if (typeof obj.errorMsg === "string") ack.errorMsg = obj.errorMsg;
+  if (ack.result === "ok" && ack.messageId === undefined) {
+    return { kind: "invalid", reason: "ok ack without messageId" };
+  }
+  return ack;
+}
+
+function parseMessage(obj: Json): ServerFrame {
+  if (typeof obj.messageId !== "string" || obj.messageId === "") {
+    return { kind: "invalid", reason: "message without messageId" };
+  }
+  if (typeof obj.payload !== "string") return { kind: "invalid", reason: "message payload is not a string" };
+  const properties = parseProperties(obj.properties);
+  if (!properties) return { kind: "invalid", reason: "message properties are not a string map" };
+  const redeliveryCount = obj.redeliveryCount === undefined ? 0 : obj.redeliveryCount;
+  if (typeof redeliveryCount !== "number" || !Number.isInteger(redeliveryCount) || redeliveryCount < 0) {
+    return { kind: "invalid", reason: "redeliveryCount is not a non-negative integer" };
+  }
+  const frame: ConsumerMessageFrame = {
+    kind: "message",
+    messageId: obj.messageId,
+    payload: obj.payload,
+    properties,
+    redeliveryCount,
+  };
+  if (typeof obj.publishTime === "string") frame.publishTime = obj.publishTime;
+  if (typeof obj.eventTime === "string") frame.eventTime = obj.eventTime;
+  if (typeof obj.key === "string") frame.key = obj.key;
+  return frame;
+}
+
+function parseProperties(value: unknown): Record<string, string> | undefined {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== "string") return undefined;
+    out[k] = v;
+  }
+  return out;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+/** Node's base64 decoder skips bad characters silently; Pulsar's never sends them, so check. */
+export function decodeBase64Strict(text: string): Buffer | undefined {
+  return BASE64.test(text) ? Buffer.from(text, "base64") : undefined;
+}
+
+// Client → server commands (protocol doc §4.3). A consumer socket closes on a malformed
+// command, so these are the only shapes ever sent.
+export function ackFrame(messageId: string): string {
+  return JSON.stringify({ messageId });
+}
+
+export function nackFrame(messageId: string): string {
+  return JSON.stringify({ type: "negativeAcknowledge", messageId });
+}
+
+export function permitFrame(permitMessages: number): string {
+  return JSON.stringify({ type: "permit", permitMessages });
+}

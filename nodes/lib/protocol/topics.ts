@@ -1,0 +1,91 @@
+/**
+ * Pulsar topic names: parse what a user typed into one validated shape, before any
+ * connection is tried. Pulsar itself validates tenant and namespace with `^[-=:.\w]*$`
+ * (NamedEntity) and takes the topic's local name from a single URL path segment, so a `/` in
+ * the local name would silently truncate the topic on Pulsar ≥ 4.2: we refuse it instead.
+ */
+import { inputError } from "../errors";
+
+export type TopicDomain = "persistent" | "non-persistent";
+
+export interface TopicName {
+  domain: TopicDomain;
+  tenant: string;
+  namespace: string;
+  /** The topic's own name, unencoded. */
+  local: string;
+  /** `persistent://tenant/namespace/local`, the name Pulsar reports and stores. */
+  full: string;
+}
+
+export interface TopicDefaults {
+  tenant: string;
+  namespace: string;
+}
+
+const NAMED_ENTITY = /^[-=:.\w]+$/;
+const DOMAIN_PREFIX = /^(persistent|non-persistent):\/\/(.*)$/;
+// C0 and C1 control characters: never part of a sensible topic and break logs and URLs.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Accepts `topic`, `tenant/namespace/topic`, or `persistent://tenant/namespace/topic`
+ * (also `non-persistent://`). Throws a PulsarError naming the problem otherwise.
+ */
+export function parseTopic(input: unknown, defaults: TopicDefaults): TopicName {
+  if (typeof input !== "string" || input.trim() === "") {
+    throw inputError("topic-missing");
+  }
+  const raw = input.trim();
+  let domain: TopicDomain = "persistent";
+  let rest = raw;
+  const prefixed = DOMAIN_PREFIX.exec(raw);
+  if (prefixed) {
+    domain = prefixed[1] as TopicDomain;
+    rest = prefixed[2];
+  } else if (raw.includes("://")) {
+    throw inputError("topic-domain", { topic: raw });
+  }
+
+  const parts = rest.split("/");
+  let tenant: string;
+  let namespace: string;
+  let local: string;
+  if (parts.length === 1 && !prefixed) {
+    [tenant, namespace, local] = [defaults.tenant, defaults.namespace, parts[0]];
+  } else if (parts.length === 3) {
+    [tenant, namespace, local] = parts;
+  } else {
+    throw inputError("topic-shape", { topic: raw });
+  }
+
+  checkNamedEntity(tenant, "tenant", raw);
+  checkNamedEntity(namespace, "namespace", raw);
+  checkLocalName(local, raw);
+  return { domain, tenant, namespace, local, full: `${domain}://${tenant}/${namespace}/${local}` };
+}
+
+function checkNamedEntity(value: string, part: "tenant" | "namespace", topic: string): void {
+  if (!NAMED_ENTITY.test(value)) {
+    throw inputError("topic-part", { part, value, topic });
+  }
+}
+
+function checkLocalName(local: string, topic: string): void {
+  if (local === "" || CONTROL_CHARS.test(local)) {
+    throw inputError("topic-local", { topic });
+  }
+}
+
+/** Subscription names travel as one path segment; refuse what cannot. */
+export function checkSubscriptionName(input: unknown): string {
+  if (typeof input !== "string" || input.trim() === "") {
+    throw inputError("subscription-missing");
+  }
+  const name = input.trim();
+  if (name.includes("/") || CONTROL_CHARS.test(name)) {
+    throw inputError("subscription-invalid", { subscription: name });
+  }
+  return name;
+}

@@ -1,0 +1,141 @@
+/**
+ * A consumer or reader session over one ManagedSocket (spec §5; protocol doc §4, §5).
+ *
+ * Flow control is the server's: in push mode it stops after receiverQueueSize messages this
+ * socket has not acked or nacked, so every delivered message must be answered. In pull mode
+ * nothing arrives without permits; we keep `pullWindow` permits outstanding, granting one more
+ * each time a message is answered, none while paused, and a fresh window on every new socket
+ * (a new session starts with zero permits).
+ *
+ * A reader never acks to the broker, but the server counts any text frame as a window slot,
+ * so the reader answers every message with an ack-shaped frame, and remembers the last emitted
+ * id so that a reconnect resumes right after it (the start id is exclusive).
+ */
+import { EventEmitter } from "node:events";
+import { PulsarError } from "../errors";
+import { ackFrame, nackFrame, parseServerFrame, permitFrame, type ConsumerMessageFrame } from "../protocol/server-frames";
+import { ManagedSocket, type SocketOptions, type SocketState } from "./socket";
+
+export interface ConsumerSessionOptions {
+  socket: SocketOptions;
+  kind: "consumer" | "reader";
+  pullMode: boolean;
+  pullWindow: number;
+}
+
+export interface ConsumerSessionEvents {
+  state: [SocketState];
+  message: [ConsumerMessageFrame];
+  protocolError: [PulsarError];
+  /** The number of delivered, unanswered messages changed. */
+  unacked: [number];
+}
+
+export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
+  private readonly socket: ManagedSocket;
+  /** Ids delivered on the current socket and not yet answered. */
+  private unacked = new Set<string>();
+  private paused = false;
+  /** Permits owed to the server (answered messages while paused, or a fresh window). */
+  private owedPermits = 0;
+
+  constructor(private readonly opts: ConsumerSessionOptions) {
+    super();
+    this.socket = new ManagedSocket(opts.socket);
+    this.socket.on("state", (s) => this.emit("state", s));
+    this.socket.on("open", () => this.onOpen());
+    this.socket.on("message", (text) => this.onMessage(text));
+    this.socket.on("down", () => this.onDown());
+    this.socket.start();
+  }
+
+  get state(): SocketState {
+    return this.socket.state;
+  }
+
+  get safeUrl(): string {
+    return this.socket.safeUrl;
+  }
+
+  get unackedCount(): number {
+    return this.unacked.size;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Acknowledge. Also sent for ids from an earlier socket: the broker acks by id, and acking a
+   * message that is about to be redelivered saves a duplicate downstream.
+   */
+  ack(messageId: string): boolean {
+    return this.answer(messageId, ackFrame(messageId));
+  }
+
+  /** Negative acknowledge: redelivered after negativeAckRedeliveryDelay (or to the DLQ). */
+  nack(messageId: string): boolean {
+    if (this.opts.kind === "reader") return this.ack(messageId);
+    return this.answer(messageId, nackFrame(messageId));
+  }
+
+  /** Pull mode: stop granting permits (messages already granted still arrive). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.grantOwed();
+  }
+
+  close(): Promise<void> {
+    return this.socket.close();
+  }
+
+  private answer(messageId: string, frame: string): boolean {
+    const wasCurrent = this.unacked.delete(messageId);
+    const sent = this.socket.send(frame);
+    if (wasCurrent) {
+      this.emit("unacked", this.unacked.size);
+      if (this.opts.pullMode) {
+        this.owedPermits++;
+        this.grantOwed();
+      }
+    }
+    return sent;
+  }
+
+  private onOpen(): void {
+    if (this.opts.pullMode) {
+      this.owedPermits = this.opts.pullWindow;
+      this.grantOwed();
+    }
+  }
+
+  private onDown(): void {
+    // The server redelivers whatever this socket had not answered; forget it here.
+    this.unacked = new Set();
+    this.owedPermits = 0;
+    this.emit("unacked", 0);
+  }
+
+  private grantOwed(): void {
+    if (this.paused || this.owedPermits <= 0) return;
+    if (this.socket.send(permitFrame(this.owedPermits))) this.owedPermits = 0;
+  }
+
+  private onMessage(text: string): void {
+    const frame = parseServerFrame(text);
+    if (frame.kind === "message") {
+      this.unacked.add(frame.messageId);
+      this.emit("unacked", this.unacked.size);
+      this.emit("message", frame);
+    } else if (frame.kind === "invalid") {
+      this.emit("protocolError", new PulsarError("server", "bad-frame", { reason: frame.reason }));
+    } else if (frame.kind === "ack") {
+      this.emit("protocolError", new PulsarError("server", "bad-frame", { reason: "unexpected producer ack" }));
+    }
+    // endOfTopic answers and unknown types are ignored (spec §6).
+  }
+}

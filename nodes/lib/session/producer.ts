@@ -1,0 +1,206 @@
+/**
+ * A producer session: pipelines produce frames over one ManagedSocket and completes each send
+ * exactly once (spec §4).
+ *
+ * - Up to `maxInFlight` frames are on the wire, correlated by `context` (acks may overtake each
+ *   other: error acks are written synchronously by the server, ok acks when the send completes).
+ * - A send completes only on the server's ack: `ok` → success, `send-error:N` → error.
+ * - Frames on the wire when the socket drops are sent again, first and in order, after
+ *   reconnect (at-least-once: the broker may already have some of them, so duplicates are
+ *   possible; nothing is lost).
+ * - Frames that cannot go out yet wait in a bounded queue (messages and bytes); a send that
+ *   does not fit is refused at once, never dropped silently.
+ */
+import { EventEmitter } from "node:events";
+import { PulsarError } from "../errors";
+import { frameWithContext, type PreparedFrame } from "../protocol/produce";
+import { parseServerFrame } from "../protocol/server-frames";
+import { Fifo } from "./queue";
+import { ManagedSocket, type SocketFailure, type SocketOptions, type SocketState } from "./socket";
+
+export type SendCallback = (err: PulsarError | undefined, messageId?: string) => void;
+
+export interface ProducerSessionOptions {
+  socket: SocketOptions;
+  maxInFlight: number;
+  bufferMessages: number;
+  bufferBytes: number;
+  /** The server's webSocketMaxTextFrameSize: larger frames would close the session. */
+  maxFrameSize: number;
+}
+
+export interface ProducerCounts {
+  inFlight: number;
+  queued: number;
+  queuedBytes: number;
+}
+
+export interface ProducerSessionEvents {
+  state: [SocketState];
+  /** Something the server sent that we could not use; the session carries on. */
+  protocolError: [PulsarError];
+  /** Counts changed in a way a status should show (buffering while offline). */
+  counts: [ProducerCounts];
+}
+
+interface Entry {
+  frame: PreparedFrame;
+  /** Frame bytes on the wire, without the context. */
+  bytes: number;
+  callback: SendCallback;
+}
+
+/** `,"context":"<up to 16 digits>"}` — the bytes a context adds to a prepared frame. */
+const CONTEXT_OVERHEAD = 30;
+
+export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
+  private readonly socket: ManagedSocket;
+  private readonly waiting = new Fifo<Entry>();
+  private waitingBytes = 0;
+  /** Insertion order = send order, which is the resend order after a drop. */
+  private inFlight = new Map<string, Entry>();
+  private nextContext = 1;
+  private closing = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: ProducerSessionOptions) {
+    super();
+    this.socket = new ManagedSocket(opts.socket);
+    this.socket.on("state", (s) => this.onState(s));
+    this.socket.on("open", () => this.pump());
+    this.socket.on("message", (text) => this.onMessage(text));
+    this.socket.on("down", (failure) => this.onDown(failure));
+    this.socket.start();
+  }
+
+  get state(): SocketState {
+    return this.socket.state;
+  }
+
+  get safeUrl(): string {
+    return this.socket.safeUrl;
+  }
+
+  get counts(): ProducerCounts {
+    return { inFlight: this.inFlight.size, queued: this.waiting.length, queuedBytes: this.waitingBytes };
+  }
+
+  /** True when nothing is waiting for an ack: the session may be closed without loss. */
+  get idle(): boolean {
+    return this.inFlight.size === 0 && this.waiting.length === 0;
+  }
+
+  /** Queues or sends one frame; `callback` is called exactly once. */
+  send(frame: PreparedFrame, callback: SendCallback): void {
+    if (this.closing) return callback(new PulsarError("closed", "closing"));
+    if (this.socket.state.state === "failed") return callback(this.failedError(this.socket.state.failure));
+    const bytes = Buffer.byteLength(frame.body, "utf8") + CONTEXT_OVERHEAD;
+    if (bytes > this.opts.maxFrameSize) {
+      return callback(new PulsarError("input", "frame-too-large", { size: bytes, limit: this.opts.maxFrameSize }));
+    }
+    const entry: Entry = { frame, bytes, callback };
+    if (this.waiting.length === 0 && this.canTransmit()) {
+      this.transmit(entry);
+      return;
+    }
+    if (this.waiting.length >= this.opts.bufferMessages || this.waitingBytes + bytes > this.opts.bufferBytes) {
+      return callback(
+        new PulsarError("overflow", "buffer-full", { messages: this.waiting.length, bytes: this.waitingBytes, maxMessages: this.opts.bufferMessages, maxBytes: this.opts.bufferBytes }),
+      );
+    }
+    this.waiting.push(entry);
+    this.waitingBytes += bytes;
+    if (!this.socket.isOpen) this.emit("counts", this.counts);
+  }
+
+  /**
+   * Stops taking sends, waits up to `timeoutMs` for what is queued or in flight to be acked,
+   * then fails the rest with a "closed" error and closes the socket.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    if (!this.idle && this.socket.state.state !== "failed" && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.failAll(new PulsarError("closed", "closed-before-ack", { timeout: timeoutMs }));
+    await this.socket.close();
+  }
+
+  private canTransmit(): boolean {
+    return this.inFlight.size < this.opts.maxInFlight && this.socket.isOpen;
+  }
+
+  private transmit(entry: Entry): void {
+    const context = String(this.nextContext++);
+    this.inFlight.set(context, entry);
+    this.socket.send(frameWithContext(entry.frame, context));
+  }
+
+  private pump(): void {
+    while (this.waiting.length > 0 && this.canTransmit()) {
+      const entry = this.waiting.shift()!;
+      this.waitingBytes -= entry.bytes;
+      this.transmit(entry);
+    }
+  }
+
+  private onMessage(text: string): void {
+    const frame = parseServerFrame(text);
+    if (frame.kind === "unknown") return; // future frame types are ignored (spec §6)
+    if (frame.kind !== "ack") {
+      const reason = frame.kind === "invalid" ? frame.reason : `unexpected ${frame.kind} frame`;
+      this.emit("protocolError", new PulsarError("server", "bad-frame", { reason }));
+      return;
+    }
+    const entry = frame.context === undefined ? undefined : this.inFlight.get(frame.context);
+    if (!entry) {
+      this.emit("protocolError", new PulsarError("server", "unknown-ack", { context: frame.context ?? "-", result: frame.result, message: frame.errorMsg ?? "" }));
+      return;
+    }
+    this.inFlight.delete(frame.context!);
+    if (frame.result === "ok") entry.callback(undefined, frame.messageId);
+    else entry.callback(new PulsarError("server", "send-error", { result: frame.result, message: frame.errorMsg ?? "" }));
+    this.pump();
+    this.checkDrained();
+  }
+
+  /** The socket dropped: everything in flight is sent again first after reconnect. */
+  private onDown(_failure: SocketFailure): void {
+    const unacked = [...this.inFlight.values()];
+    this.inFlight = new Map();
+    for (const entry of unacked) this.waitingBytes += entry.bytes;
+    this.waiting.unshiftAll(unacked);
+    this.emit("counts", this.counts);
+  }
+
+  private onState(state: SocketState): void {
+    if (state.state === "failed") this.failAll(this.failedError(state.failure));
+    this.emit("state", state);
+  }
+
+  private failedError(failure: SocketFailure): PulsarError {
+    const status = failure.kind === "handshake" ? failure.outcome.status : 0;
+    return new PulsarError("config", "session-failed", { status, message: failure.message });
+  }
+
+  private failAll(err: PulsarError): void {
+    const entries = [...this.inFlight.values(), ...this.waiting.drain()];
+    this.inFlight = new Map();
+    this.waitingBytes = 0;
+    for (const entry of entries) entry.callback(err);
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (!this.idle) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}

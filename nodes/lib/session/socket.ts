@@ -1,0 +1,254 @@
+/**
+ * One WebSocket session with Pulsar and its whole life: connect (headers, TLS, no
+ * permessage-deflate), read refused upgrades, keep-alive pings with a pong deadline, and
+ * reconnect with backoff as the handshake status says (spec §6). Producer, consumer and
+ * reader sessions sit on top of it and only see `open`, `message` and `down`.
+ *
+ * This is the one place that owns a socket's lifecycle. No Node-RED types here.
+ */
+import { EventEmitter } from "node:events";
+import type { ClientRequest, IncomingMessage } from "node:http";
+import type { SecureContextOptions } from "node:tls";
+import WebSocket from "ws";
+import { classifyHandshake, extractErrorMessage, type HandshakeOutcome } from "../protocol/handshake";
+import { redactUrl } from "../protocol/urls";
+import { Backoff } from "./backoff";
+import { systemClock, type Clock, type TimerHandle } from "./clock";
+
+export interface TlsOptions extends SecureContextOptions {
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+export interface SocketOptions {
+  /** A function when the URL changes between attempts (a reader resumes after its last message). */
+  url: string | (() => string);
+  headers?: Record<string, string>;
+  tls?: TlsOptions;
+  /** 0 disables client pings. */
+  pingIntervalMs: number;
+  pongTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** A session that stayed open this long resets the backoff. */
+  stableAfterMs?: number;
+  handshakeTimeoutMs?: number;
+  compression?: boolean;
+  clock?: Clock;
+}
+
+/** Why a session is not (or no longer) open. `message` never contains a token. */
+export type SocketFailure =
+  | { kind: "handshake"; outcome: HandshakeOutcome; message: string }
+  | { kind: "network"; code?: string; message: string }
+  | { kind: "closed"; code: number; message: string }
+  | { kind: "keepalive"; message: string };
+
+export type SocketState =
+  | { state: "connecting"; attempt: number }
+  | { state: "open" }
+  | { state: "retrying"; delayMs: number; failure: SocketFailure }
+  /** Stopped retrying until redeploy (e.g. 400: the configuration is wrong). */
+  | { state: "failed"; failure: SocketFailure }
+  | { state: "closed" };
+
+export interface ManagedSocketEvents {
+  state: [SocketState];
+  open: [];
+  message: [string];
+  /** An open session was lost; a reconnect is already scheduled. */
+  down: [SocketFailure];
+}
+
+const MAX_ERROR_BODY = 4096;
+const CLOSE_GRACE_MS = 1000;
+
+export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
+  private readonly clock: Clock;
+  private readonly backoff: Backoff;
+  private ws: WebSocket | undefined;
+  private attempt = 0;
+  private openedAt = 0;
+  private stopped = false;
+  private reconnectTimer: TimerHandle | undefined;
+  private pingTimer: TimerHandle | undefined;
+  private pongDeadline: TimerHandle | undefined;
+  private current: SocketState = { state: "closed" };
+
+  constructor(private readonly opts: SocketOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.backoff = new Backoff({ minMs: opts.reconnectMinMs, maxMs: opts.reconnectMaxMs, random: this.clock.random });
+  }
+
+  get state(): SocketState {
+    return this.current;
+  }
+
+  get isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Bytes queued in the socket but not yet written: the writer's back-pressure signal. */
+  get bufferedAmount(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+
+  /** The URL for logs: never with a token. */
+  get safeUrl(): string {
+    return redactUrl(this.currentUrl());
+  }
+
+  start(): void {
+    if (this.stopped || this.ws) return;
+    this.connect();
+  }
+
+  /** Writes a text frame if the session is open; false means "not sent, try after reconnect". */
+  send(text: string): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
+  }
+
+  /**
+   * Reconnect now (e.g. a session judged stuck); the current socket is dropped as a failure so
+   * the owner resends what was in flight.
+   */
+  recycle(reason: string): void {
+    if (this.ws && this.isOpen) this.fail(this.ws, { kind: "network", message: reason });
+  }
+
+  /** Stops for good: no reconnect; resolves once the socket is closed (bounded). */
+  close(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    const ws = this.ws;
+    this.ws = undefined;
+    this.setState({ state: "closed" });
+    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      ws.once("close", () => {
+        this.clock.clearTimeout(timer);
+        resolve();
+      });
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else ws.close(1000);
+    });
+  }
+
+  private connect(): void {
+    this.attempt++;
+    this.setState({ state: "connecting", attempt: this.attempt });
+    const ws = new WebSocket(this.currentUrl(), {
+      headers: this.opts.headers,
+      // Jetty negotiates permessage-deflate whenever offered and `ws` offers it by default;
+      // it costs CPU and memory on both ends for small JSON frames.
+      perMessageDeflate: this.opts.compression ?? false,
+      handshakeTimeout: this.opts.handshakeTimeoutMs ?? 30000,
+      ...this.opts.tls,
+    });
+    this.ws = ws;
+    ws.on("open", () => this.onOpen(ws));
+    ws.on("message", (data, isBinary) => {
+      // Pulsar only sends text frames; a binary frame is not part of the protocol.
+      if (!isBinary && ws === this.ws) this.emit("message", data.toString());
+    });
+    ws.on("pong", () => {
+      this.clock.clearTimeout(this.pongDeadline);
+      this.pongDeadline = undefined;
+    });
+    ws.on("unexpected-response", (req, res) => this.onRefused(ws, req, res));
+    ws.on("error", (err: Error & { code?: string }) => this.fail(ws, { kind: "network", code: err.code, message: redactUrl(err.message) }));
+    ws.on("close", (code, reason) => this.fail(ws, { kind: "closed", code, message: reason.toString() }));
+  }
+
+  private currentUrl(): string {
+    return typeof this.opts.url === "function" ? this.opts.url() : this.opts.url;
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws) return;
+    this.openedAt = this.clock.now();
+    this.setState({ state: "open" });
+    this.schedulePing(ws);
+    this.emit("open");
+  }
+
+  private onRefused(ws: WebSocket, req: ClientRequest, res: IncomingMessage): void {
+    const status = res.statusCode ?? 0;
+    let body = "";
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
+      if (body.length < MAX_ERROR_BODY) body += chunk;
+    });
+    const finish = (): void => {
+      this.fail(ws, { kind: "handshake", outcome: classifyHandshake(status), message: extractErrorMessage(body) });
+      req.destroy();
+    };
+    res.once("end", finish);
+    res.once("error", finish);
+    res.once("aborted", finish);
+  }
+
+  /** Every way a socket can end leads here once; later events of that socket are ignored. */
+  private fail(ws: WebSocket, failure: SocketFailure): void {
+    if (ws !== this.ws) return;
+    this.ws = undefined;
+    this.clearTimers();
+    ws.removeAllListeners("message");
+    ws.on("error", () => undefined); // a dead socket may still report errors; they are known
+    if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    if (this.stopped) return;
+
+    const wasOpen = this.openedAt > 0;
+    if (wasOpen && this.clock.now() - this.openedAt >= (this.opts.stableAfterMs ?? 10000)) this.backoff.reset();
+    this.openedAt = 0;
+    if (wasOpen) this.emit("down", failure);
+
+    const retry = failure.kind === "handshake" ? failure.outcome.retry : "backoff";
+    if (retry === "none") {
+      this.setState({ state: "failed", failure });
+      return;
+    }
+    const delayMs = retry === "slow" ? this.backoff.slowest() : this.backoff.next();
+    this.setState({ state: "retrying", delayMs, failure });
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped) this.connect();
+    }, delayMs);
+  }
+
+  private schedulePing(ws: WebSocket): void {
+    if (this.opts.pingIntervalMs <= 0) return;
+    this.pingTimer = this.clock.setTimeout(() => {
+      if (ws !== this.ws) return;
+      // The pong deadline: a half-open TCP connection (NAT, proxy, frozen server) answers
+      // nothing and would otherwise hold in-flight frames forever. An older deadline still
+      // running is kept: it is the stricter one.
+      this.pongDeadline ??= this.clock.setTimeout(
+        () => this.fail(ws, { kind: "keepalive", message: `no pong within ${this.opts.pongTimeoutMs} ms` }),
+        this.opts.pongTimeoutMs,
+      );
+      ws.ping();
+      this.schedulePing(ws);
+    }, this.opts.pingIntervalMs);
+  }
+
+  private clearTimers(): void {
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.clock.clearTimeout(this.pingTimer);
+    this.clock.clearTimeout(this.pongDeadline);
+    this.reconnectTimer = this.pingTimer = this.pongDeadline = undefined;
+  }
+
+  private setState(state: SocketState): void {
+    this.current = state;
+    this.emit("state", state);
+  }
+}

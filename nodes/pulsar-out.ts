@@ -1,0 +1,146 @@
+/**
+ * `pulsar-out`: publishes msg.payload (+ properties, key, msg.pulsar options) to a Pulsar
+ * topic. done() is called only when the broker acked; every refusal ends in done(err) so a
+ * Catch node sees it. The acked msg goes out of the output with msg.pulsar.messageId.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import { toNodeError, logStateChange, StatusReporter, translator } from "./lib/glue";
+import { PulsarError } from "./lib/errors";
+import { intWithDefault, producerQuery, type ProducerOptionsInput } from "./lib/protocol/options";
+import { prepareFrame, type ProduceInput } from "./lib/protocol/produce";
+import { parseTopic, type TopicName } from "./lib/protocol/topics";
+import { ProducerPool } from "./lib/producer-pool";
+import type { ProducerSession } from "./lib/session/producer";
+import { statusFor } from "./lib/status";
+import type { EndpointNode } from "./lib/endpoint-types";
+
+type Raw = string | number | boolean | undefined;
+
+interface PulsarOutDef extends NodeDef, ProducerOptionsInput {
+  endpoint: string;
+  topic?: string;
+  maxInFlight?: Raw;
+  bufferMessages?: Raw;
+  bufferBytes?: Raw;
+  closeTimeout?: Raw;
+  maxProducers?: Raw;
+  producerIdleTimeout?: Raw;
+}
+
+type InMsg = NodeMessage & ProduceInput & { topic?: unknown };
+
+export = function register(RED: NodeAPI): void {
+  const t = translator(RED);
+
+  function PulsarOut(this: Node, def: PulsarOutDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new StatusReporter(node, t);
+    const endpoint = RED.nodes.getNode(def.endpoint) as EndpointNode | null;
+
+    let setupError: PulsarError | undefined;
+    let pool: ProducerPool | undefined;
+    let staticTopic: TopicName | undefined;
+    let closeTimeoutMs = 5000;
+    try {
+      if (!endpoint) throw new PulsarError("config", "no-endpoint");
+      if (!endpoint.settings) throw endpoint.configError ?? new PulsarError("config", "url-missing");
+      const settings = endpoint.settings;
+      const query = producerQuery(def);
+      const sessionOptions = {
+        maxInFlight: intWithDefault("maxInFlight", def.maxInFlight, 500, 1, 100000),
+        bufferMessages: intWithDefault("bufferMessages", def.bufferMessages, 10000, 0),
+        bufferBytes: intWithDefault("bufferBytes", def.bufferBytes, 16 * 1024 * 1024, 0),
+      };
+      closeTimeoutMs = Math.round(Number(def.closeTimeout ?? 5) * 1000) || 0;
+      // Node-RED gives up on a close after 15 s; stay well inside that.
+      closeTimeoutMs = Math.min(Math.max(closeTimeoutMs, 0), 12000);
+      const logKeys = new Map<string, { key: string }>();
+      pool = new ProducerPool({
+        maxSessions: intWithDefault("maxProducers", def.maxProducers, 10, 1),
+        idleTimeoutMs: Math.max(1, Number(def.producerIdleTimeout ?? 60)) * 1000,
+        onChange: () => updateStatus(),
+        create: (topic) => {
+          const session = endpoint.createProducer({ topic, query, session: sessionOptions });
+          const logKey = { key: "" };
+          logKeys.set(topic.full, logKey);
+          session.on("state", (s) => {
+            logStateChange(node, t, session.safeUrl, s, logKey);
+            updateStatus();
+          });
+          session.on("counts", () => updateStatus());
+          session.on("protocolError", (err) => node.error(toNodeError(t, err).message));
+          return session;
+        },
+      });
+      if (def.topic && def.topic.trim() !== "") {
+        staticTopic = parseTopic(def.topic, settings.defaults);
+        pool.get(staticTopic, true);
+      }
+    } catch (err) {
+      setupError = err instanceof PulsarError ? err : new PulsarError("config", "unexpected", { message: String(err) });
+      node.error(toNodeError(t, setupError).message);
+      node.status({ fill: "red", shape: "ring", text: t("pulsar.status.config-error") });
+    }
+
+    function updateStatus(): void {
+      if (!pool) return;
+      const sessions = pool.sessions();
+      if (sessions.length === 0) {
+        node.status({});
+        return;
+      }
+      // Show the session that needs attention, if any; else "connected".
+      const shown = sessions.find((s) => s.state.state !== "open") ?? sessions[0];
+      const buffered = sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
+      status.show(statusFor(shown.state, { buffered, sessions: sessions.length }));
+    }
+
+    let closing = false;
+    node.on("input", (msg, send, done) => {
+      const input = msg as InMsg;
+      if (setupError || !pool || !endpoint?.settings) {
+        done(toNodeError(t, setupError ?? new PulsarError("config", "no-endpoint")));
+        return;
+      }
+      if (closing) {
+        done(toNodeError(t, new PulsarError("closed", "closing")));
+        return;
+      }
+      let session: ProducerSession;
+      let topic: TopicName;
+      let frame;
+      try {
+        // A configured topic wins over msg.topic (as in core MQTT out).
+        topic = staticTopic ?? parseTopic(input.topic, endpoint.settings.defaults);
+        frame = prepareFrame(input);
+        session = pool.get(topic);
+      } catch (err) {
+        done(toNodeError(t, err));
+        return;
+      }
+      session.send(frame, (err, messageId) => {
+        if (err) {
+          done(toNodeError(t, err));
+          return;
+        }
+        const previous = typeof input.pulsar === "object" && input.pulsar !== null ? input.pulsar : {};
+        input.pulsar = { ...previous, messageId, topic: topic.full };
+        send(input);
+        done();
+      });
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      closing = true;
+      const finish = (): void => {
+        status.clear();
+        done();
+      };
+      if (!pool) return finish();
+      pool.closeAll(closeTimeoutMs).then(finish, finish);
+    });
+  }
+
+  RED.nodes.registerType("pulsar-out", PulsarOut);
+};
