@@ -3,6 +3,8 @@
  * views with RED._, coalescing frequent status updates, and logging session state changes
  * once per change (never per retry, never with a token).
  */
+import fs from "node:fs";
+import path from "node:path";
 import type { Node, NodeAPI } from "node-red";
 import { asPulsarError, PulsarError } from "./errors";
 import type { SocketState } from "./session/socket";
@@ -10,8 +12,37 @@ import type { StatusView } from "./status";
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
+/**
+ * RED._ with an English fallback: where the runtime has no translation for a key (a catalog
+ * not loaded, or a stubbed RED._ as in the test helper) it answers with the key itself, which
+ * tells a user nothing. Then the bundled en-US catalog is used, so an error always says what
+ * is wrong.
+ */
 export function translator(RED: NodeAPI): Translate {
-  return (key, params) => RED._(key, params);
+  return (key, params) => {
+    const text = RED._(key, params);
+    return text === key ? englishFallback(key, params) : text;
+  };
+}
+
+type Catalog = { [key: string]: string | Catalog };
+let english: Catalog | undefined;
+
+function englishFallback(key: string, params: Record<string, string | number> = {}): string {
+  english ??= loadEnglish();
+  let node: string | Catalog | undefined = english;
+  for (const part of key.split(".")) node = typeof node === "object" ? node[part] : undefined;
+  if (typeof node !== "string") return key;
+  return node.replace(/__(\w+)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+function loadEnglish(): Catalog {
+  // The build writes the same merged catalog beside every node file; any one will do.
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "locales", "en-US", "pulsar-out.json"), "utf8")) as Catalog;
+  } catch {
+    return {};
+  }
 }
 
 /** An Error for done(err) / node.error: translated message, plus the stable code and details. */

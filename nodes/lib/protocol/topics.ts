@@ -24,6 +24,9 @@ export interface TopicDefaults {
 }
 
 const NAMED_ENTITY = /^[-=:.\w]+$/;
+// "." and ".." survive encodeURIComponent and would be resolved as path steps by any URL
+// parser on the way, changing which endpoint is hit. Pulsar has no use for them.
+const DOT_SEGMENT = /^\.\.?$/;
 const DOMAIN_PREFIX = /^(persistent|non-persistent):\/\/(.*)$/;
 // C0 and C1 control characters: never part of a sensible topic and break logs and URLs.
 // eslint-disable-next-line no-control-regex
@@ -67,13 +70,13 @@ export function parseTopic(input: unknown, defaults: TopicDefaults): TopicName {
 }
 
 function checkNamedEntity(value: string, part: "tenant" | "namespace", topic: string): void {
-  if (!NAMED_ENTITY.test(value)) {
+  if (!NAMED_ENTITY.test(value) || DOT_SEGMENT.test(value)) {
     throw inputError("topic-part", { part, value, topic });
   }
 }
 
 function checkLocalName(local: string, topic: string): void {
-  if (local === "" || CONTROL_CHARS.test(local)) {
+  if (local === "" || CONTROL_CHARS.test(local) || DOT_SEGMENT.test(local)) {
     throw inputError("topic-local", { topic });
   }
 }
@@ -84,7 +87,7 @@ export function checkSubscriptionName(input: unknown): string {
     throw inputError("subscription-missing");
   }
   const name = input.trim();
-  if (name.includes("/") || CONTROL_CHARS.test(name)) {
+  if (name.includes("/") || CONTROL_CHARS.test(name) || DOT_SEGMENT.test(name)) {
     throw inputError("subscription-invalid", { subscription: name });
   }
   return name;

@@ -1,0 +1,313 @@
+import assert from "node:assert/strict";
+import type { Node, NodeMessage } from "node-red";
+import { FakePulsar } from "../fake/fake-pulsar";
+import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, sleep, until, type FlowNode } from "./setup";
+
+type OutMsg = NodeMessage & { pulsar: { messageId: string; topic: string } };
+type StatusSpy = { args: { fill?: string; shape?: string; text?: string }[][] };
+
+describe("pulsar-out node", function () {
+  let fake: FakePulsar;
+
+  beforeEach(async () => {
+    fake = await FakePulsar.start();
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await fake.stop();
+  });
+
+  before((done) => {
+    helper.startServer(done);
+  });
+
+  after((done) => {
+    helper.stopServer(done);
+  });
+
+  function out(extra: Record<string, unknown> = {}): FlowNode {
+    return { id: "out", type: "pulsar-out", endpoint: "ep", topic: "t1", wires: [["acked"]], ...extra };
+  }
+
+  async function load(nodes: FlowNode[], credentials: Record<string, unknown> = {}): Promise<{ node: Node; acked: ReturnType<typeof collect>; tracker: ReturnType<typeof outcomes> }> {
+    await helper.load(allNodes, flow(...nodes, sink("acked"), ...doneWatchers("out")), credentials);
+    const node = helper.getNode("out");
+    return { node, acked: collect(helper.getNode("acked")), tracker: outcomes() };
+  }
+
+  const statusTexts = (node: Node): string[] => (node.status as unknown as StatusSpy).args.map((a) => a[0]?.text ?? "");
+
+  it("deploys with only the spec §9 properties and publishes with defaults", async () => {
+    await helper.load(
+      allNodes,
+      flow(
+        { id: "ep", type: "pulsar-ws-endpoint", name: "", serviceUrl: fake.httpUrl, cluster: "", tenant: "public", namespace: "default", tls: "" },
+        { id: "out", type: "pulsar-out", name: "", endpoint: "ep", topic: "spec9", wires: [["acked"]] },
+        sink("acked"),
+        ...doneWatchers("out"),
+      ),
+    );
+    const node = helper.getNode("out");
+    const tracker = outcomes();
+    const acked = collect(helper.getNode("acked"));
+    const id = inject(node, { payload: "hello" });
+    const [outcome] = await tracker.waitFor([id]);
+    assert.equal(outcome.ok, true);
+    const [msg] = (await acked.waitFor(1)) as OutMsg[];
+    assert.equal(msg.pulsar.topic, "persistent://public/default/spec9");
+    const stored = fake.messages("persistent://public/default/spec9");
+    assert.equal(stored.length, 1);
+    assert.equal(msg.pulsar.messageId, stored[0].messageId);
+    assert.equal(stored[0].payload.toString(), "hello");
+  });
+
+  it("maps payload, properties, key and msg.pulsar options to the produce frame", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    const ids = [
+      inject(node, { payload: Buffer.from([0, 1, 255]), key: "k1", properties: { a: "x", n: 5, b: true, skip: null } }),
+      inject(node, { payload: { json: [1, 2] } }),
+      inject(node, { payload: 42 }),
+      inject(node, { payload: "", pulsar: { eventTime: new Date("2026-01-02T03:04:05.006Z"), deliverAfterMs: 10 } }),
+    ];
+    const results = await tracker.waitFor(ids);
+    assert.ok(results.every((r) => r.ok));
+    const stored = fake.messages("t1");
+    assert.deepEqual(stored.map((m) => m.payload), [Buffer.from([0, 1, 255]), Buffer.from('{"json":[1,2]}'), Buffer.from("42"), Buffer.alloc(0)]);
+    assert.deepEqual(stored[0].properties, { a: "x", n: "5", b: "true" });
+    assert.equal(stored[0].key, "k1");
+    assert.equal(stored[3].eventTime, "2026-01-02T03:04:05.006Z");
+    assert.ok(stored[3].deliverAt !== undefined);
+  });
+
+  it("refuses bad input with done(err) naming the problem, sends nothing, and keeps working", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    let frames = 0;
+    fake.on("frame", () => frames++);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const bad = [
+      inject(node, { payload: undefined }),
+      inject(node, { payload: null }),
+      inject(node, { payload: NaN }),
+      inject(node, { payload: cyclic }),
+      inject(node, { payload: "x", properties: { nested: { a: 1 } } }),
+      inject(node, { payload: "x", key: { a: 1 } }),
+      inject(node, { payload: "x", pulsar: { eventTime: "not a time" } }),
+    ];
+    const results = await tracker.waitFor(bad);
+    assert.ok(results.every((r) => !r.ok));
+    const messages = results.map((r) => r.error!.message);
+    assert.match(messages[0], /payload/);
+    assert.match(messages[4], /nested/);
+    assert.match(messages[6], /eventTime/);
+    assert.equal(frames, 0, "nothing may be sent for bad input");
+    const good = inject(node, { payload: "still works" });
+    assert.equal((await tracker.waitFor([good]))[0].ok, true);
+    assert.equal(fake.messages("t1").length, 1);
+  });
+
+  it("reports send-error acks with the server's result and message, so Catch sees them", async () => {
+    const { node, tracker, acked } = await load([endpoint(fake.wsUrl), out()]);
+    fake.failNextSends(1, "send-error:8", "Producer send queue is full");
+    const [failed, next] = [inject(node, { payload: "a" }), inject(node, { payload: "b" })];
+    const [r1, r2] = await tracker.waitFor([failed, next]);
+    assert.equal(r1.ok, false);
+    assert.match(r1.error!.message, /send-error:8/);
+    assert.match(r1.error!.message, /Producer send queue is full/);
+    assert.equal(r2.ok, true);
+    await acked.waitFor(1);
+    assert.equal(acked.msgs.length, 1, "a failed message is not sent on");
+  });
+
+  it("pipelines up to maxInFlight frames and completes each input once, in order", async () => {
+    const { node, tracker, acked } = await load([endpoint(fake.wsUrl), out({ maxInFlight: 10 })]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    fake.holdAcks();
+    const ids = Array.from({ length: 50 }, (_, i) => inject(node, { payload: `m${i}` }));
+    await until(() => fake.messages("t1").length === 10);
+    await sleep(50);
+    assert.equal(fake.messages("t1").length, 10, "no more than maxInFlight frames before acks");
+    fake.releaseAcks();
+    const results = await tracker.waitFor(ids);
+    assert.ok(results.every((r) => r.ok));
+    assert.deepEqual(fake.messages("t1").map((m) => m.payload.toString()), ids.map((_, i) => `m${i}`));
+    await acked.waitFor(50);
+  });
+
+  it("resends unacked frames in order after a drop, so every input completes and none is lost", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ maxInFlight: 20 })]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    fake.holdAcks();
+    const ids = Array.from({ length: 30 }, (_, i) => inject(node, { payload: `m${i}` }));
+    await until(() => fake.messages("t1").length === 20);
+    fake.dropConnections({ role: "producer", terminate: true });
+    fake.releaseAcks();
+    const results = await tracker.waitFor(ids, 10000);
+    assert.ok(results.every((r) => r.ok), JSON.stringify(results.filter((r) => !r.ok).map((r) => r.error)));
+    const payloads = fake.messages("t1").map((m) => m.payload.toString());
+    for (let i = 0; i < 30; i++) assert.ok(payloads.includes(`m${i}`), `m${i} lost`);
+    // After the reconnect the resent frames come first, in their original order.
+    const afterDrop = payloads.slice(20);
+    assert.deepEqual(afterDrop, Array.from({ length: 30 }, (_, i) => `m${i}`));
+    assert.ok(fake.handshakes({ role: "producer" }).length >= 2);
+  });
+
+  it("buffers while offline, refuses the newest with done(err) when full, and delivers the rest on reconnect", async () => {
+    fake.refuseNext(503, "Failed to create producer: topic terminated", 1000);
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ bufferMessages: 5 })]);
+    await until(() => statusTexts(node).some((t) => t.includes("unavailable")), 3000, "the 503 status");
+    const ids = Array.from({ length: 7 }, (_, i) => inject(node, { payload: `m${i}` }));
+    const refused = await tracker.waitFor(ids.slice(5));
+    assert.ok(refused.every((r) => !r.ok && /buffer full/i.test(r.error!.message)), JSON.stringify(refused.map((r) => r.error)));
+    await until(() => statusTexts(node).some((t) => t.includes("buffering 5")), 3000, "the buffering status");
+    fake.clearFaults();
+    const delivered = await tracker.waitFor(ids.slice(0, 5), 5000);
+    assert.ok(delivered.every((r) => r.ok));
+    assert.deepEqual(fake.messages("t1").map((m) => m.payload.toString()), ["m0", "m1", "m2", "m3", "m4"]);
+  });
+
+  it("refuses a frame over the endpoint's frame limit with both sizes, and sends nothing", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl, { maxFrameSize: 2048 }), out()]);
+    const id = inject(node, { payload: Buffer.alloc(2000) });
+    const [r] = await tracker.waitFor([id]);
+    assert.equal(r.ok, false);
+    assert.match(r.error!.message, /2048/);
+    assert.match(r.error!.message, /\d{4} bytes/);
+    assert.equal(fake.messages("t1").length, 0);
+  });
+
+  it("takes the topic from msg.topic only when its own is blank, with a capped pool of sessions", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", maxProducers: 2 })]);
+    const [a, b] = [inject(node, { topic: "dyn-a", payload: "1" }), inject(node, { topic: "other/ns/dyn-b", payload: "2" })];
+    assert.ok((await tracker.waitFor([a, b])).every((r) => r.ok));
+    assert.equal(fake.messages("dyn-a").length, 1);
+    assert.equal(fake.messages("persistent://other/ns/dyn-b").length, 1);
+    fake.holdAcks();
+    const [busyA, busyB] = [inject(node, { topic: "dyn-a", payload: "3" }), inject(node, { topic: "other/ns/dyn-b", payload: "4" })];
+    await until(() => fake.messages("dyn-a").length === 2 && fake.messages("persistent://other/ns/dyn-b").length === 2);
+    const third = inject(node, { topic: "dyn-c", payload: "5" });
+    const [r3] = await tracker.waitFor([third]);
+    assert.equal(r3.ok, false);
+    assert.match(r3.error!.message, /Too many open topics/);
+    fake.releaseAcks();
+    assert.ok((await tracker.waitFor([busyA, busyB])).every((r) => r.ok));
+    const noTopic = inject(node, { payload: "x" });
+    assert.match((await tracker.waitFor([noTopic]))[0].error!.message, /topic/i);
+  });
+
+  it("lets its configured topic win over msg.topic", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "fixed" })]);
+    const id = inject(node, { topic: "elsewhere", payload: "x" });
+    assert.equal((await tracker.waitFor([id]))[0].ok, true);
+    assert.equal(fake.messages("fixed").length, 1);
+    assert.equal(fake.messages("elsewhere").length, 0);
+  });
+
+  it("sends the token only as a Bearer header, never offers permessage-deflate, and never logs or shows the token", async () => {
+    const token = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXJvbGU.s3cr3t-signature";
+    await fake.stop();
+    fake = await FakePulsar.start({ auth: { token } });
+    fake.refuseNext(401, "Failed to authenticate", 1, { role: "producer" });
+    const logSpy = helper.log();
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()], { ep: { token } });
+    const id = inject(node, { payload: "x" });
+    assert.equal((await tracker.waitFor([id], 5000))[0].ok, true);
+    const conn = fake.openConnections({ role: "producer" })[0];
+    assert.equal(conn.headers.authorization, `Bearer ${token}`);
+    assert.equal(conn.headers["sec-websocket-extensions"], undefined);
+    assert.ok(!conn.url.includes(token));
+    const everything = JSON.stringify(logSpy.args) + JSON.stringify((node.status as unknown as StatusSpy).args);
+    assert.ok(everything.includes("401") || statusTexts(node).some((t) => t.includes("401")), "the 401 was reported");
+    assert.ok(!everything.includes("s3cr3t"), "the token must never reach a log line or a status");
+  });
+
+  it("does not storm on 401: retries at the slowest backoff", async () => {
+    fake.refuseNext(401, "Failed to authenticate", 1000);
+    const { node } = await load([endpoint(fake.wsUrl, { reconnectMin: 0.01, reconnectMax: 0.6 }), out()]);
+    await sleep(1000);
+    const attempts = fake.handshakes({ role: "producer" }).length;
+    // Slowest backoff is 0.3–0.6 s: at most 4 attempts in a second (normal backoff from 10 ms would make ~8+).
+    assert.ok(attempts >= 2 && attempts <= 4, `attempts: ${attempts}`);
+    assert.ok(statusTexts(node).some((t) => t.startsWith("pulsar.status.unauthorized") || t.includes("unauthorized")));
+  });
+
+  it("does not retry a 400 (bad option) and fails queued and new input with the server's message", async () => {
+    fake.refuseNext(400, "Invalid query params: No enum constant CompressionType.FOO", 1000);
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    await until(() => statusTexts(node).some((t) => t.includes("bad-request") || t.includes("bad request")), 3000, "bad request status");
+    await sleep(300);
+    assert.equal(fake.handshakes({ role: "producer" }).length, 1);
+    const id = inject(node, { payload: "x" });
+    const [r] = await tracker.waitFor([id]);
+    assert.equal(r.ok, false);
+    assert.match(r.error!.message, /400/);
+    assert.match(r.error!.message, /CompressionType/);
+  });
+
+  it("waits with a yellow status on 409 and connects once the name is free", async () => {
+    fake.refuseNext(409, "Failed to create producer: Producer with name 'p' is already connected", 3);
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ producerName: "p" })]);
+    const id = inject(node, { payload: "x" });
+    assert.equal((await tracker.waitFor([id], 5000))[0].ok, true);
+    const spy = node.status as unknown as StatusSpy;
+    assert.ok(spy.args.some((a) => a[0]?.fill === "yellow" && /409/.test(a[0]?.text ?? "")));
+    assert.equal(fake.openConnections({ role: "producer" })[0].query.producerName, "p");
+  });
+
+  it("closes in bounded time with frames in flight, failing each with done(err)", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ closeTimeout: 0.3 })]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    fake.holdAcks();
+    const ids = Array.from({ length: 20 }, (_, i) => inject(node, { payload: `m${i}` }));
+    await until(() => fake.messages("t1").length === 20);
+    const errorSpy = node.error as unknown as { args: [Error, NodeMessage][] };
+    const started = Date.now();
+    // clearFlows stops the flow like a redeploy does (unload would first remove the spies).
+    await helper.clearFlows();
+    const took = Date.now() - started;
+    assert.ok(took < 2000, `close took ${took} ms`);
+    // Catch nodes stop with the flow, so read done(err) where it lands: node.error(err, msg).
+    const errorCalls = errorSpy.args;
+    const failed = errorCalls.filter(([err, msg]) => /closed before Pulsar acknowledged/.test(String(err)) && ids.includes(msg?._msgid ?? ""));
+    assert.equal(failed.length, 20, `${errorCalls.length} error calls: ${errorCalls.slice(0, 3).map((c) => `${String(c[0])} ${JSON.stringify(c[1])}`).join("\n")}`);
+    assert.equal(tracker.byId.size, 0, "nothing completed twice or succeeded");
+    await until(() => fake.openConnections({ role: "producer" }).length === 0, 2000, "the socket to close");
+  });
+
+  it("detects a half-open connection with the pong deadline and resends after reconnect", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl, { pingInterval: 0.05, pongTimeout: 0.1 }), out()]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    await until(() => fake.openConnections({ role: "producer" })[0].pingsReceived >= 2, 2000, "pings");
+    fake.freeze({ role: "producer" });
+    const id = inject(node, { payload: "through the freeze" });
+    await sleep(400);
+    fake.unfreeze();
+    assert.equal((await tracker.waitFor([id], 5000))[0].ok, true);
+    assert.ok(fake.handshakes({ role: "producer" }).length >= 2, "a new session replaced the frozen one");
+  });
+
+  it("reports a malformed server frame with node.error and keeps publishing", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    fake.sendRaw({ role: "producer" }, "this is not json");
+    fake.sendRaw({ role: "producer" }, '{"result":"ok","messageId":"CAcQAzAA","context":"999999"}');
+    fake.sendRaw({ role: "producer" }, '{"type":"AUTH_CHALLENGE"}');
+    const id = inject(node, { payload: "x" });
+    assert.equal((await tracker.waitFor([id]))[0].ok, true);
+    const errors = (node.error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
+    assert.ok(errors.some((e) => /malformed|bad-frame/.test(e)), errors.join("\n"));
+    assert.ok(errors.some((e) => /did not send|unknown-ack/.test(e)), errors.join("\n"));
+    assert.equal(errors.length, 2, "unknown frame types are ignored silently");
+  });
+
+  it("uses the legacy v1 URL with the endpoint's cluster (Pulsar ≤ 4.0)", async () => {
+    await fake.stop();
+    fake = await FakePulsar.start({ v1: true });
+    const { node, tracker } = await load([endpoint(fake.wsUrl, { cluster: "standalone", tenant: "sample", namespace: "ns1" }), out({ topic: "my-topic" })]);
+    const id = inject(node, { payload: "Hello World" });
+    assert.equal((await tracker.waitFor([id]))[0].ok, true);
+    assert.equal(fake.openConnections({ role: "producer" })[0].path, "/ws/producer/persistent/sample/standalone/ns1/my-topic");
+  });
+});

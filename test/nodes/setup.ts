@@ -1,0 +1,124 @@
+/**
+ * Shared pieces of the Node-RED node tests: the test helper bound to the Node-RED under test
+ * (NODE_RED_PATH picks Node-RED 5 for scripts/test-nr5.sh; the devDependency 4.1.x otherwise),
+ * the three node modules, flow builders and small waiting utilities.
+ */
+import assert from "node:assert/strict";
+import type { Node, NodeMessage } from "node-red";
+import helper from "node-red-node-test-helper";
+import endpointNode = require("../../nodes/pulsar-ws-endpoint");
+import inNode = require("../../nodes/pulsar-in");
+import outNode = require("../../nodes/pulsar-out");
+
+helper.init(require.resolve(process.env.NODE_RED_PATH ?? "node-red"));
+
+export { helper };
+export const allNodes = [endpointNode, outNode, inNode];
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+/** An endpoint tuned for tests: fast reconnects, short keep-alive. */
+export function endpoint(url: string, extra: Record<string, unknown> = {}): FlowNode {
+  return {
+    id: "ep",
+    type: "pulsar-ws-endpoint",
+    name: "test",
+    serviceUrl: url,
+    tenant: "public",
+    namespace: "default",
+    reconnectMin: 0.02,
+    reconnectMax: 0.2,
+    pingInterval: 0,
+    ...extra,
+  };
+}
+
+export function flow(...nodes: FlowNode[]): FlowNode[] {
+  return [{ id: "f1", type: "tab", label: "test" }, ...nodes.map((n) => ({ z: "f1", ...n }))];
+}
+
+/** A helper node collecting what reaches it. */
+export function sink(id: string): FlowNode {
+  return { id, type: "helper" };
+}
+
+export interface Collected {
+  msgs: NodeMessage[];
+  waitFor(count: number, timeoutMs?: number): Promise<NodeMessage[]>;
+}
+
+export function collect(node: Node): Collected {
+  const msgs: NodeMessage[] = [];
+  node.on("input", (msg: NodeMessage) => msgs.push(msg));
+  return {
+    msgs,
+    waitFor: (count, timeoutMs = 5000) => until(() => (msgs.length >= count ? msgs.slice(0, count) : undefined), timeoutMs, `${count} messages (got ${msgs.length})`),
+  };
+}
+
+export async function until<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Complete and Catch nodes scoped to `nodeId`, wired to helper sinks: the way a flow observes
+ * done() and done(err). Add the returned nodes to the flow, then call `outcomes()` after load.
+ */
+export function doneWatchers(nodeId: string): FlowNode[] {
+  return [
+    { id: "watch-complete", type: "complete", scope: [nodeId], uncaught: false, wires: [["completed"]] },
+    { id: "watch-catch", type: "catch", scope: [nodeId], uncaught: false, wires: [["caught"]] },
+    sink("completed"),
+    sink("caught"),
+  ];
+}
+
+export interface Outcome {
+  ok: boolean;
+  error?: { message: string; source?: { id: string } };
+  msg: NodeMessage;
+}
+
+export interface OutcomeTracker {
+  /** Every outcome seen per _msgid (more than one would mean done was called twice). */
+  byId: Map<string, Outcome[]>;
+  waitFor(msgids: string[], timeoutMs?: number): Promise<Outcome[]>;
+}
+
+export function outcomes(): OutcomeTracker {
+  const byId = new Map<string, Outcome[]>();
+  const record = (ok: boolean) => (msg: NodeMessage & { error?: Outcome["error"] }) => {
+    const list = byId.get(msg._msgid ?? "") ?? [];
+    list.push({ ok, error: msg.error, msg });
+    byId.set(msg._msgid ?? "", list);
+  };
+  helper.getNode("completed").on("input", record(true));
+  helper.getNode("caught").on("input", record(false));
+  return {
+    byId,
+    waitFor: async (msgids, timeoutMs = 5000) => {
+      await until(() => msgids.every((id) => byId.has(id)), timeoutMs, `outcomes of ${msgids.length} messages (have ${msgids.filter((id) => byId.has(id)).length})`);
+      return msgids.map((id) => {
+        const list = byId.get(id)!;
+        assert.equal(list.length, 1, `message ${id} completed ${list.length} times`);
+        return list[0];
+      });
+    },
+  };
+}
+
+let counter = 0;
+/** Sends a msg into a node with a known _msgid, so its outcome can be awaited. */
+export function inject(node: Node, msg: Record<string, unknown>): string {
+  const id = `t${++counter}`;
+  node.receive({ _msgid: id, ...msg } as NodeMessage);
+  return id;
+}
