@@ -12,7 +12,9 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-unused-vars": ["error", { "argsIgnorePattern": "^_" }],
-      "no-console": ["error", { "allow": ["warn", "error"] }]
+      "no-console": ["error", { "allow": ["warn", "error"] }],
+      // Node-RED constructors conventionally name their instance `node`.
+      "@typescript-eslint/no-this-alias": ["error", { "allowedNames": ["node"] }]
     }
   },
   {

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
 import helper from "node-red-node-test-helper";
-import endpointNode = require("../../nodes/pulsar-ws-endpoint");
-import inNode = require("../../nodes/pulsar-in");
-import outNode = require("../../nodes/pulsar-out");
+import endpointNode from "../../nodes/pulsar-ws-endpoint";
+import inNode from "../../nodes/pulsar-in";
+import outNode from "../../nodes/pulsar-out";
 
 helper.init(require.resolve(process.env.NODE_RED_PATH ?? "node-red"));
 

@@ -112,6 +112,7 @@ describe("protocol/urls", () => {
   it("property: any local name and subscription keeps the path at exactly 9 segments and decodes back", () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (local, sub) => {
+        // eslint-disable-next-line no-control-regex
         const usable = (s: string): boolean => !/[\u0000-\u001f\u007f-\u009f/]/.test(s) && s !== "." && s !== ".." && s.trim() !== "";
         fc.pre(usable(local) && usable(sub));
         const topic = parseTopic(`t/ns/${local}`, defaults);
