@@ -42,6 +42,11 @@ export interface StartOptions {
   logDir?: string;
   /** How long to wait for readiness (default 180000). */
   startTimeoutMs?: number;
+  /**
+   * Serve HTTP/WebSocket on this port instead of a free one: `npm start` asks for 8080, the port
+   * the example flows name, so they run unchanged.
+   */
+  webPort?: number;
 }
 
 export interface PulsarTokens {
@@ -697,7 +702,7 @@ export async function startPulsar(opts: StartOptions = {}): Promise<PulsarInstan
   const version = PULSAR_VERSIONS[line];
   const classpath = await resolveClasspath(version);
   const [web, broker, bookie, webTls] = await freeLoopbackPorts(opts.tls ? 4 : 3);
-  const ports: Ports = { web, broker, bookie, webTls: opts.tls ? webTls : undefined };
+  const ports: Ports = { web: opts.webPort ?? web, broker, bookie, webTls: opts.tls ? webTls : undefined };
   const tokens = opts.auth ? newTokens() : undefined;
   const layout = prepareLayout(opts, version);
   writeConfig(layout.configFile, standaloneConfig(ports, opts, tokens));
