@@ -108,7 +108,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     function updateStatus(s: ConsumerSession): void {
-      status.show(statusFor(s.state, { unacked: manualAck ? s.unackedCount : undefined, paused: s.isPaused }));
+      status.show(statusFor(s.state, { unacked: manualAck ? s.unackedCount : undefined, paused: s.isPaused, v1: endpoint?.settings?.cluster !== undefined }));
     }
 
     node.on("input", (msg, _send, done) => {

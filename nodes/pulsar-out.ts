@@ -93,7 +93,7 @@ export = function register(RED: NodeAPI): void {
       // Show the session that needs attention, if any; else "connected".
       const shown = sessions.find((s) => s.state.state !== "open") ?? sessions[0];
       const buffered = sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
-      status.show(statusFor(shown.state, { buffered, sessions: sessions.length }));
+      status.show(statusFor(shown.state, { buffered, sessions: sessions.length, v1: endpoint?.settings?.cluster !== undefined }));
     }
 
     let closing = false;

@@ -25,6 +25,8 @@ export interface StatusExtras {
   paused?: boolean;
   /** pulsar-out with dynamic topics: open producer sessions. */
   sessions?: number;
+  /** The endpoint uses legacy v1 URLs (a cluster is set): a 404 then most likely means Pulsar ≥ 4.2. */
+  v1?: boolean;
 }
 
 export function statusFor(state: SocketState, extras: StatusExtras = {}): StatusView {
@@ -37,7 +39,7 @@ export function statusFor(state: SocketState, extras: StatusExtras = {}): Status
       return { fill: "red", shape: "ring", parts: [{ key: "disconnected" }] };
     case "retrying":
     case "failed":
-      return withBuffered(failureStatus(state), extras);
+      return withBuffered(failureStatus(state, extras), extras);
   }
 }
 
@@ -54,12 +56,14 @@ function unackedPart(extras: StatusExtras): StatusPart[] {
   return extras.unacked ? [{ key: "unacked", params: { count: extras.unacked } }] : [];
 }
 
-function failureStatus(state: Extract<SocketState, { state: "retrying" | "failed" }>): StatusView {
+function failureStatus(state: Extract<SocketState, { state: "retrying" | "failed" }>, extras: StatusExtras): StatusView {
   const failure = state.failure;
   let view: StatusView;
   if (failure.kind === "handshake") {
     const o = failure.outcome;
-    view = { fill: o.severity === "waiting" ? "yellow" : "red", shape: "ring", parts: [{ key: o.statusKey, params: { status: o.status } }] };
+    // Pulsar 4.2 removed the v1 endpoints: with a cluster set, a 404 says "clear the cluster".
+    const key = o.statusKey === "not-found" && extras.v1 ? "not-found-v1" : o.statusKey;
+    view = { fill: o.severity === "waiting" ? "yellow" : "red", shape: "ring", parts: [{ key, params: { status: o.status } }] };
   } else if (failure.kind === "network" && failure.code && isCertificateError(failure.code)) {
     view = { fill: "red", shape: "ring", parts: [{ key: "certificate", params: { code: failure.code } }] };
   } else {

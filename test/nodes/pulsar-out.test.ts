@@ -256,6 +256,47 @@ describe("pulsar-out node", function () {
     assert.equal(fake.openConnections({ role: "producer" })[0].query.producerName, "p");
   });
 
+  // Spec §6: what each refused upgrade shows and how it is retried.
+  for (const [status, text, fill, retried] of [
+    [400, "bad request (400)", "red", false],
+    [401, "unauthorized (401)", "red", true],
+    [403, "forbidden (403)", "red", true],
+    [404, "topic not found (404)", "red", true],
+    [409, "waiting: subscription or producer busy (409)", "yellow", true],
+    [429, "too many requests (429)", "yellow", true],
+    [500, "server error (500)", "red", true],
+    [503, "unavailable (503)", "red", true],
+    [504, "server error (504)", "red", true],
+  ] as const) {
+    it(`shows "${text}" for a ${status} upgrade and ${retried ? "retries" : "does not retry"}`, async () => {
+      fake.refuseNext(status, `Failed to create producer: refused with ${status}`, 1000);
+      const { node } = await load([endpoint(fake.wsUrl, { reconnectMin: 0.01, reconnectMax: 0.05 }), out()]);
+      await until(() => (node.status as unknown as StatusSpy).args.find((a) => a[0]?.text?.startsWith(text)), 3000, `status ${text}`);
+      const shown = (node.status as unknown as StatusSpy).args.find((a) => a[0]?.text?.startsWith(text))![0];
+      assert.equal(shown.fill, fill);
+      assert.equal(shown.shape, "ring");
+      await sleep(300);
+      const attempts = fake.handshakes({ role: "producer" }).length;
+      if (retried) assert.ok(attempts >= 2, `${status}: ${attempts} attempts`);
+      else assert.equal(attempts, 1);
+    });
+  }
+
+  it("says the v1 endpoint is missing when a cluster is set and Pulsar answers 404", async () => {
+    const { node } = await load([endpoint(fake.wsUrl, { cluster: "standalone" }), out()]);
+    await until(() => statusTexts(node).some((t) => t.startsWith("no v1 endpoint (404)")), 3000, "the v1 hint");
+  });
+
+  it("waits for slow acks without resending or failing anything", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    fake.setAckDelay(300);
+    const ids = Array.from({ length: 5 }, (_, i) => inject(node, { payload: `slow${i}` }));
+    const results = await tracker.waitFor(ids, 5000);
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(fake.messages("t1").length, 5, "no resend while acks are merely slow");
+    assert.equal(fake.handshakes({ role: "producer" }).length, 1);
+  });
+
   it("closes in bounded time with frames in flight, failing each with done(err)", async () => {
     const { node, tracker } = await load([endpoint(fake.wsUrl), out({ closeTimeout: 0.3 })]);
     await until(() => fake.openConnections({ role: "producer" }).length === 1);
