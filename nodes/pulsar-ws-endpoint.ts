@@ -5,6 +5,7 @@
  * topic per socket). It tracks those sessions and closes any left over when it closes.
  */
 import type { Node, NodeAPI } from "node-red";
+import { registerAdminApi } from "./lib/admin-api";
 import { resolveEndpointSettings, socketOptions, sessionUrl, type EndpointSettings } from "./lib/endpoint-settings";
 import type { EndpointCredentials, EndpointDef, EndpointNode, TlsConfigNode } from "./lib/endpoint-types";
 import { PulsarError } from "./lib/errors";
@@ -88,4 +89,5 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType<Node<EndpointCredentials>, EndpointDef, never, EndpointCredentials>("pulsar-ws-endpoint", PulsarWsEndpoint, {
     credentials: { token: { type: "password" } },
   });
+  registerAdminApi(RED);
 };

@@ -1,0 +1,154 @@
+/**
+ * Admin HTTP endpoints behind the editor's "Test connection" button and topic suggestions:
+ *
+ *   POST <httpAdminRoot>/pulsar-ws-endpoint/test    { id, serviceUrl, cluster, tenant, namespace, tls, token? }
+ *   POST <httpAdminRoot>/pulsar-ws-endpoint/lookup  { …the same…, dir }
+ *
+ * The editor sends what its dialog holds (the config may not be deployed yet); the runtime calls
+ * Pulsar's admin REST API and answers with i18n keys (see pulsar-admin.ts). The token goes one
+ * way only: the editor sends one only if the user typed it, otherwise the runtime uses the
+ * stored credential, and no answer ever contains it.
+ *
+ * Both need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
+ * only someone allowed to change (and deploy) the endpoint should be able to use.
+ */
+import type { Node, NodeAPI } from "node-red";
+import type { Request, Response } from "express";
+import { resolveEndpointSettings } from "./endpoint-settings";
+import type { EndpointCredentials, EndpointNode, TlsConfigNode } from "./endpoint-types";
+import { PulsarError } from "./errors";
+import { httpGetter, lookup, testConnection, type AdminLine, type AdminTarget } from "./pulsar-admin";
+import type { TopicDefaults } from "./protocol/topics";
+import { httpBaseOf } from "./protocol/urls";
+import type { TlsOptions } from "./session/socket";
+
+/** What the editor posts. Everything is untrusted input. */
+interface ProbeBody {
+  id?: unknown;
+  serviceUrl?: unknown;
+  cluster?: unknown;
+  tenant?: unknown;
+  namespace?: unknown;
+  tls?: unknown;
+  token?: unknown;
+  dir?: unknown;
+}
+
+/** How the editor shows a stored password credential it does not know. */
+const STORED_PASSWORD = "__PWRD__";
+const ENV_REF = /^\$\{(\S+)\}$/;
+
+interface Probe {
+  target: AdminTarget;
+  defaults: TopicDefaults;
+  cluster?: string;
+  /** Lines to show before the check's own (e.g. why the stored token was not used). */
+  notes: AdminLine[];
+}
+
+export function registerAdminApi(RED: NodeAPI): void {
+  const canWrite = RED.auth.needsPermission("pulsar-ws-endpoint.write");
+
+  function text(value: unknown): string {
+    return typeof value === "string" ? value.trim() : "";
+  }
+
+  /** A whole `${VAR}` resolves as Node-RED resolves node properties (global env, then process env). */
+  function withEnv(value: string, node: Node | undefined): string {
+    const m = ENV_REF.exec(value);
+    if (!m) return value;
+    const resolved = node ? RED.util.getSetting(node, m[1]) : process.env[m[1]];
+    return resolved === undefined || resolved === null ? "" : String(resolved);
+  }
+
+  function tlsOptions(tlsId: string, notes: AdminLine[]): TlsOptions | undefined {
+    if (!tlsId) return undefined;
+    const tlsNode = RED.nodes.getNode(tlsId) as TlsConfigNode | null;
+    if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") {
+      notes.push({ level: "warn", key: "pulsar.admin.result.tls-not-deployed" });
+      return undefined;
+    }
+    const options: TlsOptions = {};
+    tlsNode.addTLSOptions(options);
+    return options;
+  }
+
+  /**
+   * The token to use: the one typed in the dialog, else the stored credential — but the stored one
+   * only for the service URL it was deployed with, so that a Test connection against another URL
+   * cannot carry it there.
+   */
+  function chooseToken(body: ProbeBody, id: string, base: string, deployed: EndpointNode | undefined, notes: AdminLine[]): string | undefined {
+    const typed = text(body.token);
+    if (typed && typed !== STORED_PASSWORD) return withEnv(typed, deployed);
+    if (!id) return undefined;
+    const stored = (RED.nodes.getCredentials(id) as EndpointCredentials | undefined)?.token;
+    if (!stored) return undefined;
+    if (!deployed?.settings || deployed.settings.base !== base) {
+      notes.push({ level: "warn", key: "pulsar.admin.result.token-not-sent" });
+      return undefined;
+    }
+    return withEnv(stored, deployed);
+  }
+
+  function probeFrom(body: ProbeBody): Probe {
+    const id = text(body.id);
+    const deployed = id ? ((RED.nodes.getNode(id) as EndpointNode | null) ?? undefined) : undefined;
+    const field = (value: unknown): string => withEnv(text(value), deployed);
+    const notes: AdminLine[] = [];
+    // Resolved as the deployed node resolves them: URL rules, default tenant/namespace, "Bearer " prefix.
+    const fields = { serviceUrl: field(body.serviceUrl), cluster: field(body.cluster), tenant: field(body.tenant), namespace: field(body.namespace) };
+    const base = resolveEndpointSettings(fields, undefined).base;
+    const settings = resolveEndpointSettings(fields, chooseToken(body, id, base, deployed, notes));
+    return {
+      target: { httpBase: httpBaseOf(settings.base), token: settings.token, tls: tlsOptions(text(body.tls), notes) },
+      defaults: settings.defaults,
+      cluster: settings.cluster,
+      notes,
+    };
+  }
+
+  /** Runs a check and answers JSON; a config error (bad URL) is an answer too (`failed`), not an HTTP error. */
+  function handle(run: (probe: Probe, body: ProbeBody) => Promise<object>, failed: (line: AdminLine) => object) {
+    return async (req: Request, res: Response): Promise<void> => {
+      const body = (req.body ?? {}) as ProbeBody;
+      let probe: Probe | undefined;
+      let result: object;
+      try {
+        probe = probeFrom(body);
+        result = await run(probe, body);
+      } catch (err) {
+        const e = err instanceof PulsarError ? err : new PulsarError("config", "unexpected", { message: err instanceof Error ? err.message : String(err) });
+        const line: AdminLine = { level: "error", key: `pulsar.errors.${e.code}`, params: e.details };
+        result = failed(line);
+      }
+      // Before the probe exists (a bad URL), the typed token is the only one that could echo back.
+      res.json(scrub(result, probe?.target.token ?? (text(body.token) || undefined)));
+    };
+  }
+
+  RED.httpAdmin.post(
+    "/pulsar-ws-endpoint/test",
+    canWrite,
+    handle(async (probe) => {
+      const result = await testConnection(httpGetter(probe.target), probe.target, probe.defaults, probe.cluster);
+      return { ok: result.ok, lines: [...probe.notes, ...result.lines] };
+    }, (line) => ({ ok: false, lines: [line] })),
+  );
+
+  RED.httpAdmin.post(
+    "/pulsar-ws-endpoint/lookup",
+    canWrite,
+    handle(
+      (probe, body) => lookup(httpGetter(probe.target), probe.target, text(body.dir), probe.defaults),
+      (line) => ({ ok: false, items: [], error: line }),
+    ),
+  );
+}
+
+/** Last line of defence: whatever Pulsar echoed, the answer never carries the token. */
+export function scrub<T extends object>(result: T, token: string | undefined): T {
+  if (!token) return result;
+  const json = JSON.stringify(result);
+  return json.includes(token) ? (JSON.parse(json.split(token).join("***")) as T) : result;
+}

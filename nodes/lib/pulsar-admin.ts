@@ -1,0 +1,266 @@
+/**
+ * Pulsar's admin REST API, for the editor's "Test connection" and topic suggestions. The runtime
+ * makes these calls on the editor's behalf (nodes/lib/admin-api.ts), so the token stays in the
+ * runtime. Pure apart from `httpGetter`: the checks take any `AdminGet`, so tests run them
+ * against canned answers.
+ *
+ * Every answer is an i18n key plus parameters (editor catalog `pulsar.admin.result.*`, or a
+ * `pulsar.errors.*` key for a bad service URL), never raw server text beyond Pulsar's short
+ * `reason`, and never the token.
+ */
+import http from "node:http";
+import https from "node:https";
+import { parseTopic, type TopicDefaults } from "./protocol/topics";
+import { buildSessionUrl } from "./protocol/urls";
+import type { TlsOptions } from "./session/socket";
+
+export interface AdminTarget {
+  /** http(s) base with any path prefix, no trailing slash. */
+  httpBase: string;
+  token?: string;
+  tls?: TlsOptions;
+  timeoutMs?: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** GET `path` (starting with /) below the target's base. Rejects only on network errors. */
+export type AdminGet = (path: string) => Promise<HttpAnswer>;
+
+export type Params = Record<string, string | number>;
+
+/** error: the connection will not work as set; warn: it may, with a caveat; ok: checked. */
+export type Level = "ok" | "warn" | "error";
+
+export interface AdminLine {
+  level: Level;
+  key: string;
+  params?: Params;
+}
+
+export interface TestResult {
+  ok: boolean;
+  lines: AdminLine[];
+}
+
+export interface LookupResult {
+  ok: boolean;
+  items: string[];
+  /** Set when nothing could be listed: why. */
+  error?: AdminLine;
+}
+
+const DEFAULT_TIMEOUT_MS = 10000;
+/** Admin answers are short lists; anything bigger is not what we asked for. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_REASON_CHARS = 200;
+/** The editor shows a menu, not a catalogue. */
+export const MAX_ITEMS = 500;
+const PROBE_TOPIC = "__pulsar_ws_probe";
+const R = "pulsar.admin.result.";
+
+export function httpGetter(target: AdminTarget): AdminGet {
+  const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return (path) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(target.httpBase + path);
+      const headers: Record<string, string> = { Accept: "application/json" };
+      if (target.token) headers.Authorization = `Bearer ${target.token}`;
+      const client = url.protocol === "https:" ? https : http;
+      const req = client.request(url, { method: "GET", headers, timeout: timeoutMs, ...(url.protocol === "https:" ? target.tls : {}) }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+      req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
+      req.on("error", reject);
+      req.end();
+    });
+}
+
+/** Pulsar's JSON error body carries a `reason`; HTML error pages and the like give nothing. */
+export function reasonOf(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { reason?: unknown; message?: unknown } | null;
+    const reason = parsed && typeof parsed === "object" ? (parsed.reason ?? parsed.message) : undefined;
+    return typeof reason === "string" ? reason.slice(0, MAX_REASON_CHARS) : "";
+  } catch {
+    return "";
+  }
+}
+
+function isJsonArray(body: string): unknown[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME|EPROTO/;
+
+/** A network failure as a line the user can act on. */
+export function networkFailure(err: unknown, httpBase: string): AdminLine {
+  const e = err as NodeJS.ErrnoException;
+  const host = new URL(httpBase).host;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (code === "ETIMEDOUT_ADMIN") return { level: "error", key: R + "timeout", params: { host } };
+  const reason = code || (e instanceof Error ? e.message : String(err));
+  if (TLS_CODES.test(code) || /certificate|ssl|tls/i.test(e?.message ?? "")) return { level: "error", key: R + "tls", params: { host, reason } };
+  return { level: "error", key: R + "unreachable", params: { host, reason } };
+}
+
+/** An HTTP failure of an admin call, as a line. `what` names what was asked for (a namespace, a tenant). */
+export function httpFailure(answer: HttpAnswer, what: string, hasToken: boolean): AdminLine {
+  const params = { status: answer.status, what, reason: reasonOf(answer.body) };
+  if (answer.status === 401) return { level: "error", key: R + (hasToken ? "unauthorized" : "unauthorized-no-token"), params };
+  if (answer.status === 403) return { level: "error", key: R + "forbidden", params };
+  // Pulsar's own 404s carry a JSON reason ("Namespace does not exist"); anything else is not Pulsar.
+  if (answer.status === 404) return { level: "error", key: R + (params.reason ? "not-found" : "not-pulsar"), params };
+  return { level: "error", key: R + "http-error", params };
+}
+
+/** Path of a producer session for a harmless probe: a plain GET (no upgrade) creates nothing. */
+export function webSocketProbePath(defaults: TopicDefaults, cluster?: string): string {
+  const topic = parseTopic(`persistent://${defaults.tenant}/${defaults.namespace}/${PROBE_TOPIC}`, defaults);
+  return buildSessionUrl({ base: "", role: "producer", topic, cluster });
+}
+
+function namespacePath(tenant: string, namespace: string): string {
+  return `${encodeURIComponent(tenant)}/${encodeURIComponent(namespace)}`;
+}
+
+/**
+ * Two checks. The admin API lists the topics of the default namespace: it proves the URL, the
+ * TLS setup and the token (and that the namespace exists). Then a plain GET on a WebSocket
+ * session path: the WebSocket servlet answers it with 405 (no upgrade), a service without the
+ * WebSocket API with 404 — so this finds a disabled WebSocket service without opening a session.
+ */
+export async function testConnection(get: AdminGet, target: AdminTarget, defaults: TopicDefaults, cluster?: string): Promise<TestResult> {
+  const namespace = `${defaults.tenant}/${defaults.namespace}`;
+  const lines: AdminLine[] = [];
+  let answer: HttpAnswer;
+  try {
+    answer = await get(`/admin/v2/persistent/${namespacePath(defaults.tenant, defaults.namespace)}`);
+  } catch (err) {
+    return { ok: false, lines: [networkFailure(err, target.httpBase)] };
+  }
+  const topics = answer.status === 200 ? isJsonArray(answer.body) : undefined;
+  if (topics) {
+    lines.push({ level: "ok", key: R + "topics-ok", params: { namespace, count: topics.length } });
+  } else if (answer.status === 403) {
+    // The token is valid; listing topics needs more rights than producing or consuming.
+    lines.push({ level: "warn", key: R + "forbidden-list", params: { namespace, status: 403 } });
+  } else {
+    lines.push(answer.status === 200 ? { level: "error", key: R + "not-pulsar", params: { status: 200 } } : httpFailure(answer, namespace, !!target.token));
+    // A wrong token or namespace already says what to fix; without Pulsar there is nothing to probe.
+    return { ok: false, lines };
+  }
+
+  const probe = webSocketProbePath(defaults, cluster);
+  try {
+    const ws = await get(probe);
+    if (ws.status === 404) lines.push({ level: "error", key: R + (cluster ? "ws-v1-missing" : "ws-missing"), params: { status: 404 } });
+    else lines.push({ level: "ok", key: R + "ws-ok", params: { status: ws.status } });
+  } catch (err) {
+    lines.push(networkFailure(err, target.httpBase));
+  }
+  return { ok: lines.every((l) => l.level !== "error"), lines };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topic suggestions: one directory level at a time (tenants → namespaces → topics)
+
+export interface ParsedDir {
+  /** Given when the user typed `persistent://` or `non-persistent://`. */
+  domain?: "persistent" | "non-persistent";
+  /** Complete path segments before the last `/`: [] top level, [tenant], [tenant, namespace]. */
+  segments: string[];
+}
+
+/** `dir` is what the user typed up to and including its last `/` ("" at the top). */
+export function parseDir(dir: string): ParsedDir | undefined {
+  const m = /^(persistent|non-persistent):\/\/(.*)$/.exec(dir);
+  const rest = m ? m[2] : dir;
+  if (!m && rest.includes("://")) return undefined;
+  if (rest !== "" && !rest.endsWith("/")) return undefined;
+  const segments = rest === "" ? [] : rest.slice(0, -1).split("/");
+  if (segments.length > 2 || segments.some((s) => s === "")) return undefined;
+  return { domain: m ? (m[1] as ParsedDir["domain"]) : undefined, segments };
+}
+
+/** Topic names of one namespace and domain: partitioned topics once, not each partition. */
+async function listTopics(get: AdminGet, tenant: string, namespace: string, domain: string): Promise<{ names?: string[]; failure?: HttpAnswer }> {
+  const base = `/admin/v2/${domain}/${namespacePath(tenant, namespace)}`;
+  const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
+  const topics = all.status === 200 ? isJsonArray(all.body) : undefined;
+  if (!topics) return { failure: all };
+  const parents = (partitioned.status === 200 ? isJsonArray(partitioned.body) ?? [] : []).filter((t): t is string => typeof t === "string");
+  const names = new Set<string>(parents);
+  for (const t of topics) {
+    if (typeof t !== "string") continue;
+    const parent = t.replace(/-partition-\d+$/, "");
+    names.add(parent !== t && names.has(parent) ? parent : t);
+  }
+  return { names: [...names].sort() };
+}
+
+async function listStrings(get: AdminGet, path: string): Promise<{ items?: string[]; failure?: HttpAnswer }> {
+  const answer = await get(path);
+  const list = answer.status === 200 ? isJsonArray(answer.body) : undefined;
+  return list ? { items: list.filter((s): s is string => typeof s === "string").sort() } : { failure: answer };
+}
+
+/** Every completion below `dir`, each starting with `dir`; the editor filters by what follows. */
+export async function lookup(get: AdminGet, target: AdminTarget, dir: string, defaults: TopicDefaults): Promise<LookupResult> {
+  const parsed = parseDir(dir);
+  if (!parsed) return { ok: true, items: [] };
+  const prefix = parsed.domain ? `${parsed.domain}://` : "";
+  const hasToken = !!target.token;
+  try {
+    if (parsed.segments.length === 0) {
+      const items: string[] = [];
+      // Short names resolve to persistent topics of the default namespace.
+      if (!parsed.domain) {
+        const short = await listTopics(get, defaults.tenant, defaults.namespace, "persistent");
+        for (const name of short.names ?? []) items.push(name.slice(name.lastIndexOf("/") + 1));
+      }
+      const tenants = await listStrings(get, "/admin/v2/tenants");
+      // Listing tenants needs a super-user; others still get their default tenant to descend into.
+      if (tenants.failure && tenants.failure.status !== 401 && tenants.failure.status !== 403) {
+        if (items.length === 0) return { ok: false, items: [], error: httpFailure(tenants.failure, "tenants", hasToken) };
+      }
+      for (const tenant of tenants.items ?? [defaults.tenant]) items.push(`${prefix}${tenant}/`);
+      return { ok: true, items: items.slice(0, MAX_ITEMS) };
+    }
+    if (parsed.segments.length === 1) {
+      const [tenant] = parsed.segments;
+      const namespaces = await listStrings(get, `/admin/v2/namespaces/${encodeURIComponent(tenant)}`);
+      if (namespaces.failure) {
+        const forbidden = namespaces.failure.status === 401 || namespaces.failure.status === 403;
+        if (forbidden && tenant === defaults.tenant) return { ok: true, items: [`${prefix}${tenant}/${defaults.namespace}/`] };
+        return { ok: false, items: [], error: httpFailure(namespaces.failure, tenant, hasToken) };
+      }
+      // Pulsar lists namespaces as "tenant/namespace".
+      return { ok: true, items: namespaces.items!.map((ns) => `${prefix}${ns}/`).slice(0, MAX_ITEMS) };
+    }
+    const [tenant, namespace] = parsed.segments;
+    const topics = await listTopics(get, tenant, namespace, parsed.domain ?? "persistent");
+    if (!topics.names) return { ok: false, items: [], error: httpFailure(topics.failure!, `${tenant}/${namespace}`, hasToken) };
+    // Without a domain the user is typing a short form, which means persistent.
+    const items = topics.names.map((full) => (parsed.domain ? full : full.replace(/^persistent:\/\//, "")));
+    return { ok: true, items: items.slice(0, MAX_ITEMS) };
+  } catch (err) {
+    return { ok: false, items: [], error: networkFailure(err, target.httpBase) };
+  }
+}

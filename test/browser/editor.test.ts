@@ -1,0 +1,310 @@
+/**
+ * The editor, checked in a real browser: Debian's Chromium (driven by playwright-core) against a
+ * real Node-RED runtime that has this package installed from its `npm pack` tarball, with a real
+ * Pulsar that requires a token. A user builds inject → pulsar out and pulsar in → debug, creates
+ * the endpoint in its config dialog (token typed as ${PULSAR_TOKEN}, which only the runtime can
+ * resolve), tests the connection, picks a topic from the suggestions, deploys and sees a message
+ * arrive in the debug sidebar; then imports and deploys every example from the Import menu.
+ * All HTTP and WebSocket traffic of the page is recorded: the token must never be in it.
+ * Screenshots: test-output/browser/.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Aedes } from "aedes";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { startPulsar, type PulsarInstance } from "../../harness/pulsar";
+import { Editor, STEP_MS } from "./editor";
+import { TrafficRecorder } from "./recorder";
+import { freePort, packTarball, prepareUserDir, root, startNodeRed, type Runtime } from "./runtime";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const MODULE = "@pulsar-ws/node-red-pulsar";
+const OUT_DIR = path.join(root, "test-output", "browser");
+const TOPIC = "browser-e2e";
+const EXAMPLES = fs.readdirSync(path.join(root, "examples")).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+
+describe("the editor in a real browser (Chromium, packed package, Node-RED, Pulsar with auth)", function () {
+  this.timeout(20 * 60 * 1000);
+  let work: string;
+  let pulsar: PulsarInstance | undefined;
+  let broker: Aedes | undefined;
+  let mqttServer: net.Server | undefined;
+  let runtime: Runtime | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let editor: Editor;
+  let recorder: TrafficRecorder;
+  let token: string;
+  const ids: Record<string, string> = {};
+  const screenshots: string[] = [];
+
+  async function shot(name: string, target?: Locator): Promise<void> {
+    const file = path.join(OUT_DIR, `${name}.png`);
+    await (target ?? page).screenshot({ path: file });
+    screenshots.push(path.relative(root, file));
+  }
+
+  const testResult = (): Locator => page.locator("#pulsar-ws-endpoint-test-result");
+
+  /** Clicks Test connection and waits for its verdict. */
+  async function testConnection(expected: "ok" | "error"): Promise<string> {
+    await page.click("#pulsar-ws-endpoint-test");
+    await page.waitForSelector(`#pulsar-ws-endpoint-test-result:not([data-state='running'])[data-state]`, { timeout: STEP_MS });
+    const text = await testResult().innerText();
+    assert.equal(await testResult().getAttribute("data-state"), expected, text);
+    return text;
+  }
+
+  async function expectMarked(selector: string, marked: boolean): Promise<void> {
+    // Node-RED validates a field when it changes, i.e. when the user leaves it.
+    await page.locator(selector).dispatchEvent("change");
+    await page.waitForSelector(marked ? `${selector}.input-error` : `${selector}:not(.input-error)`, { timeout: STEP_MS });
+  }
+
+  /** Opens the topic suggestions with the lookup button and picks `item`; resolves with all offered. */
+  async function pickSuggestion(button: string, item: string): Promise<string[]> {
+    await page.click(button);
+    const menu = page.locator(".red-ui-autoComplete-container");
+    await menu.getByText(item, { exact: true }).waitFor({ timeout: STEP_MS });
+    const offered = await menu.locator("li").allInnerTexts();
+    await menu.getByText(item, { exact: true }).click();
+    return offered;
+  }
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium (apt-get install chromium; .ci/run installs it), or CHROMIUM_PATH`);
+    }
+    fs.rmSync(OUT_DIR, { recursive: true, force: true });
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "pulsar-ws-browser-"));
+
+    const userDir = path.join(work, "userdir");
+    prepareUserDir(userDir, packTarball(work));
+    pulsar = await startPulsar({ line: "4.2", auth: true });
+    token = pulsar.tokens!.admin;
+
+    // The MQTT example's broker: port through MQTT_PORT, as the example expects.
+    broker = await Aedes.createBroker();
+    mqttServer = net.createServer(broker.handle);
+    const mqttPort = await freePort();
+    await new Promise<void>((resolve) => mqttServer!.listen(mqttPort, "127.0.0.1", resolve));
+
+    runtime = await startNodeRed({ userDir, logFile: path.join(OUT_DIR, "node-red.log"), env: { PULSAR_TOKEN: token, MQTT_PORT: String(mqttPort) } });
+    context = await chromium.launchPersistentContext(path.join(work, "chromium-profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1400, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(STEP_MS);
+    recorder = await TrafficRecorder.attach(context, page);
+    editor = new Editor(page);
+    await editor.open(runtime.url);
+  });
+
+  after(async function () {
+    this.timeout(120000);
+    await context?.close().catch(() => undefined);
+    await runtime?.stop();
+    if (broker) await new Promise<void>((resolve) => broker!.close(() => resolve()));
+    if (mqttServer) await new Promise<void>((resolve) => mqttServer!.close(() => resolve()));
+    await pulsar?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (screenshots.length) console.log(`      screenshots (${screenshots.length}): ${screenshots.join(", ")}`);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") {
+      await shot(`failed-${(this.currentTest.title).replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60).toLowerCase()}`).catch(() => undefined);
+      await editor.closeDialogs().catch(() => undefined);
+    }
+  });
+
+  it("the palette shows pulsar in and pulsar out with the package's icon", async () => {
+    // The palette filter reacts to key presses: type, and wait until other nodes are filtered out.
+    await page.locator("#red-ui-palette-search input").pressSequentially("pulsar");
+    await editor.paletteNode("inject").waitFor({ state: "hidden" });
+    for (const [type, label] of [["pulsar-in", "pulsar in"], ["pulsar-out", "pulsar out"]]) {
+      const node = editor.paletteNode(type);
+      await node.waitFor({ state: "visible" });
+      assert.equal((await node.innerText()).replace(/\s+/g, " ").trim(), label);
+      const icon = await node.locator(".red-ui-palette-icon").getAttribute("style");
+      assert.match(icon ?? "", /icons\/@pulsar-ws\/node-red-pulsar\/pulsar\.svg/);
+    }
+    // The icon is served (not a broken image).
+    const svg = await context!.request.get(`${runtime!.url}icons/@pulsar-ws/node-red-pulsar/pulsar.svg`);
+    assert.equal(svg.status(), 200);
+    assert.match(svg.headers()["content-type"] ?? "", /svg/);
+    assert.match(await svg.text(), /<svg/);
+    await shot("palette", page.locator("#red-ui-palette"));
+    await page.locator("#red-ui-palette-search input").fill("");
+    await page.locator("#red-ui-palette-search input").press("Backspace");
+    await editor.paletteNode("inject").waitFor({ state: "visible" });
+  });
+
+  it("the help panel shows each node's help", async () => {
+    await editor.showSidebar("help");
+    for (const type of ["pulsar-in", "pulsar-out"]) {
+      const text = await editor.paletteHelp(type, "Inputs");
+      assert.match(text, /Apache Pulsar/);
+      assert.match(text, /Outputs/);
+      assert.match(text, /Details/);
+      assert.match(text, /pulsar\.messageId/);
+      await shot(`help-${type}`, page.locator("#red-ui-sidebar"));
+    }
+  });
+
+  it("builds inject → pulsar out and pulsar in → debug on the canvas", async () => {
+    ids.inject = await editor.addNode("inject", 120, 100);
+    ids.out = await editor.addNode("pulsar-out", 360, 100);
+    ids.in = await editor.addNode("pulsar-in", 120, 200);
+    ids.debug = await editor.addNode("debug", 400, 200);
+    await editor.wire(ids.inject, ids.out);
+    await editor.wire(ids.in, ids.debug);
+  });
+
+  it("the endpoint config dialog marks invalid input, and Test connection reports success and, for a wrong URL, the failure", async () => {
+    await editor.edit(ids.out, "#node-input-topic");
+    await page.click("#node-input-btn-endpoint-add");
+    await page.waitForSelector("#node-config-input-serviceUrl", { state: "visible" });
+    await page.fill("#node-config-input-name", "browser Pulsar");
+
+    await page.fill("#node-config-input-serviceUrl", "ftp://pulsar.example");
+    await expectMarked("#node-config-input-serviceUrl", true);
+    await shot("dialog-endpoint-invalid-url");
+    await page.fill("#node-config-input-serviceUrl", pulsar!.httpUrl);
+    await expectMarked("#node-config-input-serviceUrl", false);
+
+    // The token is typed as an environment reference: only the runtime knows its value.
+    await editor.openTab("pulsar-ws-endpoint-tab-security");
+    await page.fill("#node-config-input-token", "${PULSAR_TOKEN}");
+    await shot("dialog-endpoint-security");
+    await editor.openTab("pulsar-ws-endpoint-tab-advanced");
+    await shot("dialog-endpoint-advanced");
+    await editor.openTab("pulsar-ws-endpoint-tab-connection");
+
+    const ok = await testConnection("ok");
+    assert.match(ok, /Admin API: topics in public\/default: \d+/);
+    assert.match(ok, /WebSocket service found/);
+    await shot("dialog-endpoint-test-ok");
+
+    const closed = await freePort();
+    await page.fill("#node-config-input-serviceUrl", `http://127.0.0.1:${closed}`);
+    const failed = await testConnection("error");
+    assert.match(failed, new RegExp(`Cannot reach 127\\.0\\.0\\.1:${closed}: ECONNREFUSED`));
+    await shot("dialog-endpoint-test-failure");
+
+    await page.fill("#node-config-input-serviceUrl", pulsar!.httpUrl);
+    // The endpoint's help, from the dialog's help button.
+    await page.click(".red-ui-tray-footer button:has(i.fa-book)");
+    await page.locator(".red-ui-help", { hasText: "Test connection" }).first().waitFor();
+    await shot("help-pulsar-ws-endpoint", page.locator("#red-ui-sidebar"));
+    await page.click("#node-config-dialog-ok");
+    await page.waitForSelector("#node-config-input-serviceUrl", { state: "detached" });
+  });
+
+  it("pulsar out: topic suggestions from Pulsar (tenants → namespaces → topics), invalid topic marked", async () => {
+    const tenants = await pickSuggestion("#pulsar-out-topic-lookup", "public/");
+    assert.ok(tenants.includes("pulsar/"), `tenants offered: ${tenants.join(", ")}`);
+    await page.locator(".red-ui-autoComplete-container").getByText("public/default/", { exact: true }).waitFor();
+    await page.locator(".red-ui-autoComplete-container").getByText("public/default/", { exact: true }).click();
+    const topics = page.locator(".red-ui-autoComplete-container").getByText("public/default/__harness_ready", { exact: true });
+    await topics.waitFor();
+    await shot("dialog-pulsar-out-suggestions");
+    await page.keyboard.press("Escape");
+
+    await page.fill("#node-input-topic", "a/b");
+    await expectMarked("#node-input-topic", true);
+    await shot("dialog-pulsar-out-invalid-topic");
+    await page.fill("#node-input-topic", TOPIC);
+    await expectMarked("#node-input-topic", false);
+    await shot("dialog-pulsar-out");
+    await editor.openTab("pulsar-out-tab-advanced");
+    await shot("dialog-pulsar-out-advanced");
+    await editor.done();
+  });
+
+  it("pulsar in: the endpoint is chosen from the list; a missing subscription is marked", async () => {
+    await editor.edit(ids.in, "#node-input-topic");
+    // The node was placed before the endpoint existed: choose it, as a user does.
+    await page.selectOption("#node-input-endpoint", { label: "browser Pulsar" });
+    await page.fill("#node-input-topic", TOPIC);
+    await page.fill("#node-input-subscription", "");
+    await expectMarked("#node-input-subscription", true);
+    await shot("dialog-pulsar-in-invalid-subscription");
+    await page.fill("#node-input-subscription", TOPIC);
+    await expectMarked("#node-input-subscription", false);
+    await page.selectOption("#node-input-initialPosition", "Earliest");
+    await shot("dialog-pulsar-in");
+    await editor.openTab("pulsar-in-tab-advanced");
+    await shot("dialog-pulsar-in-advanced");
+    await editor.done();
+  });
+
+  it("deploys: pulsar out and pulsar in show the green connected status", async () => {
+    await editor.deploy();
+    await editor.waitForStatus(ids.out, "green", /connected/);
+    await editor.waitForStatus(ids.in, "green", /connected/);
+    await shot("flow-running");
+  });
+
+  it("an inject click produces a message that reaches the debug sidebar", async () => {
+    await editor.showSidebar("debug");
+    await editor.clickInject(ids.inject);
+    const message = page.locator("#red-ui-sidebar .red-ui-debug-msg", { hasText: `persistent://public/default/${TOPIC}` });
+    await message.first().waitFor({ timeout: STEP_MS });
+    await shot("flow-debug-message");
+  });
+
+  it("Test connection after deploy uses the stored token (shown only as a placeholder)", async () => {
+    await editor.edit(ids.out, "#node-input-topic");
+    await page.click("#node-input-btn-endpoint-edit");
+    await page.waitForSelector("#node-config-input-serviceUrl", { state: "visible" });
+    assert.equal(await page.inputValue("#node-config-input-token"), "__PWRD__");
+    assert.match(await testConnection("ok"), /Admin API/);
+    await page.click("#node-config-dialog-cancel");
+    await page.waitForSelector("#node-config-input-serviceUrl", { state: "detached" });
+    await page.click("#node-dialog-cancel");
+    await page.waitForSelector("#node-dialog-cancel", { state: "detached" });
+  });
+
+  for (const example of EXAMPLES) {
+    it(`imports "${example}" from Import → Examples and deploys it without errors`, async () => {
+      const flow = JSON.parse(fs.readFileSync(path.join(root, "examples", `${example}.json`), "utf8")) as Record<string, unknown>[];
+      await editor.showSidebar("info");
+      const tab = await editor.importExample(MODULE, example);
+      assert.deepEqual(await editor.invalidNodes(tab), [], "the editor marks nodes of the example invalid");
+      assert.deepEqual(await editor.unknownProperties(flow), [], "the example sets properties its node types do not have");
+      const logBefore = runtime!.log().length;
+      await editor.deploy();
+      // The deployed flow starts: its pulsar nodes show a status (they reach for http://localhost:8080).
+      const pulsarNode = flow.find((n) => n.type === "pulsar-in" || n.type === "pulsar-out")!;
+      await editor.node(String(pulsarNode.id)).locator(".red-ui-flow-node-status-label").waitFor();
+      await shot(`example-${example.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()}`);
+      const errors = runtime!.log().slice(logBefore).split("\n").filter((line) => /\[error\]/.test(line));
+      assert.deepEqual(errors, [], "the runtime logged errors after the deploy");
+    });
+  }
+
+  it("the token never crossed the browser's network (requests, responses, WebSocket frames)", async () => {
+    await recorder.settle();
+    fs.writeFileSync(path.join(OUT_DIR, "traffic-summary.json"), JSON.stringify({
+      requests: recorder.count("request"),
+      responses: recorder.count("response"),
+      wsFrames: recorder.count("ws-sent") + recorder.count("ws-received"),
+    }, null, 2));
+    // The recording saw the calls that matter, with their bodies.
+    assert.ok(recorder.count("response", "/pulsar-ws-endpoint/test") >= 3, "Test connection answers recorded");
+    assert.ok(recorder.count("response", "/pulsar-ws-endpoint/lookup") >= 2, "topic suggestion answers recorded");
+    assert.ok(recorder.count("ws-received", "/comms") > 10, "status and debug frames recorded");
+    assert.ok(recorder.containing("${PULSAR_TOKEN}").some((e) => e.direction === "request" && e.url.endsWith("/flows")), "the deploy body (with the typed reference) was recorded");
+    const leaks = recorder.containing(token);
+    assert.deepEqual(leaks.map((e) => `${e.direction} ${e.url}`), [], "the token appeared in the browser's traffic");
+  });
+});

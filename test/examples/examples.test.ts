@@ -1,0 +1,253 @@
+/**
+ * Every file in examples/ runs as shipped, in a Node-RED runtime (node-red-node-test-helper with
+ * the core nodes it uses), against a real Pulsar and, for MQTT, a real MQTT broker (aedes on a
+ * loopback port passed in MQTT_PORT, as the example expects). Only two things are rewritten: the
+ * endpoint's `http://localhost:8080` becomes the test Pulsar's URL, and `public/default` a fresh
+ * namespace, so that runs never see each other's messages. Each test drives the example the way a
+ * user does (an inject click, an MQTT publish) and checks what reaches its debug nodes.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+import { Aedes, type AedesPublishPacket } from "aedes";
+import type { Node, NodeMessage } from "node-red";
+import { sharedPulsar, stopAllPulsar, type PulsarInstance } from "../../harness/pulsar";
+import { allNodes, helper, until, type FlowNode } from "../nodes/setup";
+
+const root = path.resolve(__dirname, "../../..");
+const examplesDir = path.join(root, "examples");
+const IO_TIMEOUT_MS = 30000;
+
+/** The core nodes the examples use, from the Node-RED under test (as test/nodes/setup.ts picks it). */
+const fromNodeRed = createRequire(require.resolve(process.env.NODE_RED_PATH ?? "node-red"));
+const coreNode = (file: string): unknown => fromNodeRed(`@node-red/nodes/core/${file}`);
+const coreNodes = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js", "function/15-change.js", "sequence/17-split.js", "network/10-mqtt.js"].map(coreNode);
+
+type Msg = NodeMessage & { key?: string; properties?: Record<string, string>; worker?: string; pulsar?: { messageId?: string; redeliveryCount?: number } };
+interface StatusSpy {
+  args: [{ fill?: string; text?: string } | undefined][];
+}
+
+function readExample(name: string): FlowNode[] {
+  return JSON.parse(fs.readFileSync(path.join(examplesDir, `${name}.json`), "utf8")) as FlowNode[];
+}
+
+describe("examples/ against a real Pulsar", function () {
+  this.timeout(300000);
+  let pulsar: PulsarInstance;
+  let namespace: string;
+
+  before(async function () {
+    pulsar = await sharedPulsar("4.2");
+    namespace = `examples-${randomBytes(4).toString("hex")}`;
+    const created = await pulsar.admin("PUT", `/admin/v2/namespaces/public/${namespace}`);
+    assert.ok(created.status < 300, `create namespace: ${created.status} ${created.body}`);
+  });
+
+  after(async () => {
+    await stopAllPulsar();
+  });
+
+  beforeEach((done) => {
+    helper.startServer(done);
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+
+  /**
+   * The example with the test's Pulsar URL and namespace, its flow nodes (those with wires; config
+   * nodes have none) in a tab, as an import into a new flow places them.
+   */
+  function prepared(name: string): FlowNode[] {
+    const text = fs.readFileSync(path.join(examplesDir, `${name}.json`), "utf8")
+      .split("http://localhost:8080").join(pulsar.httpUrl)
+      .split("public/default/").join(`public/${namespace}/`);
+    const nodes = JSON.parse(text) as FlowNode[];
+    for (const node of nodes) {
+      if (node.type === "pulsar-ws-endpoint") node.namespace = namespace;
+      if ("wires" in node) node.z = "example-tab";
+    }
+    return [{ id: "example-tab", type: "tab", label: name }, ...nodes];
+  }
+
+  function byName(flow: FlowNode[], type: string, name: string): Node {
+    const found = flow.find((n) => n.type === type && n.name === name);
+    assert.ok(found, `no ${type} named "${name}"`);
+    return helper.getNode(found.id);
+  }
+
+  function ofType(flow: FlowNode[], type: string): Node[] {
+    return flow.filter((n) => n.type === type).map((n) => helper.getNode(n.id));
+  }
+
+  function received(node: Node): Msg[] {
+    const msgs: Msg[] = [];
+    node.on("input", (msg: Msg) => msgs.push(msg));
+    return msgs;
+  }
+
+  /** Pulsar sessions open: the last status of every pulsar node is green. */
+  async function allConnected(flow: FlowNode[]): Promise<void> {
+    const nodes = [...ofType(flow, "pulsar-in"), ...ofType(flow, "pulsar-out")];
+    const green = (n: Node): boolean => (n.status as unknown as StatusSpy).args.at(-1)?.[0]?.fill === "green";
+    await until(() => nodes.every(green), IO_TIMEOUT_MS, "every pulsar node connected");
+  }
+
+  /** An inject click, as the editor's button does it. */
+  function click(flow: FlowNode[], name: string): void {
+    byName(flow, "inject", name).receive({} as NodeMessage);
+  }
+
+  async function load(name: string): Promise<FlowNode[]> {
+    const flow = prepared(name);
+    await helper.load([...allNodes, ...coreNodes] as Parameters<typeof helper.load>[0], flow);
+    return flow;
+  }
+
+  it("every example uses pulsar-out and pulsar-in with an endpoint at http://localhost:8080", () => {
+    const names = fs.readdirSync(examplesDir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+    assert.deepEqual(names, ["Basic produce and consume", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Reader replay from earliest"].sort());
+    for (const name of names) {
+      const flow = readExample(name);
+      const endpoints = flow.filter((n) => n.type === "pulsar-ws-endpoint");
+      assert.equal(endpoints.length, 1, name);
+      assert.equal(endpoints[0].serviceUrl, "http://localhost:8080", name);
+      assert.ok(flow.some((n) => n.type === "pulsar-in" || n.type === "pulsar-out"), name);
+      assert.ok(!JSON.stringify(flow).includes("credentials"), `${name} must not carry credentials`);
+      // No tab and no z: an import places the nodes in the flow the user chooses.
+      assert.ok(flow.every((n) => n.type !== "tab" && n.z === undefined), `${name} must not name a tab`);
+    }
+  });
+
+  it("Basic produce and consume: an inject click is acked by Pulsar and received by pulsar in", async () => {
+    const flow = await load("Basic produce and consume");
+    const acked = received(byName(flow, "debug", "acknowledged by Pulsar"));
+    const got = received(byName(flow, "debug", "received from Pulsar"));
+    await allConnected(flow);
+    click(flow, "send a message");
+    await until(() => acked.length === 1 && got.length === 1, IO_TIMEOUT_MS, "the message acked and received");
+    assert.ok(acked[0].pulsar?.messageId, "pulsar out adds msg.pulsar.messageId");
+    assert.deepEqual(got[0].payload, { hello: "Pulsar", from: "Node-RED" });
+    assert.equal(got[0].topic, `persistent://public/${namespace}/node-red-example-basic`);
+  });
+
+  describe("MQTT to Pulsar and back (aedes on MQTT_PORT)", () => {
+    let broker: Aedes;
+    let server: net.Server;
+
+    before(async () => {
+      broker = await Aedes.createBroker();
+      server = net.createServer(broker.handle);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      process.env.MQTT_PORT = String((server.address() as net.AddressInfo).port);
+    });
+
+    after(async () => {
+      delete process.env.MQTT_PORT;
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    function subscribe(topic: string): AedesPublishPacket[] {
+      const seen: AedesPublishPacket[] = [];
+      broker.subscribe(topic, (packet, cb) => {
+        seen.push(packet);
+        cb();
+      }, () => undefined);
+      return seen;
+    }
+
+    it("an MQTT publish reaches Pulsar keyed by its topic and comes back under from-pulsar/", async () => {
+      const back = subscribe("from-pulsar/#");
+      const subscribed: string[] = [];
+      broker.on("subscribe", (subscriptions) => subscribed.push(...subscriptions.map((sub) => sub.topic)));
+      const flow = await load("MQTT to Pulsar and back");
+      const toPulsar = received(ofType(flow, "pulsar-out")[0]);
+      const fromPulsar = received(byName(flow, "debug", "back to MQTT"));
+      await allConnected(flow);
+      await until(() => subscribed.includes("sensors/#"), IO_TIMEOUT_MS, "the example's mqtt in subscribed to sensors/#");
+
+      // An outside device publishes...
+      broker.publish({ cmd: "publish", topic: "sensors/hall/humidity", payload: Buffer.from('{"percent":40}'), qos: 1, retain: false, dup: false, messageId: 1 } as AedesPublishPacket, () => undefined);
+      // ...and the example's own simulated sensor too.
+      click(flow, "simulate a sensor");
+
+      await until(() => back.length >= 2, IO_TIMEOUT_MS, `two messages back on MQTT (have ${back.length})`);
+      const byTopic = new Map(back.map((p) => [p.topic, JSON.parse(p.payload.toString()) as unknown]));
+      assert.deepEqual(byTopic.get("from-pulsar/sensors/hall/humidity"), { percent: 40 });
+      assert.deepEqual(byTopic.get("from-pulsar/sensors/room1/temperature"), { celsius: 21.5 });
+      const keys = toPulsar.map((m) => m.key).sort();
+      assert.deepEqual(keys, ["sensors/hall/humidity", "sensors/room1/temperature"]);
+      assert.ok(fromPulsar.every((m) => m.properties?.mqttTopic && m.key === m.properties.mqttTopic), "key and mqttTopic property travel through Pulsar");
+    });
+  });
+
+  it("Manual ack with nack and a dead-letter topic: the good order is acked once, the bad one dead-lettered", async () => {
+    const flow = await load("Manual ack with nack and a dead-letter topic");
+    const processed = received(byName(flow, "debug", "processed (ack / nack)"));
+    const dead = received(byName(flow, "debug", "dead letter"));
+    await allConnected(flow);
+    click(flow, "a good order");
+    click(flow, "a bad order");
+    // maxRedeliverCount 2: delivered once, redelivered twice, then moved to the dead-letter topic.
+    await until(() => dead.length === 1, IO_TIMEOUT_MS, `the bad order in the dead letters (processed ${processed.length})`);
+    assert.deepEqual(dead[0].payload, { order: 2, valid: false });
+    const orders = processed.map((m) => (m.payload as { order: number }).order);
+    assert.equal(orders.filter((o) => o === 1).length, 1, "the good order is processed once (acked)");
+    assert.equal(orders.filter((o) => o === 2).length, 3, "the bad order is processed three times (nacked)");
+    const redeliveries = processed.filter((m) => (m.payload as { order: number }).order === 2).map((m) => m.pulsar?.redeliveryCount);
+    assert.deepEqual(redeliveries, [0, 1, 2]);
+    // Nothing else arrives: the good order stays acked.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal(processed.length, 4);
+    assert.equal(dead.length, 1);
+  });
+
+  it("Reader replay from earliest: a redeploy replays every event written before", async () => {
+    let flow = await load("Reader replay from earliest");
+    let replayed = received(byName(flow, "debug", "replayed"));
+    await allConnected(flow);
+    click(flow, "write five events");
+    await until(() => replayed.length === 5, IO_TIMEOUT_MS, `five events read (have ${replayed.length})`);
+
+    // Deploy again: a new reader starts at earliest and reads the same five events.
+    await helper.unload();
+    flow = await load("Reader replay from earliest");
+    replayed = received(byName(flow, "debug", "replayed"));
+    await until(() => replayed.length === 5, IO_TIMEOUT_MS, `five events replayed (have ${replayed.length})`);
+    assert.deepEqual(replayed.map((m) => m.payload), [1, 2, 3, 4, 5].map((event) => ({ event })));
+  });
+
+  it("Key_Shared scale-out: 48 readings spread over the workers, each device on one worker", async () => {
+    const flow = await load("Key_Shared scale-out");
+    const handled = received(byName(flow, "debug", "handled by"));
+    await allConnected(flow);
+    click(flow, "send 48 readings");
+    await until(() => handled.length >= 48, IO_TIMEOUT_MS, `48 readings handled (have ${handled.length})`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(handled.length, 48, "each reading handled exactly once");
+    const readings = handled.map((m) => (m.payload as { reading: number }).reading).sort((a, b) => a - b);
+    assert.deepEqual(readings, Array.from({ length: 48 }, (_, i) => i));
+    const workerOf = new Map<string, Set<string>>();
+    for (const m of handled) {
+      const set = workerOf.get(m.key!) ?? new Set<string>();
+      set.add(m.worker!);
+      workerOf.set(m.key!, set);
+    }
+    assert.equal(workerOf.size, 12);
+    for (const [key, workers] of workerOf) assert.equal(workers.size, 1, `${key} went to ${[...workers].join(", ")}`);
+    const used = new Set(handled.map((m) => m.worker));
+    assert.ok(used.size >= 2, `the load is spread (workers used: ${[...used].join(", ")})`);
+    // Per key, readings stay in order.
+    for (const key of workerOf.keys()) {
+      const order = handled.filter((m) => m.key === key).map((m) => (m.payload as { reading: number }).reading);
+      assert.deepEqual(order, [...order].sort((a, b) => a - b), `${key} out of order`);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The runtime's admin endpoints for the editor (nodes/lib/admin-api.ts), through Node-RED's admin
+ * app as the editor calls them, against a loopback server posing as Pulsar's admin API. Checks
+ * which token reaches Pulsar (typed, stored, none) and that no answer carries it.
+ */
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { allNodes, endpoint, flow, helper } from "./setup";
+
+const STORED = "stored-token-9f8e7d";
+const TYPED = "typed-token-1a2b3c";
+
+interface Seen {
+  path: string;
+  authorization?: string;
+}
+
+describe("admin API for the editor (Test connection, topic suggestions)", function () {
+  let pulsar: http.Server;
+  let url: string;
+  let seen: Seen[];
+
+  before(async () => {
+    pulsar = http.createServer((req, res) => {
+      seen.push({ path: req.url ?? "", authorization: req.headers.authorization });
+      const ok = req.headers.authorization === `Bearer ${STORED}` || req.headers.authorization === `Bearer ${TYPED}`;
+      if (!ok) {
+        // Echoes the header, as a careless gateway might: the answer must still not carry it.
+        res.writeHead(401, { "Content-Type": "application/json" });
+        return res.end(JSON.stringify({ reason: `rejected ${req.headers.authorization ?? "nothing"}` }));
+      }
+      if (req.url?.startsWith("/ws/")) {
+        res.writeHead(405);
+        return res.end();
+      }
+      const lists: Record<string, string[]> = {
+        "/admin/v2/persistent/public/default": ["persistent://public/default/orders"],
+        "/admin/v2/persistent/public/default/partitioned": [],
+        "/admin/v2/tenants": ["public"],
+      };
+      res.writeHead(lists[req.url ?? ""] ? 200 : 404, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(lists[req.url ?? ""] ?? { reason: "not found" }));
+    });
+    await new Promise<void>((resolve) => pulsar.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(pulsar.address() as AddressInfo).port}`;
+  });
+
+  after(() => new Promise<void>((resolve) => pulsar.close(() => resolve())));
+
+  beforeEach(async () => {
+    seen = [];
+    await new Promise<void>((resolve) => helper.startServer(resolve));
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+    delete process.env.PULSAR_ADMIN_TEST_TOKEN;
+  });
+
+  async function post(path: string, body: Record<string, unknown>): Promise<{ text: string; json: { ok: boolean; lines?: { level: string; key: string }[]; items?: string[] } }> {
+    const res = await helper.request().post(path).send(body).expect(200);
+    return { text: res.text, json: res.body as { ok: boolean; lines?: { level: string; key: string }[]; items?: string[] } };
+  }
+
+  async function deploy(token?: string): Promise<void> {
+    await helper.load(allNodes, flow(endpoint(url)), token ? { ep: { token } } : {});
+  }
+
+  it("uses the stored token for the deployed service URL, and never returns it", async () => {
+    await deploy(STORED);
+    const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "__PWRD__" });
+    assert.equal(json.ok, true, text);
+    assert.deepEqual(json.lines!.map((l) => l.key), ["pulsar.admin.result.topics-ok", "pulsar.admin.result.ws-ok"]);
+    assert.ok(seen.every((s) => s.authorization === `Bearer ${STORED}`));
+    assert.ok(!text.includes(STORED));
+  });
+
+  it("prefers the token typed in the dialog; a leading Bearer is dropped", async () => {
+    await deploy(STORED);
+    const { json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: `Bearer ${TYPED}` });
+    assert.equal(json.ok, true);
+    assert.ok(seen.every((s) => s.authorization === `Bearer ${TYPED}`));
+  });
+
+  it("resolves a ${VAR} token from the environment", async () => {
+    process.env.PULSAR_ADMIN_TEST_TOKEN = TYPED;
+    await deploy();
+    const { json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "${PULSAR_ADMIN_TEST_TOKEN}" });
+    assert.equal(json.ok, true);
+    assert.equal(seen[0].authorization, `Bearer ${TYPED}`);
+  });
+
+  it("does not carry the stored token to another URL typed in the dialog", async () => {
+    await deploy(STORED);
+    const other = url.replace("127.0.0.1", "localhost");
+    const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: other, token: "__PWRD__" });
+    assert.equal(json.ok, false);
+    assert.deepEqual(json.lines!.map((l) => l.key), ["pulsar.admin.result.token-not-sent", "pulsar.admin.result.unauthorized-no-token"]);
+    assert.equal(seen[0].authorization, undefined);
+    assert.ok(!text.includes(STORED));
+  });
+
+  it("scrubs a token the server echoes back", async () => {
+    await deploy();
+    const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "new", serviceUrl: url, token: "wrong-token-55aa" });
+    assert.equal(json.ok, false);
+    assert.ok(!text.includes("wrong-token-55aa"), text);
+    assert.ok(text.includes("rejected Bearer ***"), text);
+  });
+
+  it("answers a bad service URL with the runtime's own error key", async () => {
+    await deploy();
+    const { json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: "ftp://x" });
+    assert.deepEqual(json, { ok: false, lines: [{ level: "error", key: "pulsar.errors.url-scheme", params: { url: "ftp://x" } }] });
+  });
+
+  it("lists topic suggestions with the stored token", async () => {
+    await deploy(STORED);
+    const { json } = await post("/pulsar-ws-endpoint/lookup", { id: "ep", serviceUrl: url, tenant: "public", namespace: "default", dir: "" });
+    assert.deepEqual(json, { ok: true, items: ["orders", "public/"] });
+  });
+});

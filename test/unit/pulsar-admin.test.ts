@@ -1,0 +1,216 @@
+/**
+ * The admin REST checks behind "Test connection" and topic suggestions, against canned answers
+ * (an AdminGet that looks paths up in a table), plus the real HTTP getter against a loopback server.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import {
+  httpGetter,
+  lookup,
+  networkFailure,
+  parseDir,
+  reasonOf,
+  testConnection,
+  webSocketProbePath,
+  type AdminGet,
+  type AdminTarget,
+  type HttpAnswer,
+} from "../../nodes/lib/pulsar-admin";
+
+const defaults = { tenant: "public", namespace: "default" };
+const target: AdminTarget = { httpBase: "http://pulsar.test:8080" };
+const R = "pulsar.admin.result.";
+
+function json(value: unknown, status = 200): HttpAnswer {
+  return { status, body: JSON.stringify(value) };
+}
+
+/** Answers from a table; unknown paths are 404 with Pulsar's JSON reason. Records what was asked. */
+function table(answers: Record<string, HttpAnswer | Error>): AdminGet & { asked: string[] } {
+  const asked: string[] = [];
+  const get = (path: string): Promise<HttpAnswer> => {
+    asked.push(path);
+    const answer = answers[path];
+    if (answer instanceof Error) return Promise.reject(answer);
+    return Promise.resolve(answer ?? json({ reason: "Not found" }, 404));
+  };
+  return Object.assign(get, { asked });
+}
+
+const errno = (code: string): Error => Object.assign(new Error(`connect ${code}`), { code });
+const WS_PROBE = "/ws/v2/producer/persistent/public/default/__pulsar_ws_probe";
+const LIST_DEFAULT = "/admin/v2/persistent/public/default";
+
+describe("pulsar-admin: Test connection", () => {
+  it("passes when the admin API lists the default namespace and the WebSocket path exists", async () => {
+    const get = table({ [LIST_DEFAULT]: json(["persistent://public/default/a", "persistent://public/default/b"]), [WS_PROBE]: { status: 405, body: "<html>" } });
+    const result = await testConnection(get, target, defaults);
+    assert.deepEqual(result, {
+      ok: true,
+      lines: [
+        { level: "ok", key: R + "topics-ok", params: { namespace: "public/default", count: 2 } },
+        { level: "ok", key: R + "ws-ok", params: { status: 405 } },
+      ],
+    });
+    assert.deepEqual(get.asked, [LIST_DEFAULT, WS_PROBE]);
+  });
+
+  it("reports a disabled WebSocket service (404 on the session path)", async () => {
+    const result = await testConnection(table({ [LIST_DEFAULT]: json([]), [WS_PROBE]: { status: 404, body: "<html>" } }), target, defaults);
+    assert.equal(result.ok, false);
+    assert.equal(result.lines[1].key, R + "ws-missing");
+  });
+
+  it("probes the legacy v1 path when a cluster is set, and names that case", async () => {
+    const v1 = webSocketProbePath(defaults, "standalone");
+    assert.equal(v1, "/ws/producer/persistent/public/standalone/default/__pulsar_ws_probe");
+    const result = await testConnection(table({ [LIST_DEFAULT]: json([]), [v1]: { status: 404, body: "" } }), target, defaults, "standalone");
+    assert.equal(result.lines[1].key, R + "ws-v1-missing");
+  });
+
+  it("tells a missing token from a rejected one (401), and stops there", async () => {
+    const refused = { [LIST_DEFAULT]: json({ reason: "Authentication required" }, 401) };
+    const without = await testConnection(table(refused), target, defaults);
+    assert.deepEqual(without.lines, [{ level: "error", key: R + "unauthorized-no-token", params: { status: 401, what: "public/default", reason: "Authentication required" } }]);
+    const get = table(refused);
+    const withToken = await testConnection(get, { ...target, token: "t0k3n" }, defaults);
+    assert.equal(withToken.lines[0].key, R + "unauthorized");
+    assert.deepEqual(get.asked, [LIST_DEFAULT], "no WebSocket probe after a failed admin call");
+  });
+
+  it("treats 403 on the topic list as a warning: producing and consuming may still be allowed", async () => {
+    const result = await testConnection(table({ [LIST_DEFAULT]: json({ reason: "Unauthorized" }, 403), [WS_PROBE]: { status: 405, body: "" } }), target, defaults);
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.lines.map((l) => l.level), ["warn", "ok"]);
+    assert.equal(result.lines[0].key, R + "forbidden-list");
+  });
+
+  it("tells a missing namespace (Pulsar's JSON 404) from a URL that is not Pulsar (other 404, 200 non-list)", async () => {
+    const missing = await testConnection(table({ [LIST_DEFAULT]: json({ reason: "Namespace does not exist" }, 404) }), target, defaults);
+    assert.equal(missing.lines[0].key, R + "not-found");
+    assert.equal(missing.lines[0].params?.reason, "Namespace does not exist");
+    const html = await testConnection(table({ [LIST_DEFAULT]: { status: 404, body: "<html>Not Found</html>" } }), target, defaults);
+    assert.equal(html.lines[0].key, R + "not-pulsar");
+    const page = await testConnection(table({ [LIST_DEFAULT]: { status: 200, body: "<html>welcome</html>" } }), target, defaults);
+    assert.equal(page.lines[0].key, R + "not-pulsar");
+  });
+
+  it("reports network failures with the host and the error code", async () => {
+    const refused = await testConnection(table({ [LIST_DEFAULT]: errno("ECONNREFUSED") }), target, defaults);
+    assert.deepEqual(refused, { ok: false, lines: [{ level: "error", key: R + "unreachable", params: { host: "pulsar.test:8080", reason: "ECONNREFUSED" } }] });
+    assert.equal(networkFailure(errno("DEPTH_ZERO_SELF_SIGNED_CERT"), "https://h:8443").key, R + "tls");
+    assert.equal(networkFailure(errno("ETIMEDOUT_ADMIN"), "https://h:8443").key, R + "timeout");
+  });
+
+  it("keeps only Pulsar's short reason from an error body", () => {
+    assert.equal(reasonOf('{"reason":"Namespace does not exist"}'), "Namespace does not exist");
+    assert.equal(reasonOf("<html>500</html>"), "");
+    assert.equal(reasonOf(JSON.stringify({ reason: "x".repeat(500) })).length, 200);
+  });
+});
+
+describe("pulsar-admin: topic suggestions", () => {
+  it("parses only directory prefixes it can complete", () => {
+    assert.deepEqual(parseDir(""), { domain: undefined, segments: [] });
+    assert.deepEqual(parseDir("t/"), { domain: undefined, segments: ["t"] });
+    assert.deepEqual(parseDir("t/ns/"), { domain: undefined, segments: ["t", "ns"] });
+    assert.deepEqual(parseDir("persistent://"), { domain: "persistent", segments: [] });
+    assert.deepEqual(parseDir("non-persistent://t/ns/"), { domain: "non-persistent", segments: ["t", "ns"] });
+    for (const bad of ["t", "t/ns/x/", "t//", "mqtt://", "persistent://t"]) assert.equal(parseDir(bad), undefined, bad);
+  });
+
+  it("top level: short names of the default namespace, then tenants to descend into", async () => {
+    const get = table({
+      [LIST_DEFAULT]: json(["persistent://public/default/orders", "persistent://public/default/audit"]),
+      [`${LIST_DEFAULT}/partitioned`]: json([]),
+      "/admin/v2/tenants": json(["public", "acme"]),
+    });
+    const result = await lookup(get, target, "", defaults);
+    assert.deepEqual(result, { ok: true, items: ["audit", "orders", "acme/", "public/"] });
+  });
+
+  it("a non-super-user who may not list tenants still gets the default tenant", async () => {
+    const get = table({ [LIST_DEFAULT]: json([]), [`${LIST_DEFAULT}/partitioned`]: json([]), "/admin/v2/tenants": json({ reason: "no" }, 401) });
+    assert.deepEqual(await lookup(get, target, "", defaults), { ok: true, items: ["public/"] });
+    const ns = table({ "/admin/v2/namespaces/public": json({ reason: "no" }, 403) });
+    assert.deepEqual(await lookup(ns, target, "public/", defaults), { ok: true, items: ["public/default/"] });
+  });
+
+  it("namespaces of a tenant, keeping the domain the user typed", async () => {
+    const get = table({ "/admin/v2/namespaces/acme": json(["acme/sensors", "acme/billing"]) });
+    assert.deepEqual(await lookup(get, target, "acme/", defaults), { ok: true, items: ["acme/billing/", "acme/sensors/"] });
+    assert.deepEqual(await lookup(get, target, "persistent://acme/", defaults), { ok: true, items: ["persistent://acme/billing/", "persistent://acme/sensors/"] });
+  });
+
+  it("topics of a namespace: a partitioned topic once, short form without a domain", async () => {
+    const get = table({
+      "/admin/v2/persistent/acme/sensors": json(["persistent://acme/sensors/temp-partition-0", "persistent://acme/sensors/temp-partition-1", "persistent://acme/sensors/raw"]),
+      "/admin/v2/persistent/acme/sensors/partitioned": json(["persistent://acme/sensors/temp"]),
+      "/admin/v2/non-persistent/acme/sensors": json(["non-persistent://acme/sensors/live"]),
+      "/admin/v2/non-persistent/acme/sensors/partitioned": json([]),
+    });
+    assert.deepEqual(await lookup(get, target, "acme/sensors/", defaults), { ok: true, items: ["acme/sensors/raw", "acme/sensors/temp"] });
+    assert.deepEqual(await lookup(get, target, "non-persistent://acme/sensors/", defaults), { ok: true, items: ["non-persistent://acme/sensors/live"] });
+  });
+
+  it("says why nothing could be listed", async () => {
+    const denied = await lookup(table({ "/admin/v2/namespaces/acme": json({ reason: "Unauthorized" }, 401) }), { ...target, token: "x" }, "acme/", defaults);
+    assert.equal(denied.ok, false);
+    assert.equal(denied.error?.key, R + "unauthorized");
+    const down = await lookup(table({ [LIST_DEFAULT]: errno("ECONNREFUSED") }), target, "", defaults);
+    assert.equal(down.error?.key, R + "unreachable");
+    assert.deepEqual(await lookup(table({}), target, "a/b/c/", defaults), { ok: true, items: [] });
+  });
+});
+
+describe("pulsar-admin: HTTP getter", () => {
+  let server: http.Server;
+  let base: string;
+  const seen: http.IncomingHttpHeaders[] = [];
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      if (req.url === "/prefix/slow") return; // never answers
+      res.writeHead(req.url === "/prefix/admin/v2/tenants" ? 200 : 404, { "Content-Type": "application/json" });
+      res.end(req.url === "/prefix/admin/v2/tenants" ? '["public"]' : '{"reason":"nope"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prefix`;
+  });
+
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("GETs below the base (path prefix kept) with the token as a Bearer header", async () => {
+    const answer = await httpGetter({ httpBase: base, token: "s3cret" })("/admin/v2/tenants");
+    assert.deepEqual(answer, { status: 200, body: '["public"]' });
+    assert.equal(seen.at(-1)?.authorization, "Bearer s3cret");
+    await httpGetter({ httpBase: base })("/other");
+    assert.equal(seen.at(-1)?.authorization, undefined);
+  });
+
+  it("gives up after its timeout with a code networkFailure reports as a timeout", async () => {
+    const err = await httpGetter({ httpBase: base, timeoutMs: 100 })("/slow").then(() => undefined, (e: unknown) => e);
+    assert.equal(networkFailure(err, base).key, R + "timeout");
+  });
+});
+
+describe("pulsar-admin: messages", () => {
+  const root = path.resolve(__dirname, "../../..");
+  const read = (file: string): string => fs.readFileSync(path.join(root, file), "utf8");
+  const catalog = JSON.parse(read("nodes/locales/en-US/admin.json")) as { pulsar: { admin: { result: Record<string, string> } } };
+  const results = catalog.pulsar.admin.result;
+
+  it("every result key the runtime or the editor produces is in admin.json, and every one there is produced", () => {
+    const sources = ["nodes/lib/pulsar-admin.ts", "nodes/lib/admin-api.ts", "nodes/pulsar-ws-endpoint.html"].map(read).join("\n");
+    // `R + "key"`, `R + (cond ? "a" : "b")` and full "pulsar.admin.result.key" literals.
+    const uses = [...sources.matchAll(/R \+ (\([^)]*\)|"[^"]*")|"pulsar\.admin\.result\.([a-z0-9-]+)"/g)];
+    const produced = new Set(uses.flatMap((m) => (m[2] ? [m[2]] : [...m[1].matchAll(/"([a-z0-9-]+)"/g)].map((q) => q[1]))));
+    assert.ok(produced.size > 10);
+    for (const key of produced) assert.ok(results[key], `pulsar.admin.result.${key} is missing from admin.json`);
+    for (const key of Object.keys(results)) assert.ok(produced.has(key), `pulsar.admin.result.${key} is never produced`);
+  });
+});
