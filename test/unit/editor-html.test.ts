@@ -74,6 +74,8 @@ type NodeType = (typeof TYPES)[number];
 const localeDir = path.join(root, "nodes", "locales", "en-US");
 type Catalog = { [key: string]: string | Catalog };
 const editorCatalog = JSON.parse(fs.readFileSync(path.join(localeDir, "editor.json"), "utf8")) as Catalog;
+// Test connection and topic suggestions (pulsar.admin.*); checked in pulsar-admin.test.ts.
+const adminCatalog = JSON.parse(fs.readFileSync(path.join(localeDir, "admin.json"), "utf8")) as Catalog;
 const runtimeFile = path.join(localeDir, "runtime.json");
 const runtimeCatalog: Catalog | null = fs.existsSync(runtimeFile)
   ? (JSON.parse(fs.readFileSync(runtimeFile, "utf8")) as Catalog)
@@ -96,6 +98,7 @@ function mergeCatalogs(target: Catalog, source: Catalog, where: string): Catalog
 }
 
 const catalog: Catalog = mergeCatalogs({}, editorCatalog, "editor.json");
+mergeCatalogs(catalog, adminCatalog, "admin.json");
 if (runtimeCatalog) mergeCatalogs(catalog, runtimeCatalog, "runtime.json");
 
 function lookup(key: string): string | undefined {
@@ -127,9 +130,13 @@ function javascriptBlocks(html: string): string[] {
   const re = /<script.+?type=['"]text\/javascript['"].*?>([\S\s]*?)<\/script>/gi;
   const blocks: string[] = [];
   let m: RegExpExecArray | null;
-  while ((m = re.exec(html)) !== null) blocks.push(m[1]);
+  // Blocks with a src (the shared resources/pulsar-ws-editor.js) have no inline code.
+  while ((m = re.exec(html)) !== null) if (m[1].trim() !== "") blocks.push(m[1]);
   return blocks;
 }
+
+/** The shared editor helpers every dialog loads first (Node-RED serves them from resources/). */
+const sharedEditorScript = fs.readFileSync(path.join(root, "resources", "pulsar-ws-editor.js"), "utf8");
 
 function templateOf(html: string, type: NodeType): string {
   const re = new RegExp(`<script type="text/html" data-template-name="${type}">([\\s\\S]*?)</script>`);
@@ -158,7 +165,7 @@ interface FakeElement {
 
 function parseElements(template: string): FakeElement[] {
   const elements: FakeElement[] = [];
-  const tagRe = /<(input|select|option|div|span|ul|label)\b([^>]*)>/g;
+  const tagRe = /<(input|select|option|div|span|ul|label|a|button)\b([^>]*)>/g;
   let select: FakeElement | null = null;
   let m: RegExpExecArray | null;
   while ((m = tagRe.exec(template)) !== null) {
@@ -305,6 +312,9 @@ interface Loaded {
   redKeys: string[];
 }
 
+/** Every topicSuggestions(opts) call of an editor script, in order. */
+const suggestionCalls: Record<string, unknown>[] = [];
+
 function runEditorScript(type: NodeType, form: Form = noForm): Loaded {
   const blocks = javascriptBlocks(nodeHtml(type));
   const defs = new Map<string, NodeDef>();
@@ -314,6 +324,10 @@ function runEditorScript(type: NodeType, form: Form = noForm): Loaded {
       registerType(nodeType: string, def: NodeDef): void {
         assert.ok(!defs.has(nodeType), `${nodeType} registered twice`);
         defs.set(nodeType, def);
+      },
+      // pulsar-out / pulsar-in take their topic suggestions from the endpoint's definition.
+      getType(nodeType: string): { topicSuggestions: (opts: Record<string, unknown>) => void } | undefined {
+        return nodeType === "pulsar-ws-endpoint" ? { topicSuggestions: (opts) => suggestionCalls.push(opts) } : undefined;
       },
     },
     validators: {
@@ -331,6 +345,9 @@ function runEditorScript(type: NodeType, form: Form = noForm): Loaded {
     },
   };
   const context = vm.createContext({ RED, $: form.$, setTimeout, console });
+  context.window = context;
+  assert.match(nodeHtml(type), /<script type="text\/javascript" src="resources\/@pulsar-ws\/node-red-pulsar\/pulsar-ws-editor\.js"><\/script>/);
+  vm.runInContext(sharedEditorScript, context, { filename: "resources/pulsar-ws-editor.js" });
   for (const block of blocks) vm.runInContext(block, context, { filename: `nodes/${type}.html` });
   return { defs, redKeys };
 }
@@ -853,17 +870,58 @@ describe("editor html", () => {
       }
     });
 
+    // Spec §9: a flow setting only these properties must deploy with defaults, also through the
+    // editor (an import must not come out marked invalid).
+    const SPEC9: Record<NodeType, Record<string, unknown>> = {
+      "pulsar-ws-endpoint": { name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "" },
+      "pulsar-out": { name: "", endpoint: "ep", topic: "t" },
+      "pulsar-in": { name: "", endpoint: "ep", topic: "t", mode: "subscription", subscription: "s", subscriptionType: "Exclusive", initialPosition: "Latest", ackMode: "auto", payloadFormat: "auto", startMessageId: "latest" },
+    };
+    for (const type of TYPES) {
+      it(`${type}: a node with only the spec §9 properties passes every validator`, () => {
+        const def = definition(type);
+        const node: NodeLike = { id: "n9", _: translate, ...SPEC9[type] };
+        for (const [prop, spec] of Object.entries(def.defaults)) {
+          if (!spec.validate) continue;
+          assert.equal(spec.validate.call(node, node[prop], {}), true, `${type}.${prop} = ${JSON.stringify(node[prop])}`);
+        }
+      });
+    }
+
     it("validators also translate without the node's own _ (catalog namespace of the set)", () => {
       const loaded = runEditorScript("pulsar-in");
       const def = loaded.defs.get("pulsar-in");
       assert.ok(def);
       const bare = nodeOf(def, {}, false);
       const r = validate(def, "topic", "", bare);
-      assert.equal(r, `${pkg.name}/pulsar-in:pulsar.validation.topicRequired`);
+      // The shared helpers translate in one set's namespace: the three sets share one catalog.
+      assert.equal(r, `${pkg.name}/pulsar-ws-endpoint:pulsar.validation.topicRequired`);
     });
   });
 
   describe("form behaviour", () => {
+    it("pulsar-ws-endpoint: a Test connection button with a result line; topic suggestions for its users", () => {
+      const template = templateOf(nodeHtml("pulsar-ws-endpoint"), "pulsar-ws-endpoint");
+      assert.match(template, /<button type="button" id="pulsar-ws-endpoint-test"[^>]*>.*data-i18n="pulsar\.admin\.test\.button"/);
+      assert.match(template, /id="pulsar-ws-endpoint-test-result"/);
+      assert.equal(typeof (definition("pulsar-ws-endpoint") as NodeDef & { topicSuggestions?: unknown }).topicSuggestions, "function");
+    });
+
+    for (const type of ["pulsar-out", "pulsar-in"] as const) {
+      it(`${type}: the topic field gets suggestions from the chosen endpoint, with a lookup button`, () => {
+        suggestionCalls.length = 0;
+        const { form } = openEditor(type, { endpoint: "ep1" });
+        assert.equal(suggestionCalls.length, 1);
+        const opts = suggestionCalls[0] as { input: FakeQuery; button: FakeQuery; status: FakeQuery; endpointId: () => unknown };
+        assert.equal(opts.input.els[0]?.id, "node-input-topic");
+        assert.equal(opts.button.els[0]?.id, `${type}-topic-lookup`);
+        assert.equal(opts.status.els[0]?.id, `${type}-topic-lookup-status`);
+        assert.equal(opts.endpointId(), "ep1");
+        form.$("#node-input-endpoint").val("ep2");
+        assert.equal(opts.endpointId(), "ep2", "the endpoint chosen in the form, not the saved one");
+      });
+    }
+
     it("pulsar-ws-endpoint: Use TLS shows the tls-config selector; unticked, tls is saved empty", () => {
       const { def, node, form } = openEditor("pulsar-ws-endpoint");
       assert.deepEqual(visible(form, "#pulsar-ws-endpoint-row-tls"), [false]);
@@ -1007,7 +1065,7 @@ describe("editor html", () => {
 
     it("every pulsar.* key named in the scripts exists", () => {
       for (const type of TYPES) {
-        const js = javascriptBlocks(nodeHtml(type))[0];
+        const js = `${javascriptBlocks(nodeHtml(type))[0]}\n${sharedEditorScript}`;
         const keys = [...js.matchAll(/["'](pulsar\.(?:label|placeholder|tip|option|validation|paletteLabel|section)\.[A-Za-z0-9_.-]+)["']/g)]
           .map((m) => m[1]);
         const calls = [...js.matchAll(/\b(?:this|node|RED)\._\(\s*(?:NS\s*\+\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
@@ -1032,7 +1090,7 @@ describe("editor html", () => {
     });
 
     it("every editor.json key is used by a template or script", () => {
-      const sources = TYPES.map((type) => nodeHtml(type)).join("\n");
+      const sources = [...TYPES.map((type) => nodeHtml(type)), sharedEditorScript].join("\n");
       const leaves = (c: Catalog, prefix: string): string[] =>
         Object.entries(c).flatMap(([k, v]) => (typeof v === "string" ? [prefix + k] : leaves(v, `${prefix}${k}.`)));
       for (const key of leaves(editorCatalog, "")) {
@@ -1040,9 +1098,12 @@ describe("editor html", () => {
       }
     });
 
-    it("editor.json and runtime.json merge without duplicate keys (as the build does)", () => {
+    it("editor.json, admin.json and runtime.json merge without duplicate keys (as the build does)", () => {
       const merged = mergeCatalogs({}, editorCatalog, "editor.json");
+      mergeCatalogs(merged, adminCatalog, "admin.json");
       if (runtimeCatalog) mergeCatalogs(merged, runtimeCatalog, "runtime.json");
+      assert.deepEqual(Object.keys(adminCatalog), ["pulsar"]);
+      assert.deepEqual(Object.keys(adminCatalog.pulsar), ["admin"]);
     });
   });
 
