@@ -96,6 +96,14 @@ export = function register(RED: NodeAPI): void {
       status.show(statusFor(shown.state, { buffered, sessions: sessions.length, v1: endpoint?.settings?.cluster !== undefined }));
     }
 
+    // A full buffer refuses every message with the same error until it has room: translate it once.
+    const refusalErrors = new WeakMap<PulsarError, ReturnType<typeof toNodeError>>();
+    function refusalError(err: PulsarError): ReturnType<typeof toNodeError> {
+      let nodeError = refusalErrors.get(err);
+      if (!nodeError) refusalErrors.set(err, (nodeError = toNodeError(t, err)));
+      return nodeError;
+    }
+
     let closing = false;
     node.on("input", (msg, send, done) => {
       const input = msg as InMsg;
@@ -113,6 +121,11 @@ export = function register(RED: NodeAPI): void {
       try {
         // A configured topic wins over msg.topic (as in core MQTT out).
         topic = staticTopic ?? parseTopic(input.topic, endpoint.settings.defaults);
+        const refusal = pool.existing(topic)?.refusal;
+        if (refusal) {
+          done(refusalError(refusal));
+          return;
+        }
         frame = prepareFrame(input);
         session = pool.get(topic);
       } catch (err) {
@@ -121,7 +134,7 @@ export = function register(RED: NodeAPI): void {
       }
       session.send(frame, (err, messageId) => {
         if (err) {
-          done(toNodeError(t, err));
+          done(err === session.refusal ? refusalError(err) : toNodeError(t, err));
           return;
         }
         const previous = typeof input.pulsar === "object" && input.pulsar !== null ? input.pulsar : {};

@@ -36,6 +36,11 @@ export class ProducerPool {
     return [...this.entries.values()].map((e) => e.session);
   }
 
+  /** The session for a topic if one is open, without opening one. */
+  existing(topic: TopicName): ProducerSession | undefined {
+    return this.entries.get(topic.full)?.session;
+  }
+
   /** The session for a topic; `pinned` sessions (the node's own topic) are never swept. */
   get(topic: TopicName, pinned = false): ProducerSession {
     const existing = this.entries.get(topic.full);

@@ -177,9 +177,12 @@ export function toProduceFields(input: ProduceInput): ProduceFrameFields {
 }
 
 export function prepareFrame(input: ProduceInput): PreparedFrame {
-  const fields = toProduceFields(input);
-  const json = JSON.stringify(fields);
-  return { body: json.slice(0, -1), payloadBytes: Math.floor((fields.payload.length * 3) / 4) - padding(fields.payload) };
+  const { payload, ...others } = toProduceFields(input);
+  // Base64 never needs JSON escaping, and JSON.stringify would scan it character by character
+  // (about 5 µs for a 1 KiB payload): only the other fields go through it. Same text as before.
+  const rest = JSON.stringify(others).slice(1, -1);
+  const body = rest ? `{"payload":"${payload}",${rest}` : `{"payload":"${payload}"`;
+  return { body, payloadBytes: Math.floor((payload.length * 3) / 4) - padding(payload) };
 }
 
 function padding(b64: string): number {

@@ -57,6 +57,12 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   private readonly socket: ManagedSocket;
   private readonly waiting = new Fifo<Entry>();
   private waitingBytes = 0;
+  /**
+   * Set when the buffer refused a send, until it has room again: further sends get this same
+   * error at once. A flood while offline then costs no frame building and no new error per
+   * refused message, which otherwise turns every refusal into kilobytes of garbage.
+   */
+  private refusing: PulsarError | undefined;
   /** Insertion order = send order, which is the resend order after a drop. */
   private inFlight = new Map<string, Entry>();
   private nextContext = 1;
@@ -90,6 +96,11 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     return this.inFlight.size === 0 && this.waiting.length === 0;
   }
 
+  /** The error any send gets now without looking at its frame (the buffer is full), if any. */
+  get refusal(): PulsarError | undefined {
+    return this.refusing;
+  }
+
   /** Queues or sends one frame; `callback` is called exactly once. */
   send(frame: PreparedFrame, callback: SendCallback): void {
     if (this.closing) return callback(new PulsarError("closed", "closing"));
@@ -103,10 +114,10 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
       this.transmit(entry);
       return;
     }
+    if (this.refusing) return callback(this.refusing);
     if (this.waiting.length >= this.opts.bufferMessages || this.waitingBytes + bytes > this.opts.bufferBytes) {
-      return callback(
-        new PulsarError("overflow", "buffer-full", { messages: this.waiting.length, bytes: this.waitingBytes, maxMessages: this.opts.bufferMessages, maxBytes: this.opts.bufferBytes }),
-      );
+      this.refusing = new PulsarError("overflow", "buffer-full", { messages: this.waiting.length, bytes: this.waitingBytes, maxMessages: this.opts.bufferMessages, maxBytes: this.opts.bufferBytes });
+      return callback(this.refusing);
     }
     this.waiting.push(entry);
     this.waitingBytes += bytes;
@@ -146,6 +157,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     while (this.waiting.length > 0 && this.canTransmit()) {
       const entry = this.waiting.shift()!;
       this.waitingBytes -= entry.bytes;
+      this.refusing = undefined;
       this.transmit(entry);
     }
   }
@@ -193,6 +205,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     const entries = [...this.inFlight.values(), ...this.waiting.drain()];
     this.inFlight = new Map();
     this.waitingBytes = 0;
+    this.refusing = undefined;
     for (const entry of entries) entry.callback(err);
     this.checkDrained();
   }

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { ClientRequest, IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import WebSocket from "ws";
 import { classifyHandshake, extractErrorMessage, type HandshakeOutcome } from "../protocol/handshake";
@@ -67,6 +68,9 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private ws: WebSocket | undefined;
+  /** The TCP (or TLS) socket under `ws`, once upgraded: corked while a tick's frames are sent. */
+  private transport: Socket | undefined;
+  private corked = false;
   private attempt = 0;
   private openedAt = 0;
   private stopped = false;
@@ -108,8 +112,25 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   send(text: string): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    this.corkUntilNextTick();
     ws.send(text);
     return true;
+  }
+
+  /**
+   * Frames sent in one tick leave in one write. Uncorked, every frame is its own writev syscall
+   * (websockets/ws#1797), which costs more than the frame itself at thousands of small frames a
+   * second (an ack burst releasing the next window, a consumer acking a burst of messages).
+   */
+  private corkUntilNextTick(): void {
+    const transport = this.transport;
+    if (this.corked || !transport) return;
+    this.corked = true;
+    transport.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      transport.uncork();
+    });
   }
 
   /**
@@ -154,6 +175,10 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
       ...this.opts.tls,
     });
     this.ws = ws;
+    this.transport = undefined;
+    ws.on("upgrade", (res) => {
+      if (ws === this.ws) this.transport = res.socket as Socket;
+    });
     ws.on("open", () => this.onOpen(ws));
     ws.on("message", (data, isBinary) => {
       // Pulsar only sends text frames; a binary frame is not part of the protocol.
