@@ -73,7 +73,10 @@ export function resolveEndpointSettings(config: EndpointConfigInput, token: stri
     compression: config.compression === true || config.compression === "true",
   };
   const cluster = text(config.cluster);
-  if (cluster) settings.cluster = cluster;
+  if (cluster) {
+    settings.cluster = cluster;
+    settings.defaults.cluster = cluster;
+  }
   const trimmedToken = token?.trim();
   if (trimmedToken) settings.token = trimmedToken.replace(/^Bearer\s+/i, "");
   if (tls) settings.tls = tls;

@@ -31,6 +31,15 @@ describe("protocol/topics", () => {
     assert.equal(np.full, "non-persistent://t/ns/x");
   });
 
+  it("names topics as Pulsar does on v1 endpoints, with the cluster, and reads such names back", () => {
+    const v1 = { tenant: "sample", namespace: "ns1", cluster: "standalone" };
+    assert.equal(parseTopic("my-topic", v1).full, "persistent://sample/standalone/ns1/my-topic");
+    const back = parseTopic("persistent://sample/standalone/ns1/my-topic", v1);
+    assert.deepEqual([back.tenant, back.namespace, back.local], ["sample", "ns1", "my-topic"]);
+    assert.equal(errorCode(() => parseTopic("persistent://sample/other/ns1/my-topic", v1)), "topic-shape");
+    assert.equal(errorCode(() => parseTopic("sample/standalone/ns1/my-topic", defaults)), "topic-shape");
+  });
+
   it("keeps characters Pulsar allows in the local name, such as + and spaces", () => {
     assert.equal(parseTopic("a+b c", defaults).local, "a+b c");
   });

@@ -14,13 +14,18 @@ export interface TopicName {
   namespace: string;
   /** The topic's own name, unencoded. */
   local: string;
-  /** `persistent://tenant/namespace/local`, the name Pulsar reports and stores. */
+  /** `persistent://tenant/namespace/local` (v1: `persistent://tenant/cluster/namespace/local`), the name Pulsar reports. */
   full: string;
 }
 
 export interface TopicDefaults {
   tenant: string;
   namespace: string;
+  /**
+   * Set for legacy v1 endpoints: Pulsar then names topics `persistent://tenant/cluster/ns/x`,
+   * and that is the name users see in msg.topic and Pulsar's admin API.
+   */
+  cluster?: string;
 }
 
 const NAMED_ENTITY = /^[-=:.\w]+$/;
@@ -59,6 +64,9 @@ export function parseTopic(input: unknown, defaults: TopicDefaults): TopicName {
     [tenant, namespace, local] = [defaults.tenant, defaults.namespace, parts[0]];
   } else if (parts.length === 3) {
     [tenant, namespace, local] = parts;
+  } else if (parts.length === 4 && defaults.cluster && parts[1] === defaults.cluster) {
+    // A v1 name as Pulsar reports it (e.g. msg.topic from a pulsar-in on the same endpoint).
+    [tenant, , namespace, local] = parts;
   } else {
     throw inputError("topic-shape", { topic: raw });
   }
@@ -66,7 +74,8 @@ export function parseTopic(input: unknown, defaults: TopicDefaults): TopicName {
   checkNamedEntity(tenant, "tenant", raw);
   checkNamedEntity(namespace, "namespace", raw);
   checkLocalName(local, raw);
-  return { domain, tenant, namespace, local, full: `${domain}://${tenant}/${namespace}/${local}` };
+  const path = defaults.cluster ? `${tenant}/${defaults.cluster}/${namespace}/${local}` : `${tenant}/${namespace}/${local}`;
+  return { domain, tenant, namespace, local, full: `${domain}://${path}` };
 }
 
 function checkNamedEntity(value: string, part: "tenant" | "namespace", topic: string): void {
