@@ -140,17 +140,24 @@ describe("pulsar-in node", function () {
   });
 
   it("pull mode keeps pullWindow permits outstanding, and pause/resume stop and start them", async () => {
-    const { node, out } = await load([endpoint(fake.wsUrl), consumer({ pullMode: true, pullWindow: 2, initialPosition: "Earliest" })]);
-    await connected();
-    assert.equal(fake.openConnections({ role: "consumer" })[0].query.pullMode, "true");
-    node.receive({ action: "pause" } as NodeMessage);
+    // Manual ack makes the permit flow observable: a permit is granted when a message is answered.
+    const { node, out } = await load([endpoint(fake.wsUrl), consumer({ pullMode: true, pullWindow: 2, ackMode: "manual", initialPosition: "Earliest" })]);
     for (let i = 0; i < 6; i++) fake.publish("t1", { payload: `m${i}` });
     await out.waitFor(2);
+    assert.equal(fake.openConnections({ role: "consumer" })[0].query.pullMode, "true");
     await sleep(100);
-    assert.equal(out.msgs.length, 2, "paused: only the first window arrives");
+    assert.equal(out.msgs.length, 2, "only the pull window arrives");
+    node.receive({ action: "pause" } as NodeMessage);
+    for (const m of out.msgs.slice(0, 2)) node.receive(m);
+    await until(() => fake.subscriptionState("t1", "sub1")?.backlog === 4, 3000, "the first two acked");
+    await sleep(100);
+    assert.equal(out.msgs.length, 2, "paused: answering grants no new permits");
     await until(() => statusTexts(node).some((t) => t.includes("paused")), 2000, "paused status");
     node.receive({ action: "resume" } as NodeMessage);
+    await out.waitFor(4);
+    for (const m of out.msgs.slice(2, 4)) node.receive(m);
     await out.waitFor(6);
+    for (const m of out.msgs.slice(4, 6)) node.receive(m);
     await until(() => fake.subscriptionState("t1", "sub1")?.backlog === 0, 3000, "all acked");
   });
 
@@ -181,8 +188,9 @@ describe("pulsar-in node", function () {
     await helper.load(allNodes, flow(endpoint(fake.wsUrl), consumer({ id: "in", wires: [["out"]] }), consumer({ id: "in2", wires: [["out2"]] }), sink("out"), sink("out2")));
     const out2 = collect(helper.getNode("out2"));
     await until(() => fake.handshakes({ role: "consumer" }).some((c) => c.status === 409), 3000, "a 409");
-    const waiting = [helper.getNode("in"), helper.getNode("in2")].find((n) => (n.status as unknown as StatusSpy).args.some((a) => a[0]?.fill === "yellow" && /409/.test(a[0]?.text ?? "")));
-    assert.ok(waiting, "one node shows the waiting status");
+    // The status follows the refused handshake asynchronously: wait for it rather than race it.
+    const showsWaiting = (n: Node): boolean => (n.status as unknown as StatusSpy).args.some((a) => a[0]?.fill === "yellow" && /409/.test(a[0]?.text ?? ""));
+    const waiting = await until(() => [helper.getNode("in"), helper.getNode("in2")].find(showsWaiting), 3000, "one node to show the waiting status");
     const active = fake.openConnections({ role: "consumer" });
     assert.equal(active.length, 1);
     const activeIsFirst = waiting === helper.getNode("in2");
