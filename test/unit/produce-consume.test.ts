@@ -117,6 +117,16 @@ describe("protocol/server-frames", () => {
     assert.deepEqual(parseServerFrame('{"endOfTopic":true}'), { kind: "endOfTopic", endOfTopic: true });
   });
 
+  it("bounds the server's strings that reach errors and logs", () => {
+    const huge = "x".repeat(2_000_000);
+    const ack = parseServerFrame(JSON.stringify({ result: "send-error:8", errorMsg: huge, context: huge }));
+    assert.equal(ack.kind, "ack");
+    if (ack.kind !== "ack") return;
+    assert.ok(ack.errorMsg!.length < 1100, `errorMsg ${ack.errorMsg!.length} chars`);
+    assert.ok(ack.context!.length < 100);
+    assert.match(ack.errorMsg!, /2000000 chars/);
+  });
+
   it("property: arbitrary text never throws", () => {
     fc.assert(fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
       parseServerFrame(text);

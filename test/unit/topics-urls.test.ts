@@ -59,6 +59,9 @@ describe("protocol/topics", () => {
     assert.equal(errorCode(() => parseTopic("t/n s/x", defaults)), "topic-part");
     assert.equal(errorCode(() => parseTopic("t/ns/", defaults)), "topic-local");
     assert.equal(errorCode(() => parseTopic("t/ns/a\nb", defaults)), "topic-local");
+    assert.equal(errorCode(() => parseTopic("t/ns/a\uD800b", defaults)), "topic-local");
+    assert.equal(errorCode(() => parseTopic("t/ns/\uDC00", defaults)), "topic-local");
+    assert.equal(parseTopic("t/ns/emoji-\uD83D\uDE00", defaults).local, "emoji-😀");
   });
 
   it("checks subscription names", () => {
@@ -66,6 +69,7 @@ describe("protocol/topics", () => {
     assert.equal(errorCode(() => checkSubscriptionName("")), "subscription-missing");
     assert.equal(errorCode(() => checkSubscriptionName("a/b")), "subscription-invalid");
     assert.equal(errorCode(() => checkSubscriptionName("..")), "subscription-invalid");
+    assert.equal(errorCode(() => checkSubscriptionName("s\uD800")), "subscription-invalid");
   });
 });
 

@@ -45,6 +45,17 @@ export type ServerFrame = ProducerAckFrame | ConsumerMessageFrame | EndOfTopicFr
 
 type Json = Record<string, unknown>;
 
+/**
+ * Strings from the server end up in error messages, logs and the debug sidebar; a broken or
+ * hostile server must not push megabytes into them.
+ */
+const MAX_SERVER_TEXT = 1000;
+const MAX_CONTEXT = 64;
+
+function bounded(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
 export function parseServerFrame(text: string): ServerFrame {
   let value: unknown;
   try {
@@ -63,16 +74,17 @@ export function parseServerFrame(text: string): ServerFrame {
       ? { kind: "endOfTopic", endOfTopic: obj.endOfTopic }
       : { kind: "invalid", reason: "endOfTopic is not a boolean" };
   }
-  return { kind: "unknown", type: typeof obj.type === "string" ? obj.type : undefined };
+  return { kind: "unknown", type: typeof obj.type === "string" ? bounded(obj.type, MAX_CONTEXT) : undefined };
 }
 
 function parseAck(obj: Json): ServerFrame {
   if (typeof obj.result !== "string") return { kind: "invalid", reason: "ack result is not a string" };
   const ack: ProducerAckFrame = { kind: "ack", result: obj.result };
   // The server echoes a numeric context as a string; accept either, compare as strings.
-  if (typeof obj.context === "string" || typeof obj.context === "number") ack.context = String(obj.context);
+  if (typeof obj.context === "string" || typeof obj.context === "number") ack.context = bounded(String(obj.context), MAX_CONTEXT);
   if (typeof obj.messageId === "string") ack.messageId = obj.messageId;
-  if (typeof obj.errorMsg === "string") ack.errorMsg = obj.errorMsg;
+  if (typeof obj.errorMsg === "string") ack.errorMsg = bounded(obj.errorMsg, MAX_SERVER_TEXT);
+  if (ack.result.length > MAX_CONTEXT) ack.result = bounded(ack.result, MAX_CONTEXT);
   if (ack.result === "ok" && ack.messageId === undefined) {
     return { kind: "invalid", reason: "ok ack without messageId" };
   }

@@ -36,6 +36,9 @@ const DOMAIN_PREFIX = /^(persistent|non-persistent):\/\/(.*)$/;
 // C0 and C1 control characters: never part of a sensible topic and break logs and URLs.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+// A lone UTF-16 surrogate has no UTF-8 form: encodeURIComponent throws on it, and no server could
+// store the name. (String.prototype.isWellFormed needs Node 20; the package supports 18.5.)
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Accepts `topic`, `tenant/namespace/topic`, or `persistent://tenant/namespace/topic`
@@ -85,7 +88,7 @@ function checkNamedEntity(value: string, part: "tenant" | "namespace", topic: st
 }
 
 function checkLocalName(local: string, topic: string): void {
-  if (local === "" || CONTROL_CHARS.test(local) || DOT_SEGMENT.test(local)) {
+  if (local === "" || CONTROL_CHARS.test(local) || DOT_SEGMENT.test(local) || LONE_SURROGATE.test(local)) {
     throw inputError("topic-local", { topic });
   }
 }
@@ -96,7 +99,7 @@ export function checkSubscriptionName(input: unknown): string {
     throw inputError("subscription-missing");
   }
   const name = input.trim();
-  if (name.includes("/") || CONTROL_CHARS.test(name) || DOT_SEGMENT.test(name)) {
+  if (name.includes("/") || CONTROL_CHARS.test(name) || DOT_SEGMENT.test(name) || LONE_SURROGATE.test(name)) {
     throw inputError("subscription-invalid", { subscription: name });
   }
   return name;
