@@ -67,6 +67,7 @@ describe("protocol/produce", () => {
     assert.equal(toProduceFields({ payload: "x", key: "k" }).key, "k");
     assert.equal(toProduceFields({ payload: "x", key: 7 }).key, "7");
     assert.equal(errorOf(() => toProduceFields({ payload: "x", key: { a: 1 } })).code, "key-type");
+    assert.equal(errorOf(() => toProduceFields({ payload: "x", key: NaN })).code, "key-number");
   });
 
   it("converts eventTime to ISO-8601 with an offset, from Date, epoch ms or ISO text", () => {
@@ -110,7 +111,7 @@ describe("protocol/server-frames", () => {
   it("parses consumer messages and never throws on malformed ones", () => {
     const m = parseServerFrame('{"messageId":"CAcQAzAA","payload":"aGk=","properties":{},"publishTime":"2026-01-01T00:00:00Z","redeliveryCount":2,"key":"k"}');
     assert.equal(m.kind, "message");
-    for (const bad of ["", "not json", "[]", "null", "42", '{"result":1}', '{"result":"ok"}', '{"messageId":1,"payload":"x"}', '{"messageId":"a","payload":1}', '{"messageId":"a","payload":"x","properties":{"a":1}}', '{"messageId":"a","payload":"x","redeliveryCount":-1}', '{"endOfTopic":"yes"}']) {
+    for (const bad of ['{"messageId":"\\ud800x","payload":""}', '{"messageId":"a b","payload":""}', "", "not json", "[]", "null", "42", '{"result":1}', '{"result":"ok"}', '{"messageId":1,"payload":"x"}', '{"messageId":"a","payload":1}', '{"messageId":"a","payload":"x","properties":{"a":1}}', '{"messageId":"a","payload":"x","redeliveryCount":-1}', '{"endOfTopic":"yes"}']) {
       assert.equal(parseServerFrame(bad).kind, "invalid", bad);
     }
     assert.deepEqual(parseServerFrame('{"type":"AUTH_CHALLENGE"}'), { kind: "unknown", type: "AUTH_CHALLENGE" });

@@ -94,7 +94,10 @@ export function normalizeProperties(properties: unknown): Record<string, string>
 export function normalizeKey(key: unknown): string | undefined {
   if (key === undefined || key === null) return undefined;
   if (typeof key === "string") return key;
-  if (typeof key === "number" && Number.isFinite(key)) return String(key);
+  if (typeof key === "number") {
+    if (!Number.isFinite(key)) throw inputError("key-number", { value: String(key) });
+    return String(key);
+  }
   if (typeof key === "bigint") return String(key);
   throw inputError("key-type", { type: describeType(key) });
 }

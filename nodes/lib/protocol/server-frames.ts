@@ -91,10 +91,15 @@ function parseAck(obj: Json): ServerFrame {
   return ack;
 }
 
+/** Pulsar's message ids are base64 protobuf (MessageIdData). */
+const MESSAGE_ID = /^[A-Za-z0-9+/]+={0,2}$/;
+
 function parseMessage(obj: Json): ServerFrame {
   if (typeof obj.messageId !== "string" || obj.messageId === "") {
     return { kind: "invalid", reason: "message without messageId" };
   }
+  // Ids are echoed back in acks and put into a reader's next URL: never trust one that is not base64.
+  if (!MESSAGE_ID.test(obj.messageId)) return { kind: "invalid", reason: "messageId is not base64" };
   if (typeof obj.payload !== "string") return { kind: "invalid", reason: "message payload is not a string" };
   const properties = parseProperties(obj.properties);
   if (!properties) return { kind: "invalid", reason: "message properties are not a string map" };

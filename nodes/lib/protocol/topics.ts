@@ -45,9 +45,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * (also `non-persistent://`). Throws a PulsarError naming the problem otherwise.
  */
 export function parseTopic(input: unknown, defaults: TopicDefaults): TopicName {
-  if (typeof input !== "string" || input.trim() === "") {
+  if (input === undefined || input === null || (typeof input === "string" && input.trim() === "")) {
     throw inputError("topic-missing");
   }
+  if (typeof input !== "string") throw inputError("topic-type", { type: Array.isArray(input) ? "array" : typeof input });
   const raw = input.trim();
   let domain: TopicDomain = "persistent";
   let rest = raw;
@@ -88,7 +89,8 @@ function checkNamedEntity(value: string, part: "tenant" | "namespace", topic: st
 }
 
 function checkLocalName(local: string, topic: string): void {
-  if (local === "" || CONTROL_CHARS.test(local) || DOT_SEGMENT.test(local) || LONE_SURROGATE.test(local)) {
+  if (DOT_SEGMENT.test(local)) throw inputError("topic-dots", { topic });
+  if (local === "" || CONTROL_CHARS.test(local) || LONE_SURROGATE.test(local)) {
     throw inputError("topic-local", { topic });
   }
 }
