@@ -174,7 +174,11 @@ describe("integration 4.2: round trip and topic kinds", function () {
   });
 
   it("v1 URL (endpoint Cluster set) on 4.2: red 404 status that says to clear Cluster, log line with HTTP 404", async function () {
-    if (pulsar.line !== "4.2") this.skip(); // an external Pulsar (PULSAR_WS_URL) of another line
+    if (pulsar.line !== "4.2") {
+      // Only with an external Pulsar (PULSAR_WS_URL) of the other line; say so in the output.
+      console.log(`      skipped: needs Pulsar 4.2, the external Pulsar is ${pulsar.line}`);
+      this.skip();
+    }
     const topic = uniqueTopic("v1on42");
     const f = await TestFlow.deploy([
       endpointNode(pulsar, { cluster: "standalone" }),

@@ -49,7 +49,11 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
   before(async function () {
     this.timeout(START_TIMEOUT_MS);
     pulsar = await sharedPulsar("4.0");
-    if (pulsar.line !== "4.0") this.skip(); // an external Pulsar (PULSAR_WS_URL) of another line
+    if (pulsar.line !== "4.0") {
+      // Only with an external Pulsar (PULSAR_WS_URL) of the other line; say so in the output.
+      console.log(`      skipped: needs Pulsar 4.0, the external Pulsar is ${pulsar.line}`);
+      this.skip();
+    }
     port = new URL(pulsar.wsUrl).port;
   });
 
