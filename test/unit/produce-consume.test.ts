@@ -94,6 +94,10 @@ describe("protocol/produce", () => {
     const text = frameWithContext(frame, "17");
     assert.deepEqual(JSON.parse(text), { payload: "SGVsbG8gV29ybGQ=", properties: { key1: "value1" }, context: "17" });
     assert.equal(frame.payloadBytes, 11);
+    for (const payload of ["\ud800 lone surrogate", "", "é", 12.5, { a: ["ü"] }, new Uint8Array([1, 2, 3]).subarray(1)]) {
+      const sized = prepareFrame({ payload, key: "ключ" });
+      assert.equal(sized.bytes + ',"context":"17"}'.length, Buffer.byteLength(frameWithContext(sized, "17")), String(payload));
+    }
   });
 });
 
@@ -200,7 +204,9 @@ describe("protocol/consume", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), propertyMap, fc.option(fc.string(), { nil: undefined }), (bytes, properties, key) => {
         const payload = Buffer.from(bytes);
-        const text = frameWithContext(prepareFrame({ payload, properties, key }), "1");
+        const frame = prepareFrame({ payload, properties, key });
+        const text = frameWithContext(frame, "1");
+        assert.equal(frame.bytes + ',"context":"1"}'.length, Buffer.byteLength(text), "sized without encoding");
         const parsed = parseServerFrame(serverRoundTrip(text));
         assert.equal(parsed.kind, "message");
         if (parsed.kind !== "message") return;
@@ -217,7 +223,9 @@ describe("protocol/consume", () => {
 
   it("property: any string survives in utf8 format, any JSON object in json format", () => {
     fc.assert(fc.property(fc.string({ unit: "grapheme" }), (s) => {
-      const parsed = parseServerFrame(serverRoundTrip(frameWithContext(prepareFrame({ payload: s }), "1")));
+      const frame = prepareFrame({ payload: s });
+      assert.equal(frame.bytes + ',"context":"1"}'.length, Buffer.byteLength(frameWithContext(frame, "1")), "sized without encoding");
+      const parsed = parseServerFrame(serverRoundTrip(frameWithContext(frame, "1")));
       assert.ok(parsed.kind === "message");
       assert.equal(toConsumedMsg(parsed, { topic: "t", format: "utf8" }).payload, s);
     }));

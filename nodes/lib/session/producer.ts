@@ -105,7 +105,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   send(frame: PreparedFrame, callback: SendCallback): void {
     if (this.closing) return callback(new PulsarError("closed", "closing"));
     if (this.socket.state.state === "failed") return callback(this.failedError(this.socket.state.failure));
-    const bytes = Buffer.byteLength(frame.body, "utf8") + CONTEXT_OVERHEAD;
+    const bytes = frame.bytes + CONTEXT_OVERHEAD;
     if (bytes > this.opts.maxFrameSize) {
       return callback(new PulsarError("input", "frame-too-large", { size: bytes, limit: this.opts.maxFrameSize }));
     }
