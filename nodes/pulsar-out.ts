@@ -104,6 +104,11 @@ export = function register(RED: NodeAPI): void {
       return nodeError;
     }
 
+    // Node-RED's send() to an unwired output still makes a msg id and a metric per message. It
+    // keeps node.wires up to date (a deploy may rewire a node without restarting it).
+    const wiring = node as Node & { wires?: string[][] };
+    const outputWired = (): boolean => wiring.wires === undefined || wiring.wires.some((port) => port.length > 0);
+
     let closing = false;
     node.on("input", (msg, send, done) => {
       const input = msg as InMsg;
@@ -139,7 +144,7 @@ export = function register(RED: NodeAPI): void {
         }
         const previous = typeof input.pulsar === "object" && input.pulsar !== null ? input.pulsar : {};
         input.pulsar = { ...previous, messageId, topic: topic.full };
-        send(input);
+        if (outputWired()) send(input);
         done();
       });
     });

@@ -62,6 +62,25 @@ describe("pulsar-out node", function () {
     assert.equal(stored[0].payload.toString(), "hello");
   });
 
+  it("sends the acked msg on only when its output is wired, and follows a rewire that keeps it running", async () => {
+    const nodes = (wires: string[][]): FlowNode[] => flow(endpoint(fake.wsUrl), out({ wires }), sink("acked"), ...doneWatchers("out"));
+    await helper.load(allNodes, nodes([[]]));
+    const node = helper.getNode("out");
+    const acked = collect(helper.getNode("acked"));
+    const [unwired] = await outcomes().waitFor([inject(node, { payload: "a" })]);
+    assert.equal(unwired.ok, true);
+    assert.equal((unwired.msg as OutMsg).pulsar.messageId, fake.messages("t1")[0].messageId, "done() carries the acked msg");
+    await sleep(50);
+    assert.equal(acked.msgs.length, 0);
+
+    // What the runtime does on a deploy that only changes this node's wires (Flow.start, diff.rewired).
+    (node as Node & { updateWires(wires: string[][]): void }).updateWires([["acked"]]);
+    await outcomes().waitFor([inject(node, { payload: "b" })]);
+    const [msg] = (await acked.waitFor(1)) as OutMsg[];
+    assert.equal(msg.payload, "b");
+    assert.equal(msg.pulsar.messageId, fake.messages("t1")[1].messageId);
+  });
+
   it("maps payload, properties, key and msg.pulsar options to the produce frame", async () => {
     const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
     const ids = [

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { PulsarError } from "../../nodes/lib/errors";
 import { autoDetect, decodePayload, toConsumedMsg } from "../../nodes/lib/protocol/consume";
 import { frameWithContext, normalizeEventTime, payloadToBuffer, prepareFrame, toProduceFields } from "../../nodes/lib/protocol/produce";
-import { ackFrame, decodeBase64Strict, nackFrame, parseServerFrame, permitFrame } from "../../nodes/lib/protocol/server-frames";
+import { ackFrame, decodeBase64Strict, nackFrame, parseJsonFrame, parseOkAckAsPulsarWritesIt, parseServerFrame, permitFrame } from "../../nodes/lib/protocol/server-frames";
 
 function errorOf(fn: () => unknown): PulsarError {
   try {
@@ -110,6 +110,35 @@ describe("protocol/server-frames", () => {
       kind: "ack", result: "send-error:7", errorMsg: "bad", context: "5",
     });
     assert.deepEqual(parseServerFrame('{"result":"send-error:3","errorMsg":"x","errorCode":0}'), { kind: "ack", result: "send-error:3", errorMsg: "x" });
+  });
+
+  it("reads Pulsar's ok ack without JSON.parse, and agrees with the full parse on every text it takes", () => {
+    const pulsarAck = '{"result":"ok","messageId":"CAcQAzAA","context":"42","errorCode":0,"schemaVersion":0}';
+    assert.deepEqual(parseOkAckAsPulsarWritesIt(pulsarAck), parseJsonFrame(pulsarAck));
+    for (const other of ['{"result":"ok","messageId":"CAcQAzAA","errorCode":0,"schemaVersion":0}', '{"result":"ok","messageId":"CAcQAzAA","context":"4\\u0032"}', '{ "result":"ok","messageId":"CAcQAzAA","context":"42"}']) {
+      assert.equal(parseOkAckAsPulsarWritesIt(other), undefined, other);
+      assert.equal(parseServerFrame(other).kind, "ack", other);
+    }
+    // Texts near the shape Pulsar writes: every piece either right or replaced by something odd.
+    const piece = (right: string, odd: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.oneof({ weight: 4, arbitrary: fc.constant(right) }, { weight: 1, arbitrary: odd });
+    const mostly = (usual: fc.Arbitrary<string>, ...odd: fc.Arbitrary<string>[]): fc.Arbitrary<string> =>
+      fc.oneof({ weight: 4 * odd.length, arbitrary: usual }, ...odd.map((arbitrary) => ({ weight: 1, arbitrary })));
+    const base64Id = fc.uint8Array({ minLength: 1, maxLength: 24 }).map((b) => Buffer.from(b).toString("base64"));
+    const text = fc.tuple(
+      piece('{"result":"ok","messageId":"', fc.string({ maxLength: 30 })),
+      mostly(base64Id, fc.string({ maxLength: 30 }), fc.string({ unit: "binary", maxLength: 10 })),
+      piece('","context":"', fc.string({ maxLength: 15 })),
+      mostly(fc.nat().map(String), fc.bigInt({ min: 0n, max: 10n ** 22n }).map(String), fc.string({ maxLength: 25 })),
+      mostly(fc.constantFrom('","errorCode":0,"schemaVersion":0}', '"}'), fc.string({ maxLength: 40 })),
+    ).map((parts) => parts.join(""));
+    let fast = 0;
+    fc.assert(fc.property(text, (t) => {
+      const quick = parseOkAckAsPulsarWritesIt(t);
+      if (quick === undefined) return;
+      fast++;
+      assert.deepEqual(quick, parseJsonFrame(t));
+    }), { numRuns: 5000 });
+    assert.ok(fast > 500, `the fast path took ${fast} of 5000 texts`);
   });
 
   it("parses consumer messages and never throws on malformed ones", () => {
