@@ -94,12 +94,20 @@ export function throughput(producer: Producer, payload: string, plan: Throughput
     const feed = (): void => {
       refillScheduled = false;
       if (performance.now() - start >= plan.feedMs) feeding = false;
-      while (feeding && fed < plan.count && fed - completed < plan.maxOutstanding) {
+      // At most one window per macrotask: a producer that completes inside send() (the floor)
+      // never fills the window, and would otherwise be fed until `count` without a look at the clock.
+      for (let burst = 0; feeding && fed < plan.count && fed - completed < plan.maxOutstanding && burst < plan.maxOutstanding; burst++) {
         fed++;
         producer.send(payload, done);
       }
       if (fed >= plan.count) feeding = false;
-      if (feeding) return;
+      if (feeding) {
+        if (!refillScheduled && fed - completed < plan.maxOutstanding) {
+          refillScheduled = true;
+          setImmediate(feed);
+        }
+        return;
+      }
       if (completed === fed) finish();
       else drainTimer = setTimeout(finish, plan.drainMs);
     };

@@ -7,7 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { spread, type Spread } from "./stats";
 
-export type ClientId = "node" | "raw" | "naive";
+/** node: the package's nodes; raw, naive: the baselines; floor: Node-RED alone (bench-done). */
+export type ClientId = "node" | "raw" | "naive" | "floor";
 
 export interface Target {
   op: ">=" | "<=";

@@ -29,3 +29,8 @@ export function pulsarIn(id: string, topic: string, subscription: string, to: st
 export function probe(id: string): FlowNode {
   return { id, type: "bench-probe", wires: [] };
 }
+
+/** A node that completes each message at once (Node-RED's own cost per message). */
+export function doneAtOnce(id: string): FlowNode {
+  return { id, type: "bench-done", wires: [] };
+}

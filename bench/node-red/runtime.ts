@@ -122,7 +122,7 @@ export class BenchRuntime {
 }
 
 /**
- * Lays out a user directory as `npm install` of this package would, plus the bench-probe node in
+ * Lays out a user directory as `npm install` of this package would, plus the bench nodes in
  * <userDir>/nodes (which Node-RED scans for local nodes).
  */
 function installPackage(userDir: string): void {
@@ -137,7 +137,8 @@ function installPackage(userDir: string): void {
   fs.writeFileSync(path.join(nodesDir, "bench-probe.js"), `module.exports = require(${JSON.stringify(path.join(__dirname, "probe-node.js"))});\n`);
   fs.writeFileSync(
     path.join(nodesDir, "bench-probe.html"),
-    '<script type="text/javascript">RED.nodes.registerType("bench-probe",{category:"common",defaults:{},inputs:1,outputs:0});</script>\n',
+    '<script type="text/javascript">RED.nodes.registerType("bench-probe",{category:"common",defaults:{},inputs:1,outputs:0});' +
+      'RED.nodes.registerType("bench-done",{category:"common",defaults:{},inputs:1,outputs:0});</script>\n',
   );
 }
 

@@ -1,9 +1,11 @@
 /**
  * produce: pulsar-out messages per second until every `done` fired, beside the raw client with
- * the same window and the naive client that waits for each ack.
+ * the same window and the naive client that waits for each ack. The floor is a node that calls
+ * done() at once, fed the same way: what Node-RED itself costs per message, which pulsar-out pays
+ * on top of its protocol work and the raw client does not.
  */
 import { throughput, type Producer, type Sample } from "../drivers";
-import { endpoint, flow, pulsarOut } from "../node-red/flows";
+import { doneAtOnce, endpoint, flow, pulsarOut } from "../node-red/flows";
 import { MAX_IN_FLIGHT, MAX_OUTSTANDING } from "../profile";
 import { RawProducer } from "../raw-client";
 import type { ClientId, ResultRow } from "../results";
@@ -12,18 +14,19 @@ import { textPayload } from "../wire";
 import { interleaved, type ScenarioContext } from "./context";
 import { describeRun, throughputRows } from "./throughput-rows";
 
-const CLIENTS: ClientId[] = ["raw", "node", "naive"];
+const CLIENTS: ClientId[] = ["raw", "node", "naive", "floor"];
 /** A slice ends at its time limit long before this; the count only keeps every loop bounded. */
 const MAX_SLICE_MESSAGES = 2_000_000;
 
 export async function produceScenario(ctx: ScenarioContext, bytes: number): Promise<ResultRow[]> {
   const { profile, server } = ctx;
   const topic = ctx.unique(`produce-${bytes}`);
-  await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic)));
+  await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), doneAtOnce("bench-floor")));
   const producers: Record<ClientId, Producer> = {
     raw: await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT),
     node: ctx.runtime.producer("bench-out"),
     naive: await RawProducer.open(producerUrl(server, topic), 1),
+    floor: ctx.runtime.producer("bench-floor"),
   };
   const payload = textPayload(bytes);
   const slice = (client: ClientId, feedMs: number): Promise<Sample> =>

@@ -28,6 +28,7 @@ export function throughputRows(ctx: ScenarioContext, scenario: string, bytes: nu
       compare(rates("node"), rates("naive"), "naive", "ratio", targets.naive === undefined ? undefined : { op: ">=", value: targets.naive }),
     ]),
     row("naive", []),
+    ...(runs.has("floor") ? [row("floor", [])] : []),
   ];
 }
 
