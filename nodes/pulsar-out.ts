@@ -142,8 +142,8 @@ export = function register(RED: NodeAPI): void {
           done(err === session.refusal ? refusalError(err) : toNodeError(t, err));
           return;
         }
-        const previous = typeof input.pulsar === "object" && input.pulsar !== null ? input.pulsar : {};
-        input.pulsar = { ...previous, messageId, topic: topic.full };
+        const previous = input.pulsar;
+        input.pulsar = typeof previous === "object" && previous !== null ? { ...previous, messageId, topic: topic.full } : { messageId, topic: topic.full };
         if (outputWired()) send(input);
         done();
       });

@@ -91,12 +91,12 @@ describe("protocol/produce", () => {
 
   it("splices the context into a prepared frame, giving valid JSON", () => {
     const frame = prepareFrame({ payload: "Hello World", properties: { key1: "value1" } });
-    const text = frameWithContext(frame, "17");
+    const text = frameWithContext(frame, 17);
     assert.deepEqual(JSON.parse(text), { payload: "SGVsbG8gV29ybGQ=", properties: { key1: "value1" }, context: "17" });
     assert.equal(frame.payloadBytes, 11);
     for (const payload of ["\ud800 lone surrogate", "", "é", 12.5, { a: ["ü"] }, new Uint8Array([1, 2, 3]).subarray(1)]) {
       const sized = prepareFrame({ payload, key: "ключ" });
-      assert.equal(sized.bytes + ',"context":"17"}'.length, Buffer.byteLength(frameWithContext(sized, "17")), String(payload));
+      assert.equal(sized.bytes + ',"context":"17"}'.length, Buffer.byteLength(frameWithContext(sized, 17)), String(payload));
     }
   });
 });
@@ -234,7 +234,7 @@ describe("protocol/consume", () => {
       fc.property(fc.uint8Array({ maxLength: 2048 }), propertyMap, fc.option(fc.string(), { nil: undefined }), (bytes, properties, key) => {
         const payload = Buffer.from(bytes);
         const frame = prepareFrame({ payload, properties, key });
-        const text = frameWithContext(frame, "1");
+        const text = frameWithContext(frame, 1);
         assert.equal(frame.bytes + ',"context":"1"}'.length, Buffer.byteLength(text), "sized without encoding");
         const parsed = parseServerFrame(serverRoundTrip(text));
         assert.equal(parsed.kind, "message");
@@ -253,13 +253,13 @@ describe("protocol/consume", () => {
   it("property: any string survives in utf8 format, any JSON object in json format", () => {
     fc.assert(fc.property(fc.string({ unit: "grapheme" }), (s) => {
       const frame = prepareFrame({ payload: s });
-      assert.equal(frame.bytes + ',"context":"1"}'.length, Buffer.byteLength(frameWithContext(frame, "1")), "sized without encoding");
-      const parsed = parseServerFrame(serverRoundTrip(frameWithContext(frame, "1")));
+      assert.equal(frame.bytes + ',"context":"1"}'.length, Buffer.byteLength(frameWithContext(frame, 1)), "sized without encoding");
+      const parsed = parseServerFrame(serverRoundTrip(frameWithContext(frame, 1)));
       assert.ok(parsed.kind === "message");
       assert.equal(toConsumedMsg(parsed, { topic: "t", format: "utf8" }).payload, s);
     }));
     fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (obj) => {
-      const parsed = parseServerFrame(serverRoundTrip(frameWithContext(prepareFrame({ payload: obj }), "1")));
+      const parsed = parseServerFrame(serverRoundTrip(frameWithContext(prepareFrame({ payload: obj }), 1)));
       assert.ok(parsed.kind === "message");
       assert.deepEqual(toConsumedMsg(parsed, { topic: "t", format: "json" }).payload, JSON.parse(JSON.stringify(obj)));
     }));

@@ -216,7 +216,7 @@ export function prepareFrame(input: ProduceInput): PreparedFrame {
  * decimal counter, which needs no JSON escaping). Base64 never needs escaping either, so only the
  * other fields went through JSON.stringify (a scan of a 1 KiB payload costs about 5 µs).
  */
-export function frameWithContext(frame: PreparedFrame, context: string): string {
+export function frameWithContext(frame: PreparedFrame, context: number): string {
   const source = frame.payload;
   const base64 = typeof source === "string" ? Buffer.from(source, "utf8").toString("base64") : source.toString("base64");
   return frame.rest ? `{"payload":"${base64}",${frame.rest},"context":"${context}"}` : `{"payload":"${base64}","context":"${context}"}`;

@@ -50,6 +50,13 @@ interface Entry {
   callback: SendCallback;
 }
 
+/** Contexts this session writes: its counter in decimal, so only that spelling can match. */
+const CONTEXT = /^[1-9][0-9]{0,15}$/;
+
+function contextNumber(context: string | undefined): number | undefined {
+  return context !== undefined && CONTEXT.test(context) ? Number(context) : undefined;
+}
+
 /** `,"context":"<up to 16 digits>"}` — the bytes a context adds to a prepared frame. */
 const CONTEXT_OVERHEAD = 30;
 
@@ -63,8 +70,11 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
    * refused message, which otherwise turns every refusal into kilobytes of garbage.
    */
   private refusing: PulsarError | undefined;
-  /** Insertion order = send order, which is the resend order after a drop. */
-  private inFlight = new Map<string, Entry>();
+  /**
+   * By context, as a number (cheaper to hash than a fresh string per frame). Insertion order =
+   * send order, which is the resend order after a drop.
+   */
+  private inFlight = new Map<number, Entry>();
   private nextContext = 1;
   private closing = false;
   private drainWaiters: (() => void)[] = [];
@@ -148,7 +158,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   }
 
   private transmit(entry: Entry): void {
-    const context = String(this.nextContext++);
+    const context = this.nextContext++;
     this.inFlight.set(context, entry);
     this.socket.send(frameWithContext(entry.frame, context));
   }
@@ -170,12 +180,13 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
       this.emit("protocolError", new PulsarError("server", "bad-frame", { reason }));
       return;
     }
-    const entry = frame.context === undefined ? undefined : this.inFlight.get(frame.context);
+    const context = contextNumber(frame.context);
+    const entry = context === undefined ? undefined : this.inFlight.get(context);
     if (!entry) {
       this.emit("protocolError", new PulsarError("server", "unknown-ack", { context: frame.context ?? "-", result: frame.result, message: frame.errorMsg ?? "" }));
       return;
     }
-    this.inFlight.delete(frame.context!);
+    this.inFlight.delete(context!);
     if (frame.result === "ok") entry.callback(undefined, frame.messageId);
     else entry.callback(new PulsarError("server", "send-error", { result: frame.result, message: frame.errorMsg ?? "" }));
     this.pump();
