@@ -2,6 +2,11 @@
  * latency: at a fixed rate well under saturation, p50 / p99 / max from input to broker ack
  * (produce) and from publish to output (end to end), pulsar-out → pulsar-in beside a raw
  * producer → raw consumer. Payloads carry their send time, so the probe needs no bookkeeping.
+ *
+ * Both pairs use the same topic, each consumer with its own subscription: Pulsar's latency
+ * differs from one topic (ledger) to another by more than the clients differ, and that must not
+ * count for or against either. Each consumer receives every message and counts only those its
+ * own producer sent (the payload says which), so both carry the same load.
  */
 import { performance } from "node:perf_hooks";
 import type { NodeMessage } from "node-red";
@@ -44,27 +49,28 @@ function describe(r: LatencyRun): string {
 export async function latencyScenario(ctx: ScenarioContext): Promise<ResultRow[]> {
   const { profile, server } = ctx;
   const { rate, sliceMs, bytes } = profile.latency;
-  const topics = { raw: ctx.unique("latency-raw"), node: ctx.unique("latency-node") };
-  const subscription = ctx.unique("latency");
-  // The sender's timestamp, padded to the payload size; pulsar-in's "auto" format keeps it a string.
-  const payloadFor = (sentAt: number): string => `${sentAt.toFixed(3)}:`.padEnd(bytes, "x");
+  const topic = ctx.unique("latency");
+  const subscriptions = { raw: ctx.unique("latency-raw"), node: ctx.unique("latency-node") };
+  // The sender's timestamp and which client sent it, padded to the payload size; pulsar-in's
+  // "auto" format keeps it a string.
+  const payloadFor = (client: LatencyClient) => (sentAt: number): string => `${sentAt.toFixed(3)}:${client}:`.padEnd(bytes, "x");
   let arrivals: number[] = [];
-  const arrived = (payload: unknown): void => {
-    arrivals.push(performance.now() - Number.parseFloat(String(payload)));
+  const arrivedAt = (client: LatencyClient) => (payload: unknown): void => {
+    const text = String(payload);
+    if (text.startsWith(`${client}:`, text.indexOf(":") + 1)) arrivals.push(performance.now() - Number.parseFloat(text));
   };
 
-  setProbe(PROBE, (msg: NodeMessage) => arrived(msg.payload));
-  await ctx.runtime.deploy(
-    flow(endpoint(server.wsUrl), pulsarOut("bench-out", topics.node), pulsarIn("bench-in", topics.node, subscription, PROBE), probe(PROBE)),
-  );
-  const rawConsumer = await RawConsumer.open(consumerUrl(server, topics.raw, subscription), arrived);
+  const nodeArrived = arrivedAt("node");
+  setProbe(PROBE, (msg: NodeMessage) => nodeArrived(msg.payload));
+  await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), pulsarIn("bench-in", topic, subscriptions.node, PROBE), probe(PROBE)));
+  const rawConsumer = await RawConsumer.open(consumerUrl(server, topic, subscriptions.raw), arrivedAt("raw"));
   const producers: Record<LatencyClient, Producer> = {
-    raw: await RawProducer.open(producerUrl(server, topics.raw), MAX_IN_FLIGHT),
+    raw: await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT),
     node: ctx.runtime.producer("bench-out"),
   };
   const slice = async (client: LatencyClient, ms: number): Promise<Latencies> => {
     arrivals = [];
-    const run = await paced(producers[client], rate, ms, payloadFor);
+    const run = await paced(producers[client], rate, ms, payloadFor(client));
     await waitUntil(() => arrivals.length >= run.sent, 5000);
     return { produce: run.ackMs, endToEnd: arrivals };
   };
@@ -81,7 +87,7 @@ export async function latencyScenario(ctx: ScenarioContext): Promise<ResultRow[]
     setProbe(PROBE, undefined);
     await Promise.all([rawConsumer.close(), producers.raw.close()]);
     await ctx.runtime.deploy([]);
-    await Promise.all([server.deleteTopic(topics.raw), server.deleteTopic(topics.node)]);
+    await server.deleteTopic(topic);
   }
 }
 
