@@ -16,6 +16,10 @@ export interface MemoryReport {
   peakRss: number;
   /** The kernel's high-water mark for the whole process (start-up included). */
   maxRss: number;
+  /** RSS and V8 heap in use after a full GC at the end, the buffer still full: what it retains. */
+  retainedRss: number;
+  baselineHeap: number;
+  retainedHeap: number;
   fed: number;
   refused: number;
   feedMs: number;
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
 
   global.gc?.();
   const baselineRss = process.memoryUsage.rss();
+  const baselineHeap = process.memoryUsage().heapUsed;
   let peakRss = baselineRss;
   const sample = (): void => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -70,7 +75,19 @@ async function main(): Promise<void> {
   sample();
   clearInterval(sampler);
 
-  const report: MemoryReport = { baselineRss, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, fed, refused, feedMs };
+  global.gc?.();
+  const retained = process.memoryUsage();
+  const report: MemoryReport = {
+    baselineRss,
+    peakRss,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    retainedRss: retained.rss,
+    baselineHeap,
+    retainedHeap: retained.heapUsed,
+    fed,
+    refused,
+    feedMs,
+  };
   // Exit without a graceful stop: pulsar-out would wait its close timeout for acks that cannot come.
   process.send!(report, () => process.exit(0));
 }
