@@ -7,6 +7,7 @@
  * which keeps counting while Catch/Complete nodes are being stopped by a full deploy.
  */
 import path from "node:path";
+import { Socket } from "node:net";
 import * as consumerModule from "../../../nodes/lib/session/consumer";
 import * as producerModule from "../../../nodes/lib/session/producer";
 import { gc } from "./nr";
@@ -136,6 +137,14 @@ export function activeResources(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of process.getActiveResourcesInfo()) out[r] = (out[r] ?? 0) + 1;
   return out;
+}
+
+/** The TCP sockets still open in this process, with their ports, to tell whose a leftover is. */
+export function openSocketsDescribed(): string[] {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles
+    .filter((h): h is Socket => h instanceof Socket)
+    .map((s) => `${s.localAddress ?? "?"}:${s.localPort ?? "?"} → ${s.remoteAddress ?? "?"}:${s.remotePort ?? "?"} (${s.readyState}${s.destroyed ? ", destroyed" : ""})`);
 }
 
 export function processListeners(): number {
