@@ -8,7 +8,8 @@
  *   of `bytes` bytes, as if the topic were pre-filled, honouring the push window (§4.4):
  *   at most receiverQueueSize (≤ 1000, 0 → 1) unacked messages; every client frame frees a slot.
  * - Consumer sessions on any other topic receive what producers publish to that topic while they
- *   are connected (for end-to-end latency).
+ *   are connected, each session all of it, as a subscription of its own would (end-to-end latency,
+ *   where the raw and the node consumer share one topic).
  */
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -76,7 +77,8 @@ class RelaySource implements Source {
 }
 
 export class AckServer {
-  private readonly relays = new Map<string, RelaySource>();
+  /** Per topic, one relay per connected consumer session. */
+  private readonly relays = new Map<string, Set<RelaySource>>();
 
   private constructor(private readonly wss: WebSocketServer) {
     wss.on("connection", (ws, req) => this.onConnection(ws, req));
@@ -114,8 +116,11 @@ export class AckServer {
       const frame = data as Buffer;
       cork.beforeWrite();
       ws.send(okAck(ACK_MESSAGE_ID, contextOf(frame)));
-      const relay = this.relays.get(topic);
-      if (relay) relay.publish((JSON.parse(frame.toString()) as { payload: string }).payload);
+      const relays = this.relays.get(topic);
+      if (relays && relays.size > 0) {
+        const { payload } = JSON.parse(frame.toString()) as { payload: string };
+        for (const relay of relays) relay.publish(payload);
+      }
     });
   }
 
@@ -129,9 +134,12 @@ export class AckServer {
     }
     const relay = new RelaySource();
     relay.session = new PushSession(ws, cork, window, relay);
-    this.relays.set(topic, relay);
+    const relays = this.relays.get(topic) ?? new Set<RelaySource>();
+    relays.add(relay);
+    this.relays.set(topic, relays);
     ws.on("close", () => {
-      if (this.relays.get(topic) === relay) this.relays.delete(topic);
+      relays.delete(relay);
+      if (relays.size === 0 && this.relays.get(topic) === relays) this.relays.delete(topic);
     });
   }
 }
