@@ -28,13 +28,6 @@ describe("integration 4.2: acknowledgement", function () {
   useNodeRed();
   const figures = trackFigures("acks", "4.2");
 
-  async function produce(f: TestFlow, count: number, from = 0): Promise<string[]> {
-    const ids = Array.from({ length: count }, (_, i) => f.send("out", { payload: `m${from + i}`, properties: { seq: String(from + i) } }));
-    const outcomes = await f.waitOutcomes(ids, 30_000);
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.filter((o) => !o.ok).map((o) => o.error)));
-    return ids;
-  }
-
   /** The subscription exists before anything is produced, so Pulsar keeps a backlog for it. */
   async function createSubscription(full: string, sub: string): Promise<void> {
     const created = await pulsar.admin("PUT", topicAdminPath(full));
@@ -57,7 +50,7 @@ describe("integration 4.2: acknowledgement", function () {
     const sub = uniqueName("sub");
     await createSubscription(full, sub);
     const producer = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic)], { watch: ["out"] });
-    const ids = await produce(producer, 50);
+    const ids = await producer.produceNumbered(50);
     await waitBacklog(pulsar, full, sub, 50);
     await helper.unload();
 
@@ -81,7 +74,7 @@ describe("integration 4.2: acknowledgement", function () {
       ...outNode("out", topic),
       ...inNode("in", topic, { subscription: sub, ackMode: "manual", receiverQueueSize: 5 }),
     ], { watch: ["out"] });
-    const ids = await produce(f, 12);
+    const ids = await f.produceNumbered(12);
     await f.waitReceived("in-out", 5, 15_000);
     await sleep(1500);
     assert.equal(f.received("in-out").length, 5, "the push window stops at receiverQueueSize unacked messages");
@@ -115,7 +108,7 @@ describe("integration 4.2: acknowledgement", function () {
     const times: number[] = [];
     helper.getNode("in-out").on("input", () => times.push(Date.now()));
     answerEvery("in-out", "in", (m) => m.pulsar.redeliveryCount > 0); // nack the first delivery, ack the redelivery
-    const ids = await produce(f, 3);
+    const ids = await f.produceNumbered(3);
     const got = await f.waitReceived("in-out", 6, 20_000);
     await waitBacklog(pulsar, full, sub, 0);
     await sleep(500);
@@ -149,7 +142,7 @@ describe("integration 4.2: acknowledgement", function () {
     ], { watch: ["out"] });
     await f.waitConnected(["in", "dead"]);
     answerEvery("in-out", "in", () => false); // poison: nack every delivery
-    const ids = await produce(f, 2);
+    const ids = await f.produceNumbered(2);
     const dead = await f.waitReceived("dead-out", 2, 30_000);
     await waitBacklog(pulsar, full, sub, 0);
     await sleep(500);
@@ -180,7 +173,7 @@ describe("integration 4.2: acknowledgement", function () {
     await f.waitConnected(["in"]);
     const times: number[] = [];
     helper.getNode("in-out").on("input", () => times.push(Date.now()));
-    const ids = await produce(f, 1);
+    const ids = await f.produceNumbered(1);
     const got = await f.waitReceived("in-out", 2, 15_000); // first delivery left unacked
     const delay = times[1] - times[0];
     console.log(`      redelivered after ${delay} ms, redeliveryCount ${got[1].pulsar.redeliveryCount}`);

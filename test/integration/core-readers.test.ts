@@ -26,19 +26,12 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
   useNodeRed();
   const figures = trackFigures("readers & delivery", "4.2");
 
-  async function produce(f: TestFlow, count: number, from = 0, extra: (i: number) => Record<string, unknown> = () => ({})): Promise<string[]> {
-    const ids = Array.from({ length: count }, (_, i) => f.send("out", { payload: `m${from + i}`, properties: { seq: String(from + i) }, ...extra(from + i) }));
-    const outcomes = await f.waitOutcomes(ids, 30_000);
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.filter((o) => !o.ok).map((o) => o.error)));
-    return ids;
-  }
-
   const range = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => String(from + i));
 
   it("reader from earliest, latest and a message id (exclusive start)", async () => {
     const topic = uniqueTopic("reader");
     const before = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic)], { watch: ["out"] });
-    const early = await produce(before, 6);
+    const early = await before.produceNumbered(6);
     const earlyIds = before.received("out-acked").map((m) => m.pulsar.messageId);
     await helper.unload();
 
@@ -53,7 +46,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     await f.waitConnected(["out", "rEarliest", "rLatest", "rFromId"]);
     await f.waitReceived("rFromId-out", 3, 15_000); // the readers are positioned before more is produced
     await f.waitReceived("rEarliest-out", 6, 15_000);
-    const late = await produce(f, 3, 6);
+    const late = await f.produceNumbered(3, 6);
     const lateIds = f.received("out-acked").map((m) => m.pulsar.messageId);
     await f.waitReceived("rEarliest-out", 9, 15_000);
     await f.waitReceived("rLatest-out", 3, 15_000);
@@ -88,7 +81,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     await f.waitConnected(["out", "in"]);
     f.send("in", { action: "pause" });
     await f.waitStatus("in", /paused/, 5_000);
-    const ids = await produce(f, 10);
+    const ids = await f.produceNumbered(10);
     await f.waitReceived("in-out", 2, 15_000);
     await sleep(1500);
     assert.equal(f.received("in-out").length, 2, "paused: only the window granted before the pause arrives");
@@ -151,7 +144,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     await f.waitConnected(["out", "in"]);
     const instants = [Date.UTC(2026, 0, 2, 3, 4, 5, 678), Date.UTC(2025, 11, 31, 23, 59, 59, 0), Date.UTC(2026, 5, 15, 12, 0, 0, 120)];
     const inputs: unknown[] = [new Date(instants[0]), instants[1], "2026-06-15T14:00:00.120+02:00"];
-    const ids = await produce(f, 3, 0, (i) => ({ pulsar: { eventTime: inputs[i] } }));
+    const ids = await f.produceNumbered(3, 0, (i) => ({ pulsar: { eventTime: inputs[i] } }));
     const got = await f.waitReceived("in-out", 3, 15_000);
     got.forEach((m, i) => {
       const text = m.pulsar.eventTime;

@@ -25,14 +25,6 @@ describe("integration 4.2: subscription types", function () {
   useNodeRed();
   const figures = trackFigures("subscriptions", "4.2");
 
-  /** Produces `count` messages through node `out`, numbered from `from` (property seq), and waits for every done(). */
-  async function produce(f: TestFlow, count: number, from = 0, extra: (i: number) => Record<string, unknown> = () => ({})): Promise<string[]> {
-    const ids = Array.from({ length: count }, (_, i) => f.send("out", { payload: `m${from + i}`, properties: { seq: String(from + i) }, ...extra(from + i) }));
-    const outcomes = await f.waitOutcomes(ids, 30_000);
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.filter((o) => !o.ok).map((o) => o.error)));
-    return ids;
-  }
-
   const seqNumbers = (msgs: InMsg[]): number[] => msgs.map((m) => Number(m.properties.seq));
   const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
@@ -59,14 +51,14 @@ describe("integration 4.2: subscription types", function () {
     assert.equal(waitingStatus.fill, "yellow", "409 is a waiting state, not an error");
     assert.equal((await topicStats(pulsar, full)).subscriptions[sub].consumers.length, 1);
 
-    const first = await produce(f, 5);
+    const first = await f.produceNumbered(5);
     await f.waitReceived(`${active}-out`, 5, 15_000);
     await sleep(300);
     assert.equal(f.received(`${waiting}-out`).length, 0, "nothing reaches the waiting consumer");
 
     await f.closeNode(active);
     await f.waitStatus(waiting, /^connected/, 20_000);
-    const second = await produce(f, 5, 5);
+    const second = await f.produceNumbered(5, 5);
     const taken = await f.waitReceived(`${waiting}-out`, 5, 20_000);
     assert.deepEqual(seqNumbers(taken), range(5, 10));
     assert.deepEqual(seqNumbers(f.received(`${active}-out`)), range(0, 5));
@@ -88,7 +80,7 @@ describe("integration 4.2: subscription types", function () {
     await f.waitConnected(["out", "inA", "inB"]);
     await waitConsumers(pulsar, full, sub, 2);
 
-    const first = await produce(f, 10);
+    const first = await f.produceNumbered(10);
     await waitUntil("10 messages at one consumer", () => f.received("inA-out").length + f.received("inB-out").length >= 10, 15_000);
     await sleep(300);
     const [a, b] = [f.received("inA-out").length, f.received("inB-out").length];
@@ -98,7 +90,7 @@ describe("integration 4.2: subscription types", function () {
 
     await f.closeNode(active);
     await waitConsumers(pulsar, full, sub, 1);
-    const second = await produce(f, 10, 10);
+    const second = await f.produceNumbered(10, 10);
     const taken = await f.waitReceived(`${standby}-out`, 10, 20_000);
     assert.deepEqual(seqNumbers(taken), range(10, 20));
     assert.equal(f.statuses(standby).length, standbyStatuses, "the standby's session never changed state (no reconnect)");
@@ -120,7 +112,7 @@ describe("integration 4.2: subscription types", function () {
     await f.waitConnected(["out", "inA", "inB"]);
     await waitConsumers(pulsar, full, sub, 2);
     const n = 200;
-    const ids = await produce(f, n);
+    const ids = await f.produceNumbered(n);
     await waitUntil(`${n} messages over both consumers`, () => f.received("inA-out").length + f.received("inB-out").length >= n, 20_000);
     await sleep(500);
     const [a, b] = [f.received("inA-out"), f.received("inB-out")];
@@ -147,7 +139,7 @@ describe("integration 4.2: subscription types", function () {
     await waitConsumers(pulsar, full, sub, 2);
     const keys = Array.from({ length: 40 }, (_, k) => `device-${k}`);
     const n = 400;
-    const ids = await produce(f, n, 0, (i) => ({ key: keys[i % keys.length] }));
+    const ids = await f.produceNumbered(n, 0, (i) => ({ key: keys[i % keys.length] }));
     await waitUntil(`${n} messages over both consumers`, () => f.received("inA-out").length + f.received("inB-out").length >= n, 20_000);
     await sleep(500);
     const [a, b] = [f.received("inA-out"), f.received("inB-out")];

@@ -193,6 +193,17 @@ export class TestFlow {
     });
   }
 
+  /**
+   * Produces `count` messages through node `out`, numbered from `from` (payload `m<n>`, property
+   * seq), and asserts every one ended in done(); returns their msg ids.
+   */
+  async produceNumbered(count: number, from = 0, extra: (n: number) => Record<string, unknown> = () => ({})): Promise<string[]> {
+    const ids = Array.from({ length: count }, (_, i) => this.send("out", { payload: `m${from + i}`, properties: { seq: String(from + i) }, ...extra(from + i) }));
+    const outcomes = await this.waitOutcomes(ids, 30_000);
+    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.filter((o) => !o.ok).map((o) => o.error)));
+    return ids;
+  }
+
   /** Msg ids whose done()/done(err) fired more than once so far. */
   completedTwice(): string[] {
     return [...this.outcomes].filter(([, list]) => list.length > 1).map(([id]) => id);
