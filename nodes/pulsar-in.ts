@@ -6,15 +6,16 @@
  * input takes msg.action "pause"/"resume" (pull mode stops/starts granting permits).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import { usableSettings } from "./lib/endpoint-settings";
 import type { EndpointNode } from "./lib/endpoint-types";
-import { PulsarError } from "./lib/errors";
-import { logStateChange, StatusReporter, toNodeError, translator } from "./lib/glue";
+import { toNodeError, translator } from "./lib/i18n";
+import { PulsarError } from "./lib/protocol/errors";
 import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat, type ConsumeContext } from "./lib/protocol/consume";
 import { asBool, consumerQuery, intWithDefault, normalizeStartMessageId, optionalEnum, readerQuery, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
 import { checkSubscriptionName, parseTopic } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
-import { statusFor } from "./lib/status";
+import { logStateChange, statusFor, StatusReporter } from "./lib/status";
 
 type Raw = string | number | boolean | undefined;
 
@@ -55,28 +56,24 @@ export = function register(RED: NodeAPI): void {
     }
 
     function openSession(): ConsumerSession {
-      if (!endpoint) throw new PulsarError("config", "no-endpoint");
-      if (!endpoint.settings) throw endpoint.configError ?? new PulsarError("config", "url-missing");
-      const topic = parseTopic(def.topic, endpoint.settings.defaults);
+      const settings = usableSettings(endpoint);
+      const topic = parseTopic(def.topic, settings.defaults);
       const format: PayloadFormat = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
       const pullMode = !reader && asBool(def.pullMode);
       const sessionOptions = { pullMode, pullWindow: intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000) };
       let opened: ConsumerSession;
       let ctx: ConsumeContext;
       if (reader) {
-        // Resume right after the last emitted message: the reader's start id is exclusive.
-        let startAt = normalizeStartMessageId(def.startMessageId);
+        const startAt = normalizeStartMessageId(def.startMessageId);
         readerQuery(def, startAt); // validate options now, not at the first connect
         ctx = { topic: topic.full, format };
-        opened = endpoint.createConsumer({ role: "reader", topic, query: () => readerQuery(def, startAt), session: sessionOptions });
-        opened.on("message", (frame) => {
-          startAt = frame.messageId;
-        });
+        // After a reconnect the session resumes after its last emitted message (exclusive start).
+        opened = endpoint!.createConsumer({ role: "reader", topic, query: (resumeAfter) => readerQuery(def, resumeAfter ?? startAt), session: sessionOptions });
       } else {
         const subscription = checkSubscriptionName(def.subscription);
         const query = consumerQuery(def);
         ctx = { topic: topic.full, subscription, format };
-        opened = endpoint.createConsumer({ role: "consumer", topic, subscription, query: () => query, session: sessionOptions });
+        opened = endpoint!.createConsumer({ role: "consumer", topic, subscription, query: () => query, session: sessionOptions });
       }
       const logKey = { key: "" };
       opened.on("message", (frame) => deliver(opened, frame, ctx));

@@ -4,15 +4,16 @@
  * Catch node sees it. The acked msg goes out of the output with msg.pulsar.messageId.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import { toNodeError, logStateChange, StatusReporter, translator } from "./lib/glue";
-import { PulsarError } from "./lib/errors";
-import { intWithDefault, producerQuery, type ProducerOptionsInput } from "./lib/protocol/options";
+import { usableSettings } from "./lib/endpoint-settings";
+import type { EndpointNode } from "./lib/endpoint-types";
+import { toNodeError, translator } from "./lib/i18n";
+import { asPulsarError, PulsarError } from "./lib/protocol/errors";
+import { intWithDefault, producerQuery, secondsOption, type ProducerOptionsInput } from "./lib/protocol/options";
 import { prepareFrame, type ProduceInput } from "./lib/protocol/produce";
 import { parseTopic, type TopicName } from "./lib/protocol/topics";
-import { ProducerPool } from "./lib/producer-pool";
+import { ProducerPool } from "./lib/session/producer-pool";
 import type { ProducerSession } from "./lib/session/producer";
-import { statusFor } from "./lib/status";
-import type { EndpointNode } from "./lib/endpoint-types";
+import { logStateChange, statusFor, StatusReporter } from "./lib/status";
 
 type Raw = string | number | boolean | undefined;
 
@@ -43,25 +44,22 @@ export = function register(RED: NodeAPI): void {
     let staticTopic: TopicName | undefined;
     let closeTimeoutMs = 5000;
     try {
-      if (!endpoint) throw new PulsarError("config", "no-endpoint");
-      if (!endpoint.settings) throw endpoint.configError ?? new PulsarError("config", "url-missing");
-      const settings = endpoint.settings;
+      const settings = usableSettings(endpoint);
       const query = producerQuery(def);
       const sessionOptions = {
         maxInFlight: intWithDefault("maxInFlight", def.maxInFlight, 500, 1, 100000),
         bufferMessages: intWithDefault("bufferMessages", def.bufferMessages, 10000, 0),
         bufferBytes: intWithDefault("bufferBytes", def.bufferBytes, 16 * 1024 * 1024, 0),
       };
-      closeTimeoutMs = Math.round(Number(def.closeTimeout ?? 5) * 1000) || 0;
       // Node-RED gives up on a close after 15 s; stay well inside that.
-      closeTimeoutMs = Math.min(Math.max(closeTimeoutMs, 0), 12000);
+      closeTimeoutMs = secondsOption("closeTimeout", def.closeTimeout, 5, 0, 12);
       const logKeys = new Map<string, { key: string }>();
       pool = new ProducerPool({
         maxSessions: intWithDefault("maxProducers", def.maxProducers, 10, 1),
-        idleTimeoutMs: Math.max(1, Number(def.producerIdleTimeout ?? 60)) * 1000,
+        idleTimeoutMs: secondsOption("producerIdleTimeout", def.producerIdleTimeout, 60, 1),
         onChange: () => updateStatus(),
         create: (topic) => {
-          const session = endpoint.createProducer({ topic, query, session: sessionOptions });
+          const session = endpoint!.createProducer({ topic, query, session: sessionOptions });
           const logKey = { key: "" };
           logKeys.set(topic.full, logKey);
           session.on("state", (s) => {
@@ -78,7 +76,7 @@ export = function register(RED: NodeAPI): void {
         pool.get(staticTopic, true);
       }
     } catch (err) {
-      setupError = err instanceof PulsarError ? err : new PulsarError("config", "unexpected", { message: String(err) });
+      setupError = asPulsarError(err, "config");
       node.error(toNodeError(t, setupError).message);
       node.status({ fill: "red", shape: "ring", text: t("pulsar.status.config-error") });
     }
@@ -116,6 +114,7 @@ export = function register(RED: NodeAPI): void {
         done(toNodeError(t, setupError ?? new PulsarError("config", "no-endpoint")));
         return;
       }
+      const settings = endpoint.settings;
       if (closing) {
         done(toNodeError(t, new PulsarError("closed", "closing")));
         return;
@@ -125,7 +124,7 @@ export = function register(RED: NodeAPI): void {
       let frame;
       try {
         // A configured topic wins over msg.topic (as in core MQTT out).
-        topic = staticTopic ?? parseTopic(input.topic, endpoint.settings.defaults);
+        topic = staticTopic ?? parseTopic(input.topic, settings.defaults);
         const refusal = pool.existing(topic)?.refusal;
         if (refusal) {
           done(refusalError(refusal));

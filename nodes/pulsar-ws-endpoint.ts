@@ -5,13 +5,14 @@
  * topic per socket). It tracks those sessions and closes any left over when it closes.
  */
 import type { Node, NodeAPI } from "node-red";
-import { registerAdminApi } from "./lib/admin-api";
-import { resolveEndpointSettings, socketOptions, sessionUrl, type EndpointSettings } from "./lib/endpoint-settings";
-import type { EndpointCredentials, EndpointDef, EndpointNode, TlsConfigNode } from "./lib/endpoint-types";
-import { PulsarError } from "./lib/errors";
+import { registerAdminApi } from "./lib/admin/editor-api";
+import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings } from "./lib/endpoint-settings";
+import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
+import { asPulsarError } from "./lib/protocol/errors";
 import { ConsumerSession } from "./lib/session/consumer";
 import { ProducerSession } from "./lib/session/producer";
-import type { SocketState, TlsOptions } from "./lib/session/socket";
+import type { SocketState } from "./lib/session/socket";
+import { lookupTls } from "./lib/tls";
 
 /** Users close within their own bound (≤ 12 s); Node-RED gives a close 15 s in all. */
 const USERS_CLOSE_WAIT_MS = 13000;
@@ -30,29 +31,25 @@ export = function register(RED: NodeAPI): void {
     };
 
     try {
-      endpoint.settings = resolveEndpointSettings(def, endpoint.credentials?.token, tlsOptions(def.tls));
+      const tls = lookupTls(RED, def.tls);
+      endpoint.settings = resolveEndpointSettings(def, endpoint.credentials?.token, tls.kind === "options" ? tls.options : undefined);
     } catch (err) {
-      endpoint.configError = err instanceof PulsarError ? err : new PulsarError("config", "unexpected", { message: String(err) });
+      endpoint.configError = asPulsarError(err, "config");
     }
 
-    const settingsOrThrow = (): EndpointSettings => {
-      if (!endpoint.settings) throw endpoint.configError ?? new PulsarError("config", "url-missing");
-      return endpoint.settings;
-    };
-
     endpoint.createProducer = (req) => {
-      const settings = settingsOrThrow();
+      const settings = usableSettings(endpoint);
       const url = sessionUrl(settings, "producer", req.topic, req.query);
-      const session = new ProducerSession({ ...req.session, socket: socketOptions(settings, url), maxFrameSize: settings.maxFrameSize });
+      const session = new ProducerSession({ ...req.session, socket: { ...socketOptions(settings), url }, maxFrameSize: settings.maxFrameSize });
       sessions.add(session);
       session.on("state", untrackWhenClosed(session));
       return session;
     };
 
     endpoint.createConsumer = (req) => {
-      const settings = settingsOrThrow();
-      const url = (): string => sessionUrl(settings, req.role, req.topic, req.query(), req.subscription);
-      const session = new ConsumerSession({ ...req.session, kind: req.role, socket: socketOptions(settings, url) });
+      const settings = usableSettings(endpoint);
+      const url = (resumeAfter: string | undefined): string => sessionUrl(settings, req.role, req.topic, req.query(resumeAfter), req.subscription);
+      const session = new ConsumerSession({ ...req.session, kind: req.role, socket: socketOptions(settings), url });
       sessions.add(session);
       session.on("state", untrackWhenClosed(session));
       return session;
@@ -67,7 +64,7 @@ export = function register(RED: NodeAPI): void {
         onAllClosed = undefined;
         const leftovers = [...sessions];
         sessions.clear();
-        void Promise.allSettled(leftovers.map((s) => (s instanceof ProducerSession ? s.close(0) : s.close()))).then(() => done());
+        void Promise.allSettled(leftovers.map((s) => s.close(0))).then(() => done());
       }, USERS_CLOSE_WAIT_MS);
       onAllClosed = () => {
         clearTimeout(deadline);
@@ -75,15 +72,6 @@ export = function register(RED: NodeAPI): void {
         done();
       };
     });
-  }
-
-  function tlsOptions(tlsNodeId: string | undefined): TlsOptions | undefined {
-    if (!tlsNodeId) return undefined;
-    const tlsNode = RED.nodes.getNode(tlsNodeId) as TlsConfigNode | null;
-    if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") return undefined;
-    const options: TlsOptions = {};
-    tlsNode.addTLSOptions(options);
-    return options;
   }
 
   RED.nodes.registerType<Node<EndpointCredentials>, EndpointDef, never, EndpointCredentials>("pulsar-ws-endpoint", PulsarWsEndpoint, {

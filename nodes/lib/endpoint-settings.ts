@@ -3,7 +3,8 @@
  * values, and the two things every session needs from them: its URL and its socket options.
  * Pure, so a plain script (benchmarks, fault suite) can use sessions without Node-RED.
  */
-import { configError } from "./errors";
+import { configError, PulsarError } from "./protocol/errors";
+import { secondsOption } from "./protocol/options";
 import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "./protocol/urls";
 import type { TopicDefaults, TopicName } from "./protocol/topics";
 import type { SocketOptions, TlsOptions } from "./session/socket";
@@ -39,15 +40,7 @@ export interface EndpointSettings {
   tls?: TlsOptions;
 }
 
-export const DEFAULT_MAX_FRAME_SIZE = 1048576;
-
-/** Seconds as typed in the editor (fractions allowed, for tests and tight setups) → ms. */
-function seconds(name: string, value: Raw, fallback: number, min: number): number {
-  if (value === undefined || value === null || value === "") return fallback * 1000;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw configError("option-number", { option: name, value: String(value), min, max: 86400 });
-  return Math.round(n * 1000);
-}
+const DEFAULT_MAX_FRAME_SIZE = 1048576;
 
 function text(value: Raw, fallback = ""): string {
   const s = value === undefined || value === null ? "" : String(value).trim();
@@ -55,8 +48,8 @@ function text(value: Raw, fallback = ""): string {
 }
 
 export function resolveEndpointSettings(config: EndpointConfigInput, token: string | undefined, tls?: TlsOptions): EndpointSettings {
-  const reconnectMinMs = seconds("reconnectMin", config.reconnectMin, 1, 0.001);
-  const reconnectMaxMs = Math.max(reconnectMinMs, seconds("reconnectMax", config.reconnectMax, 60, 0.001));
+  const reconnectMinMs = secondsOption("reconnectMin", config.reconnectMin, 1, 0.001);
+  const reconnectMaxMs = Math.max(reconnectMinMs, secondsOption("reconnectMax", config.reconnectMax, 60, 0.001));
   const maxFrameSize = config.maxFrameSize === undefined || config.maxFrameSize === "" ? DEFAULT_MAX_FRAME_SIZE : Number(config.maxFrameSize);
   if (!Number.isInteger(maxFrameSize) || maxFrameSize < 1024) {
     throw configError("option-number", { option: "maxFrameSize", value: String(config.maxFrameSize), min: 1024, max: Number.MAX_SAFE_INTEGER });
@@ -65,8 +58,8 @@ export function resolveEndpointSettings(config: EndpointConfigInput, token: stri
     base: normalizeServiceUrl(config.serviceUrl),
     defaults: { tenant: text(config.tenant, "public"), namespace: text(config.namespace, "default") },
     tokenInQuery: config.tokenInQuery === true || config.tokenInQuery === "true",
-    pingIntervalMs: seconds("pingInterval", config.pingInterval, 30, 0),
-    pongTimeoutMs: seconds("pongTimeout", config.pongTimeout, 10, 0.001),
+    pingIntervalMs: secondsOption("pingInterval", config.pingInterval, 30, 0),
+    pongTimeoutMs: secondsOption("pongTimeout", config.pongTimeout, 10, 0.001),
     reconnectMinMs,
     reconnectMaxMs,
     maxFrameSize,
@@ -83,6 +76,16 @@ export function resolveEndpointSettings(config: EndpointConfigInput, token: stri
   return settings;
 }
 
+/**
+ * The settings of an endpoint its users can open sessions with, or the config error that says
+ * why there are none (no endpoint selected, or one whose configuration is invalid).
+ */
+export function usableSettings(endpoint: { settings?: EndpointSettings; configError?: PulsarError } | null | undefined): EndpointSettings {
+  if (!endpoint) throw new PulsarError("config", "no-endpoint");
+  if (!endpoint.settings) throw endpoint.configError ?? new PulsarError("config", "url-missing");
+  return endpoint.settings;
+}
+
 export function sessionUrl(
   settings: EndpointSettings,
   role: SessionRole,
@@ -95,11 +98,11 @@ export function sessionUrl(
   return buildSessionUrl({ base: settings.base, role, topic, cluster: settings.cluster, subscription, query: withToken });
 }
 
-export function socketOptions(settings: EndpointSettings, url: string | (() => string)): SocketOptions {
+/** Everything a session's socket needs from the endpoint but its URL. */
+export function socketOptions(settings: EndpointSettings): Omit<SocketOptions, "url"> {
   const headers: Record<string, string> = {};
   if (settings.token && !settings.tokenInQuery) headers.Authorization = `Bearer ${settings.token}`;
   return {
-    url,
     headers,
     tls: settings.tls,
     pingIntervalMs: settings.pingIntervalMs,

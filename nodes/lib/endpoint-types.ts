@@ -4,7 +4,7 @@
  */
 import type { Node, NodeDef } from "node-red";
 import type { EndpointConfigInput, EndpointSettings } from "./endpoint-settings";
-import type { PulsarError } from "./errors";
+import type { PulsarError } from "./protocol/errors";
 import type { QueryValue, SessionRole } from "./protocol/urls";
 import type { TopicName } from "./protocol/topics";
 import type { ConsumerSession, ConsumerSessionOptions } from "./session/consumer";
@@ -33,9 +33,9 @@ export interface ConsumerRequest {
   role: Extract<SessionRole, "consumer" | "reader">;
   topic: TopicName;
   subscription?: string;
-  /** A function for readers: the start position changes as messages are emitted. */
-  query: () => Record<string, QueryValue>;
-  session: Omit<ConsumerSessionOptions, "socket" | "kind">;
+  /** Per attempt: a reader resumes after the last message it emitted (see ConsumerSession). */
+  query: (resumeAfter: string | undefined) => Record<string, QueryValue>;
+  session: Omit<ConsumerSessionOptions, "socket" | "url" | "kind">;
 }
 
 export interface EndpointNode extends Node<EndpointCredentials> {

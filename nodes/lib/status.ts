@@ -1,8 +1,11 @@
 /**
- * Session state → node status (spec §5, §6). One place, so the three nodes speak alike and
- * the texts stay short and actionable. Returns an i18n key under `pulsar.status` and its
- * parameters; the node glue translates. Never includes a URL or a token.
+ * Everything that turns a session's state into what a user sees: the node status (a short,
+ * actionable text under `pulsar.status`, translated here) and the log lines for connects,
+ * drops and refusals. One place, so the three nodes speak alike. Never a token; URLs only in
+ * log lines, redacted and after the reason.
  */
+import type { Node } from "node-red";
+import type { Translate } from "./i18n";
 import type { SocketState } from "./session/socket";
 
 export interface StatusPart {
@@ -84,4 +87,76 @@ const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|EPROTO/;
 
 export function isCertificateError(code: string): boolean {
   return CERT_CODES.test(code);
+}
+
+export function statusText(t: Translate, view: StatusView): string {
+  return view.parts.map((p) => t(`pulsar.status.${p.key}`, p.params)).join(", ");
+}
+
+/**
+ * Applies status views, at most one every `intervalMs` for the same kind of change: status goes
+ * to every open editor, and a consumer at thousands of messages a second must not flood it.
+ * Connection changes (a different fill or first part) are shown at once.
+ */
+export class StatusReporter {
+  private last = "";
+  private lastShape = "";
+  private pending: StatusView | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly node: Node,
+    private readonly t: Translate,
+    private readonly intervalMs = 250,
+  ) {}
+
+  show(view: StatusView): void {
+    const shape = `${view.fill}/${view.shape}/${view.parts[0]?.key}`;
+    if (shape !== this.lastShape) {
+      this.apply(view);
+      return;
+    }
+    this.pending = view;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (this.pending) this.apply(this.pending);
+    }, this.intervalMs);
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    this.node.status({});
+  }
+
+  private apply(view: StatusView): void {
+    this.pending = undefined;
+    const text = statusText(this.t, view);
+    this.lastShape = `${view.fill}/${view.shape}/${view.parts[0]?.key}`;
+    if (text === this.last && this.lastShape) return;
+    this.last = text;
+    this.node.status({ fill: view.fill, shape: view.shape, text });
+  }
+}
+
+/** Logs connects, drops and refusals; a refusal repeated on every retry is logged once. */
+export function logStateChange(node: Node, t: Translate, url: string, state: SocketState, previous: { key: string }): void {
+  let key = "";
+  let line = "";
+  if (state.state === "open") {
+    key = "open";
+    line = t("pulsar.log.connected", { url });
+  } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "handshake") {
+    key = `refused:${state.failure.outcome.status}`;
+    const params = { url, status: state.failure.outcome.status, message: state.failure.message };
+    line = t(state.state === "failed" ? "pulsar.log.failed" : "pulsar.log.refused", params);
+  } else if (state.state === "retrying") {
+    key = `down:${state.failure.kind}`;
+    line = t("pulsar.log.down", { url, reason: state.failure.message || state.failure.kind });
+  }
+  if (!key || key === previous.key) return;
+  previous.key = key;
+  if (state.state === "open") node.log(line);
+  else node.warn(line);
 }

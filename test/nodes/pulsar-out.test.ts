@@ -197,6 +197,18 @@ describe("pulsar-out node", function () {
     assert.equal(fake.messages("t1").length, 0);
   });
 
+  for (const [option, value] of [["producerIdleTimeout", "abc"], ["closeTimeout", "soon"], ["closeTimeout", "-1"]] as const) {
+    it(`refuses ${option} = "${value}" at deploy, naming the option, instead of running with a made-up time`, async () => {
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", [option]: value })]);
+      const errors = (node.error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
+      assert.ok(errors.some((e) => e.includes(option) && e.includes(value)), `an error naming ${option}: ${errors.join(" | ")}`);
+      assert.ok(statusTexts(node).includes("configuration error"), statusTexts(node).join(" | "));
+      const [r] = await tracker.waitFor([inject(node, { payload: "x", topic: "t1" })]);
+      assert.equal(r.ok, false, "input is refused while the configuration is wrong");
+      assert.equal(fake.messages("t1").length, 0);
+    });
+  }
+
   it("takes the topic from msg.topic only when its own is blank, with a capped pool of sessions", async () => {
     const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", maxProducers: 2 })]);
     const [a, b] = [inject(node, { topic: "dyn-a", payload: "1" }), inject(node, { topic: "other/ns/dyn-b", payload: "2" })];

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { resolveEndpointSettings, sessionUrl, socketOptions } from "../../nodes/lib/endpoint-settings";
-import { PulsarError } from "../../nodes/lib/errors";
+import { PulsarError } from "../../nodes/lib/protocol/errors";
 import { classifyHandshake, extractErrorMessage } from "../../nodes/lib/protocol/handshake";
-import { consumerQuery, normalizeStartMessageId, producerQuery, readerQuery } from "../../nodes/lib/protocol/options";
+import { consumerQuery, normalizeStartMessageId, producerQuery, readerQuery, secondsOption } from "../../nodes/lib/protocol/options";
 import { parseTopic } from "../../nodes/lib/protocol/topics";
 import { Backoff } from "../../nodes/lib/session/backoff";
 import { statusFor } from "../../nodes/lib/status";
@@ -18,6 +18,16 @@ function codeOf(fn: () => unknown): string {
 }
 
 describe("protocol/options", () => {
+  it("reads seconds (fractions allowed) as milliseconds, and refuses what is not a number in range", () => {
+    assert.equal(secondsOption("t", undefined, 5, 0), 5000);
+    assert.equal(secondsOption("t", "", 5, 0), 5000);
+    assert.equal(secondsOption("t", "0.25", 5, 0), 250);
+    assert.equal(secondsOption("t", 12, 5, 0, 12), 12000);
+    for (const bad of ["soon", "-1", "13", "Infinity", "1e400"]) {
+      assert.equal(codeOf(() => secondsOption("t", bad, 5, 0, 12)), "option-seconds", bad);
+    }
+  });
+
   it("maps producer options, leaving server defaults out", () => {
     assert.deepEqual(
       Object.fromEntries(Object.entries(producerQuery({ producerName: "p1", sendTimeoutMillis: "0", compressionType: "LZ4", messageRoutingMode: "", batchingMaxMessages: "10" })).filter(([, v]) => v !== undefined)),
@@ -71,14 +81,14 @@ describe("endpoint settings", () => {
     assert.equal(s.maxFrameSize, 1048576);
     const url = sessionUrl(s, "producer", parseTopic("x", s.defaults), {});
     assert.ok(!url.includes("abc"));
-    assert.deepEqual(socketOptions(s, url).headers, { Authorization: "Bearer abc.def" });
+    assert.deepEqual(socketOptions(s).headers, { Authorization: "Bearer abc.def" });
   });
 
   it("sends the token as a query parameter only when asked", () => {
     const s = resolveEndpointSettings({ serviceUrl: "ws://h", tokenInQuery: true }, "abc");
     const url = sessionUrl(s, "producer", parseTopic("x", s.defaults), {});
     assert.ok(url.endsWith("?token=abc"));
-    assert.deepEqual(socketOptions(s, url).headers, {});
+    assert.deepEqual(socketOptions(s).headers, {});
   });
 
   it("uses the cluster for v1 URLs", () => {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { PulsarError } from "../../nodes/lib/errors";
+import { PulsarError } from "../../nodes/lib/protocol/errors";
 import { autoDetect, decodePayload, toConsumedMsg } from "../../nodes/lib/protocol/consume";
-import { frameWithContext, normalizeEventTime, payloadToBuffer, prepareFrame, toProduceFields } from "../../nodes/lib/protocol/produce";
-import { ackFrame, decodeBase64Strict, nackFrame, parseJsonFrame, parseOkAckAsPulsarWritesIt, parseServerFrame, permitFrame } from "../../nodes/lib/protocol/server-frames";
+import { decodeBase64Strict } from "../../nodes/lib/protocol/base64";
+import { ackFrame, nackFrame, permitFrame } from "../../nodes/lib/protocol/commands";
+import { frameWithContext, normalizeEventTime, payloadToBuffer, prepareFrame, type ProduceFrameFields, type ProduceInput } from "../../nodes/lib/protocol/produce";
+import { parseJsonFrame, parseOkAckAsPulsarWritesIt, parseServerFrame } from "../../nodes/lib/protocol/server-frames";
 
 function errorOf(fn: () => unknown): PulsarError {
   try {
@@ -13,6 +15,13 @@ function errorOf(fn: () => unknown): PulsarError {
     return err;
   }
   assert.fail("expected an error");
+}
+
+/** The frame fields as Pulsar reads them from what the session sends. */
+function toProduceFields(input: ProduceInput): ProduceFrameFields {
+  const fields = JSON.parse(frameWithContext(prepareFrame(input), 1)) as ProduceFrameFields & { context?: string };
+  delete fields.context;
+  return fields;
 }
 
 /** What a Pulsar server does with a produce frame, as far as the consumer sees it. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { PulsarError } from "../../nodes/lib/errors";
+import { PulsarError } from "../../nodes/lib/protocol/errors";
 import { checkSubscriptionName, parseTopic } from "../../nodes/lib/protocol/topics";
 import { buildQuery, buildSessionUrl, httpBaseOf, normalizeServiceUrl, redactUrl } from "../../nodes/lib/protocol/urls";
 

@@ -1,8 +1,9 @@
 /**
  * Consumer/reader frame → Node-RED msg (spec §5). Pure.
  */
-import { PulsarError } from "../errors";
-import { decodeBase64Strict, type ConsumerMessageFrame } from "./server-frames";
+import { PulsarError } from "./errors";
+import { decodeBase64Strict } from "./base64";
+import type { ConsumerMessageFrame } from "./server-frames";
 
 export type PayloadFormat = "auto" | "utf8" | "buffer" | "json" | "base64";
 

@@ -3,7 +3,8 @@
  * "server default" as an empty string; such options are left out of the URL. Values Pulsar
  * would refuse with 400 are refused here first, with the option's name.
  */
-import { configError } from "../errors";
+import { configError } from "./errors";
+import { isMessageIdShape } from "./base64";
 import type { QueryValue } from "./urls";
 
 type RawOption = string | number | boolean | undefined | null;
@@ -21,6 +22,18 @@ export function optionalInt(name: string, value: RawOption, min: number, max = N
 /** Like optionalInt, with a default for an empty value. */
 export function intWithDefault(name: string, value: RawOption, fallback: number, min: number, max?: number): number {
   return optionalInt(name, value, min, max) ?? fallback;
+}
+
+/**
+ * A number of seconds as typed in the editor (fractions allowed, for tests and tight setups) →
+ * milliseconds; empty gives the default. Anything else is a config error naming the option:
+ * `Number("soon")` would otherwise become a 1 ms timer or a zero timeout.
+ */
+export function secondsOption(name: string, value: RawOption, fallbackSeconds: number, min: number, max = 86400): number {
+  if (value === undefined || value === null || value === "") return fallbackSeconds * 1000;
+  const n = typeof value === "number" ? value : Number(String(value).trim());
+  if (!Number.isFinite(n) || n < min || n > max) throw configError("option-seconds", { option: name, value: String(value), min, max });
+  return Math.round(n * 1000);
 }
 
 export function optionalEnum<T extends string>(name: string, value: RawOption, allowed: readonly T[]): T | undefined {
@@ -134,13 +147,11 @@ export function readerQuery(o: ReaderOptionsInput, startAt: string): Record<stri
   };
 }
 
-const MESSAGE_ID = /^[A-Za-z0-9+/]+={0,2}$/;
-
 /** Reader start: earliest, latest (also for empty), or something shaped like a base64 id. */
 export function normalizeStartMessageId(value: RawOption): string {
   const s = optionalString(value);
   if (s === undefined || s.toLowerCase() === "latest") return "latest";
   if (s.toLowerCase() === "earliest") return "earliest";
-  if (!MESSAGE_ID.test(s)) throw configError("start-message-id", { value: s });
+  if (!isMessageIdShape(s)) throw configError("start-message-id", { value: s });
   return s;
 }

@@ -2,7 +2,7 @@
  * msg → Pulsar produce frame (protocol doc §3.2). Pure: the same msg always gives the same
  * frame, and nothing is sent for a msg this refuses.
  */
-import { inputError } from "../errors";
+import { inputError } from "./errors";
 
 /** The parts of a Node-RED msg the producer reads. */
 export interface ProduceInput {
@@ -171,12 +171,6 @@ function pulsarOptions(input: ProduceInput): Record<string, unknown> {
   return p as Record<string, unknown>;
 }
 
-/** Validates and maps a msg; throws a PulsarError (class "input") naming what is wrong. */
-export function toProduceFields(input: ProduceInput): ProduceFrameFields {
-  const payload = payloadToBuffer(input.payload).toString("base64");
-  return { payload, ...otherFields(input) };
-}
-
 /** Every frame field but the payload, validated. */
 function otherFields(input: ProduceInput): Omit<ProduceFrameFields, "payload"> {
   const options = pulsarOptions(input);
@@ -210,6 +204,19 @@ export function prepareFrame(input: ProduceInput): PreparedFrame {
   const bytes = PAYLOAD_MEMBER_BYTES + base64Bytes + (rest ? 1 + Buffer.byteLength(rest, "utf8") : 0);
   return { payload, rest, payloadBytes, bytes };
 }
+
+/**
+ * A frame's `context` is the session's counter in decimal: the only spelling an ack of ours can
+ * carry, so an ack with any other context is not one of ours.
+ */
+const CONTEXT = /^[1-9][0-9]{0,15}$/;
+
+export function contextNumber(context: string | undefined): number | undefined {
+  return context !== undefined && CONTEXT.test(context) ? Number(context) : undefined;
+}
+
+/** `,"context":"<up to 16 digits>"}` — the bytes a context adds to a prepared frame. */
+export const CONTEXT_OVERHEAD = 30;
 
 /**
  * The text sent on the socket: the frame plus this attempt's correlation context (the session's

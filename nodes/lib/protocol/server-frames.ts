@@ -3,6 +3,7 @@
  * frame becomes one variant of ServerFrame; anything malformed becomes `invalid` with a reason,
  * so the session can report it and carry on instead of throwing inside a socket callback.
  */
+import { isMessageIdShape } from "./base64";
 
 export interface ProducerAckFrame {
   kind: "ack";
@@ -96,9 +97,6 @@ function parseAck(obj: Json): ServerFrame {
   return ack;
 }
 
-/** Pulsar's message ids are base64 protobuf (MessageIdData). */
-const MESSAGE_ID = /^[A-Za-z0-9+/]+={0,2}$/;
-
 const OK_ACK_HEAD = '{"result":"ok","messageId":"';
 const OK_ACK_CONTEXT = '","context":"';
 /** ProducerAck's primitives are always written (protocol doc §3.3); the short form is our fake's. */
@@ -123,7 +121,7 @@ export function parseOkAckAsPulsarWritesIt(text: string): ProducerAckFrame | und
   if (!OK_ACK_TAILS.some((tail) => tail.length === tailLength && text.endsWith(tail))) return undefined;
   const messageId = text.slice(OK_ACK_HEAD.length, idEnd);
   const context = text.slice(contextStart, contextEnd);
-  if (!MESSAGE_ID.test(messageId) || !DECIMAL_CONTEXT.test(context)) return undefined;
+  if (!isMessageIdShape(messageId) || !DECIMAL_CONTEXT.test(context)) return undefined;
   return { kind: "ack", result: "ok", context, messageId };
 }
 
@@ -132,7 +130,7 @@ function parseMessage(obj: Json): ServerFrame {
     return { kind: "invalid", reason: "message without messageId" };
   }
   // Ids are echoed back in acks and put into a reader's next URL: never trust one that is not base64.
-  if (!MESSAGE_ID.test(obj.messageId)) return { kind: "invalid", reason: "messageId is not base64" };
+  if (!isMessageIdShape(obj.messageId)) return { kind: "invalid", reason: "messageId is not base64" };
   if (typeof obj.payload !== "string") return { kind: "invalid", reason: "message payload is not a string" };
   const properties = parseProperties(obj.properties);
   if (!properties) return { kind: "invalid", reason: "message properties are not a string map" };
@@ -162,35 +160,4 @@ function parseProperties(value: unknown): Record<string, string> | undefined {
     out[k] = v;
   }
   return out;
-}
-
-/**
- * Node's base64 decoder skips bad characters silently; Pulsar never sends them, so check. A
- * regular expression over the text costs 4-5× the decoding itself, so the check is done on the
- * result: every skipped character shortens it, and what Node accepts beyond the standard
- * alphabet (the URL-safe `-` and `_`, `=` before the end) is looked for directly. Accepts
- * exactly what /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/ does.
- */
-export function decodeBase64Strict(text: string): Buffer | undefined {
-  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  const data = text.length - padding;
-  if (data % 4 === 1 || (padding > 0 && text.length % 4 !== 0)) return undefined;
-  const firstPad = text.indexOf("=");
-  if ((firstPad !== -1 && firstPad < data) || text.includes("-") || text.includes("_")) return undefined;
-  const bytes = Buffer.from(text, "base64");
-  return bytes.length === Math.floor((data * 3) / 4) ? bytes : undefined;
-}
-
-// Client → server commands (protocol doc §4.3). A consumer socket closes on a malformed
-// command, so these are the only shapes ever sent.
-export function ackFrame(messageId: string): string {
-  return JSON.stringify({ messageId });
-}
-
-export function nackFrame(messageId: string): string {
-  return JSON.stringify({ type: "negativeAcknowledge", messageId });
-}
-
-export function permitFrame(permitMessages: number): string {
-  return JSON.stringify({ type: "permit", permitMessages });
 }

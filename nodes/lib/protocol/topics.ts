@@ -4,7 +4,7 @@
  * (NamedEntity) and takes the topic's local name from a single URL path segment, so a `/` in
  * the local name would silently truncate the topic on Pulsar ≥ 4.2: we refuse it instead.
  */
-import { inputError } from "../errors";
+import { inputError } from "./errors";
 
 export type TopicDomain = "persistent" | "non-persistent";
 

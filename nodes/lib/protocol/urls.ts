@@ -10,7 +10,7 @@
  * URLDecoder, where a literal `+` would become a space, and `encodeURIComponent` turns `+`
  * into `%2B`, `/` into `%2F`, `?` and `#` into escapes, so no name can change the path shape.
  */
-import { configError } from "../errors";
+import { configError } from "./errors";
 import type { TopicName } from "./topics";
 
 export type SessionRole = "producer" | "consumer" | "reader";

@@ -1,5 +1,5 @@
 /**
- * A consumer or reader session over one ManagedSocket (spec §5; protocol doc §4, §5).
+ * A consumer or reader session over one ManagedSocket.
  *
  * Flow control is the server's: in push mode it stops after receiverQueueSize messages this
  * socket has not acked or nacked, so every delivered message must be answered. In pull mode
@@ -12,12 +12,19 @@
  * id so that a reconnect resumes right after it (the start id is exclusive).
  */
 import { EventEmitter } from "node:events";
-import { PulsarError } from "../errors";
-import { ackFrame, nackFrame, parseServerFrame, permitFrame, type ConsumerMessageFrame } from "../protocol/server-frames";
+import { PulsarError } from "../protocol/errors";
+import { ackFrame, nackFrame, permitFrame } from "../protocol/commands";
+import { parseServerFrame, type ConsumerMessageFrame } from "../protocol/server-frames";
 import { ManagedSocket, type SocketOptions, type SocketState } from "./socket";
 
 export interface ConsumerSessionOptions {
-  socket: SocketOptions;
+  socket: Omit<SocketOptions, "url">;
+  /**
+   * The session URL for each attempt. A reader's `resumeAfter` is the id of the last message it
+   * emitted (undefined before the first), so a reconnect continues right after it instead of
+   * replaying from the configured start; a consumer's subscription keeps its own position.
+   */
+  url: (resumeAfter: string | undefined) => string;
   kind: "consumer" | "reader";
   pullMode: boolean;
   pullWindow: number;
@@ -38,10 +45,12 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
   private paused = false;
   /** Permits owed to the server (answered messages while paused, or a fresh window). */
   private owedPermits = 0;
+  /** Readers: the last message emitted, where the next socket starts (exclusive). */
+  private lastEmitted: string | undefined;
 
   constructor(private readonly opts: ConsumerSessionOptions) {
     super();
-    this.socket = new ManagedSocket(opts.socket);
+    this.socket = new ManagedSocket({ ...opts.socket, url: () => opts.url(this.lastEmitted) });
     this.socket.on("state", (s) => this.emit("state", s));
     this.socket.on("open", () => this.onOpen());
     this.socket.on("message", (text) => this.onMessage(text));
@@ -89,7 +98,11 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
     this.grantOwed();
   }
 
-  close(): Promise<void> {
+  /**
+   * Same shape as a producer's close. Nothing here waits for the server: whatever was delivered
+   * and not answered is redelivered to the subscription, so the bound is unused.
+   */
+  close(_timeoutMs = 0): Promise<void> {
     return this.socket.close();
   }
 
@@ -129,6 +142,7 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
     const frame = parseServerFrame(text);
     if (frame.kind === "message") {
       this.unacked.add(frame.messageId);
+      if (this.opts.kind === "reader") this.lastEmitted = frame.messageId;
       this.emit("unacked", this.unacked.size);
       this.emit("message", frame);
     } else if (frame.kind === "invalid") {
@@ -136,6 +150,6 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
     } else if (frame.kind === "ack") {
       this.emit("protocolError", new PulsarError("server", "bad-frame", { reason: "unexpected producer ack" }));
     }
-    // endOfTopic answers and unknown types are ignored (spec §6).
+    // endOfTopic answers and frame types of a newer Pulsar are ignored.
   }
 }

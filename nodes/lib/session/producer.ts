@@ -1,6 +1,6 @@
 /**
  * A producer session: pipelines produce frames over one ManagedSocket and completes each send
- * exactly once (spec §4).
+ * exactly once.
  *
  * - Up to `maxInFlight` frames are on the wire, correlated by `context` (acks may overtake each
  *   other: error acks are written synchronously by the server, ok acks when the send completes).
@@ -12,8 +12,8 @@
  *   does not fit is refused at once, never dropped silently.
  */
 import { EventEmitter } from "node:events";
-import { PulsarError } from "../errors";
-import { frameWithContext, type PreparedFrame } from "../protocol/produce";
+import { PulsarError } from "../protocol/errors";
+import { CONTEXT_OVERHEAD, contextNumber, frameWithContext, type PreparedFrame } from "../protocol/produce";
 import { parseServerFrame } from "../protocol/server-frames";
 import { Fifo } from "./queue";
 import { ManagedSocket, type SocketFailure, type SocketOptions, type SocketState } from "./socket";
@@ -49,16 +49,6 @@ interface Entry {
   bytes: number;
   callback: SendCallback;
 }
-
-/** Contexts this session writes: its counter in decimal, so only that spelling can match. */
-const CONTEXT = /^[1-9][0-9]{0,15}$/;
-
-function contextNumber(context: string | undefined): number | undefined {
-  return context !== undefined && CONTEXT.test(context) ? Number(context) : undefined;
-}
-
-/** `,"context":"<up to 16 digits>"}` — the bytes a context adds to a prepared frame. */
-const CONTEXT_OVERHEAD = 30;
 
 export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   private readonly socket: ManagedSocket;
@@ -138,7 +128,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
    * Stops taking sends, waits up to `timeoutMs` for what is queued or in flight to be acked,
    * then fails the rest with a "closed" error and closes the socket.
    */
-  async close(timeoutMs: number): Promise<void> {
+  async close(timeoutMs = 0): Promise<void> {
     this.closing = true;
     if (!this.idle && this.socket.state.state !== "failed" && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
@@ -174,7 +164,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
 
   private onMessage(text: string): void {
     const frame = parseServerFrame(text);
-    if (frame.kind === "unknown") return; // future frame types are ignored (spec §6)
+    if (frame.kind === "unknown") return; // frame types of a newer Pulsar are not errors
     if (frame.kind !== "ack") {
       const reason = frame.kind === "invalid" ? frame.reason : `unexpected ${frame.kind} frame`;
       this.emit("protocolError", new PulsarError("server", "bad-frame", { reason }));

@@ -19,6 +19,7 @@ import { systemClock, type Clock, type TimerHandle } from "./clock";
 export interface TlsOptions extends SecureContextOptions {
   rejectUnauthorized?: boolean;
   servername?: string;
+  ALPNProtocols?: string[];
 }
 
 export interface SocketOptions {

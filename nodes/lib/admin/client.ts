@@ -1,6 +1,6 @@
 /**
  * Pulsar's admin REST API, for the editor's "Test connection" and topic suggestions. The runtime
- * makes these calls on the editor's behalf (nodes/lib/admin-api.ts), so the token stays in the
+ * makes these calls on the editor's behalf (editor-api.ts), so the token stays in the
  * runtime. Pure apart from `httpGetter`: the checks take any `AdminGet`, so tests run them
  * against canned answers.
  *
@@ -10,9 +10,9 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { parseTopic, type TopicDefaults } from "./protocol/topics";
-import { buildSessionUrl } from "./protocol/urls";
-import type { TlsOptions } from "./session/socket";
+import { parseTopic, type TopicDefaults } from "../protocol/topics";
+import { buildSessionUrl } from "../protocol/urls";
+import type { TlsOptions } from "../session/socket";
 
 export interface AdminTarget {
   /** http(s) base with any path prefix, no trailing slash. */

@@ -5,7 +5,7 @@
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/lookup  { …the same…, dir }
  *
  * The editor sends what its dialog holds (the config may not be deployed yet); the runtime calls
- * Pulsar's admin REST API and answers with i18n keys (see pulsar-admin.ts). The token goes one
+ * Pulsar's admin REST API and answers with i18n keys (see client.ts). The token goes one
  * way only: the editor sends one only if the user typed it, otherwise the runtime uses the
  * stored credential, and no answer ever contains it.
  *
@@ -14,13 +14,14 @@
  */
 import type { Node, NodeAPI } from "node-red";
 import type { Request, Response } from "express";
-import { resolveEndpointSettings } from "./endpoint-settings";
-import type { EndpointCredentials, EndpointNode, TlsConfigNode } from "./endpoint-types";
-import { PulsarError } from "./errors";
-import { httpGetter, lookup, testConnection, type AdminLine, type AdminTarget } from "./pulsar-admin";
-import type { TopicDefaults } from "./protocol/topics";
-import { httpBaseOf } from "./protocol/urls";
-import type { TlsOptions } from "./session/socket";
+import { resolveEndpointSettings } from "../endpoint-settings";
+import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
+import { asPulsarError } from "../protocol/errors";
+import { httpGetter, lookup, testConnection, type AdminLine, type AdminTarget } from "./client";
+import type { TopicDefaults } from "../protocol/topics";
+import { httpBaseOf } from "../protocol/urls";
+import type { TlsOptions } from "../session/socket";
+import { lookupTls } from "../tls";
 
 /** What the editor posts. Everything is untrusted input. */
 interface ProbeBody {
@@ -62,15 +63,9 @@ export function registerAdminApi(RED: NodeAPI): void {
   }
 
   function tlsOptions(tlsId: string, notes: AdminLine[]): TlsOptions | undefined {
-    if (!tlsId) return undefined;
-    const tlsNode = RED.nodes.getNode(tlsId) as TlsConfigNode | null;
-    if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") {
-      notes.push({ level: "warn", key: "pulsar.admin.result.tls-not-deployed" });
-      return undefined;
-    }
-    const options: TlsOptions = {};
-    tlsNode.addTLSOptions(options);
-    return options;
+    const tls = lookupTls(RED, tlsId);
+    if (tls.kind === "missing") notes.push({ level: "warn", key: "pulsar.admin.result.tls-not-deployed" });
+    return tls.kind === "options" ? tls.options : undefined;
   }
 
   /**
@@ -118,7 +113,7 @@ export function registerAdminApi(RED: NodeAPI): void {
         probe = probeFrom(body);
         result = await run(probe, body);
       } catch (err) {
-        const e = err instanceof PulsarError ? err : new PulsarError("config", "unexpected", { message: err instanceof Error ? err.message : String(err) });
+        const e = asPulsarError(err, "config");
         const line: AdminLine = { level: "error", key: `pulsar.errors.${e.code}`, params: e.details };
         result = failed(line);
       }

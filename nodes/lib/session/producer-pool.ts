@@ -4,9 +4,9 @@
  * msg.topic are opened on demand, closed after `idleTimeoutMs` without sends and without
  * anything in flight, and capped at `maxSessions` so a flow cannot open sockets without bound.
  */
-import { PulsarError } from "./errors";
-import type { TopicName } from "./protocol/topics";
-import type { ProducerSession } from "./session/producer";
+import { PulsarError } from "../protocol/errors";
+import type { TopicName } from "../protocol/topics";
+import type { ProducerSession } from "./producer";
 
 export interface ProducerPoolOptions {
   create: (topic: TopicName) => ProducerSession;
