@@ -1,0 +1,40 @@
+/**
+ * The layering of nodes/, checked by `npm test` (npm run check:imports):
+ *   protocol/  pure mapping of Node-RED values to Pulsar frames and back; imports nothing of ours above it
+ *   session/   socket lifecycle and session state; imports only protocol/ and `ws`
+ *   lib root, admin/ and the node files: Node-RED glue on top
+ * See docs/architecture.md.
+ */
+module.exports = {
+  forbidden: [
+    { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
+    {
+      name: "protocol-is-the-bottom",
+      comment: "protocol/ holds pure functions: it may use Node's built-ins and its own files only",
+      severity: "error",
+      from: { path: "^nodes/lib/protocol/" },
+      to: { pathNot: ["^nodes/lib/protocol/"], dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "session-sees-only-protocol-and-ws",
+      severity: "error",
+      from: { path: "^nodes/lib/session/" },
+      to: { pathNot: ["^nodes/lib/session/", "^nodes/lib/protocol/", "^node_modules/ws/", "^node_modules/@types/ws/"], dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "nodes-only-use-ws-at-runtime",
+      comment: "the package's one runtime dependency is ws; node-red and express are types only",
+      severity: "error",
+      from: { path: "^nodes/" },
+      to: { dependencyTypes: ["npm", "npm-dev", "npm-no-pkg", "npm-unknown"], dependencyTypesNot: ["type-only"], pathNot: ["^node_modules/ws/", "^node_modules/@types/"] },
+    },
+    { name: "no-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    // Type-only imports count too: protocol/ and session/ must not even know the types above them.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    exclude: { path: "^(dist|test|bench|harness|scripts)/" },
+  },
+};
