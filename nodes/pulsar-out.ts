@@ -12,7 +12,6 @@ import { intWithDefault, producerQuery, secondsOption, type ProducerOptionsInput
 import { prepareFrame, type ProduceInput } from "./lib/protocol/produce";
 import { parseTopic, type TopicName } from "./lib/protocol/topics";
 import { ProducerPool } from "./lib/session/producer-pool";
-import type { ProducerSession } from "./lib/session/producer";
 import { logStateChange, statusFor, StatusReporter } from "./lib/status";
 
 type Raw = string | number | boolean | undefined;
@@ -56,6 +55,9 @@ export = function register(RED: NodeAPI): void {
       const logKeys = new Map<string, { key: string }>();
       pool = new ProducerPool({
         maxSessions: intWithDefault("maxProducers", def.maxProducers, 10, 1),
+        // Waiting for a producer slot is bounded like the offline buffer.
+        waitMessages: sessionOptions.bufferMessages,
+        waitBytes: sessionOptions.bufferBytes,
         idleTimeoutMs: secondsOption("producerIdleTimeout", def.producerIdleTimeout, 60, 1),
         onChange: () => updateStatus(),
         create: (topic) => {
@@ -73,7 +75,7 @@ export = function register(RED: NodeAPI): void {
       });
       if (def.topic && def.topic.trim() !== "") {
         staticTopic = parseTopic(def.topic, settings.defaults);
-        pool.get(staticTopic, true);
+        pool.pin(staticTopic);
       }
     } catch (err) {
       setupError = asPulsarError(err, "config");
@@ -90,15 +92,15 @@ export = function register(RED: NodeAPI): void {
       }
       // Show the session that needs attention, if any; else "connected".
       const shown = sessions.find((s) => s.state.state !== "open") ?? sessions[0];
-      const buffered = sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
+      const buffered = pool.waitingCount + sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
       status.show(statusFor(shown.state, { buffered, sessions: sessions.length, v1: endpoint?.settings?.cluster !== undefined }));
     }
 
     // A full buffer refuses every message with the same error until it has room: translate it once.
-    const refusalErrors = new WeakMap<PulsarError, ReturnType<typeof toNodeError>>();
-    function refusalError(err: PulsarError): ReturnType<typeof toNodeError> {
-      let nodeError = refusalErrors.get(err);
-      if (!nodeError) refusalErrors.set(err, (nodeError = toNodeError(t, err)));
+    const translatedErrors = new WeakMap<PulsarError, ReturnType<typeof toNodeError>>();
+    function nodeErrorOf(err: PulsarError): ReturnType<typeof toNodeError> {
+      let nodeError = translatedErrors.get(err);
+      if (!nodeError) translatedErrors.set(err, (nodeError = toNodeError(t, err)));
       return nodeError;
     }
 
@@ -119,7 +121,6 @@ export = function register(RED: NodeAPI): void {
         done(toNodeError(t, new PulsarError("closed", "closing")));
         return;
       }
-      let session: ProducerSession;
       let topic: TopicName;
       let frame;
       try {
@@ -127,18 +128,17 @@ export = function register(RED: NodeAPI): void {
         topic = staticTopic ?? parseTopic(input.topic, settings.defaults);
         const refusal = pool.existing(topic)?.refusal;
         if (refusal) {
-          done(refusalError(refusal));
+          done(nodeErrorOf(refusal));
           return;
         }
         frame = prepareFrame(input);
-        session = pool.get(topic);
       } catch (err) {
         done(toNodeError(t, err));
         return;
       }
-      session.send(frame, (err, messageId) => {
+      pool.send(topic, frame, (err, messageId) => {
         if (err) {
-          done(err === session.refusal ? refusalError(err) : toNodeError(t, err));
+          done(nodeErrorOf(err));
           return;
         }
         const previous = input.pulsar;

@@ -209,8 +209,42 @@ describe("pulsar-out node", function () {
     });
   }
 
-  it("takes the topic from msg.topic only when its own is blank, with a capped pool of sessions", async () => {
-    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", maxProducers: 2 })]);
+  it("fails a message over the server's frame limit (1009) with both sizes, learns the limit, and sends the rest", async () => {
+    await fake.stop();
+    fake = await FakePulsar.start({ maxTextFrameSize: 262144 });
+    const { node, tracker } = await load([endpoint(fake.wsUrl, { maxFrameSize: 16 * 1024 * 1024 }), out()]);
+    const big = inject(node, { payload: Buffer.alloc(200 * 1024) }); // 273 KB as base64
+    const behind = [inject(node, { payload: "a" }), inject(node, { payload: "b" })];
+    const [rBig, ...rest] = await tracker.waitFor([big, ...behind]);
+    assert.equal(rBig.ok, false);
+    assert.match(rBig.error!.message, /273\d{3} bytes/);
+    assert.match(rBig.error!.message, /262144/);
+    assert.match(rBig.error!.message, /webSocketMaxTextFrameSize/);
+    assert.ok(rest.every((r) => r.ok), "the queue behind it is acked");
+    assert.deepEqual(fake.messages("t1").map((m) => m.payload.toString()), ["a", "b"]);
+    const connections = fake.handshakes().length;
+    const [again] = await tracker.waitFor([inject(node, { payload: Buffer.alloc(200 * 1024) })]);
+    assert.equal(again.ok, false);
+    assert.match(again.error!.message, /262144/);
+    assert.equal(fake.handshakes().length, connections, "refused before sending: no new session");
+  });
+
+  it("fails a frame that the same refusal close follows three times in a row, and resends the others", async () => {
+    fake.on("frame", (f: { text: string }) => {
+      if (f.text.includes(Buffer.from("poison").toString("base64"))) fake.dropConnections({ code: 1011, reason: "Internal error" });
+    });
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    const poison = inject(node, { payload: "poison" });
+    const fine = inject(node, { payload: "fine" });
+    const [rPoison, rFine] = await tracker.waitFor([poison, fine], 10_000);
+    assert.equal(rPoison.ok, false);
+    assert.match(rPoison.error!.message, /closed the session 3 times in a row right after this message \(close 1011: Internal error\)/);
+    assert.equal(rFine.ok, true, "resent after each close and acked");
+    assert.ok(fake.messages("t1").some((m) => m.payload.toString() === "fine"));
+  });
+
+  it("takes the topic from msg.topic only when its own is blank; at Max producers a message waits for a slot", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", maxProducers: 2, bufferMessages: 1 })]);
     const [a, b] = [inject(node, { topic: "dyn-a", payload: "1" }), inject(node, { topic: "other/ns/dyn-b", payload: "2" })];
     assert.ok((await tracker.waitFor([a, b])).every((r) => r.ok));
     assert.equal(fake.messages("dyn-a").length, 1);
@@ -218,12 +252,20 @@ describe("pulsar-out node", function () {
     fake.holdAcks();
     const [busyA, busyB] = [inject(node, { topic: "dyn-a", payload: "3" }), inject(node, { topic: "other/ns/dyn-b", payload: "4" })];
     await until(() => fake.messages("dyn-a").length === 2 && fake.messages("persistent://other/ns/dyn-b").length === 2);
+    // Both producers are busy: the third topic waits (the wait is bounded by bufferMessages = 1)…
     const third = inject(node, { topic: "dyn-c", payload: "5" });
-    const [r3] = await tracker.waitFor([third]);
-    assert.equal(r3.ok, false);
-    assert.match(r3.error!.message, /Too many open topics/);
+    const fourth = inject(node, { topic: "dyn-d", payload: "6" });
+    const [r4] = await tracker.waitFor([fourth]);
+    assert.equal(r4.ok, false);
+    assert.match(r4.error!.message, /All 2 producers are busy and 1 messages already wait/);
+    await sleep(100);
+    assert.equal(tracker.byId.has(third), false, "the waiting message is neither failed nor sent");
+    assert.equal(fake.messages("dyn-c").length, 0);
+    // …and goes out once a producer has nothing in flight: the least recently used idle one is closed.
     fake.releaseAcks();
-    assert.ok((await tracker.waitFor([busyA, busyB])).every((r) => r.ok));
+    const results = await tracker.waitFor([busyA, busyB, third]);
+    assert.ok(results.every((r) => r.ok), JSON.stringify(results.map((r) => r.error?.message)));
+    assert.equal(fake.messages("dyn-c").length, 1);
     const noTopic = inject(node, { payload: "x" });
     assert.match((await tracker.waitFor([noTopic]))[0].error!.message, /topic/i);
   });

@@ -4,7 +4,7 @@ import { PulsarError } from "../../nodes/lib/protocol/errors";
 import { autoDetect, decodePayload, toConsumedMsg } from "../../nodes/lib/protocol/consume";
 import { decodeBase64Strict } from "../../nodes/lib/protocol/base64";
 import { ackFrame, nackFrame, permitFrame } from "../../nodes/lib/protocol/commands";
-import { frameWithContext, normalizeEventTime, payloadToBuffer, prepareFrame, type ProduceFrameFields, type ProduceInput } from "../../nodes/lib/protocol/produce";
+import { frameWithContext, normalizeEventTime, payloadToBuffer, prepareFrame, wireBytes, type ProduceFrameFields, type ProduceInput } from "../../nodes/lib/protocol/produce";
 import { parseJsonFrame, parseOkAckAsPulsarWritesIt, parseServerFrame } from "../../nodes/lib/protocol/server-frames";
 
 function errorOf(fn: () => unknown): PulsarError {
@@ -39,6 +39,14 @@ function serverRoundTrip(frameText: string): string {
 }
 
 describe("protocol/produce", () => {
+  it("wireBytes is the exact UTF-8 size of the frame sent, for any msg and context", () => {
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.uint8Array().map((a) => Buffer.from(a))), fc.option(fc.dictionary(fc.string(), fc.string())), fc.option(fc.string()), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      (payload, properties, key, context) => {
+        const frame = prepareFrame({ payload, properties: properties ?? undefined, key: key ?? undefined });
+        assert.equal(wireBytes(frame, context), Buffer.byteLength(frameWithContext(frame, context), "utf8"));
+      }));
+  });
+
   it("maps payload types as the spec says", () => {
     assert.deepEqual(payloadToBuffer(Buffer.from([0, 255])), Buffer.from([0, 255]));
     assert.equal(payloadToBuffer("héllo").toString("utf8"), "héllo");

@@ -215,8 +215,16 @@ export function contextNumber(context: string | undefined): number | undefined {
   return context !== undefined && CONTEXT.test(context) ? Number(context) : undefined;
 }
 
-/** `,"context":"<up to 16 digits>"}` — the bytes a context adds to a prepared frame. */
+/** `,"context":"<up to 16 digits>"}` — the most bytes a context adds to a prepared frame. */
 export const CONTEXT_OVERHEAD = 30;
+
+/** `","context":"` + `"}` around the digits, less the `"}` already counted in `bytes`. */
+const CONTEXT_MEMBER_BYTES = 14;
+
+/** The exact size of `frameWithContext(frame, context)` in bytes, without building it. */
+export function wireBytes(frame: PreparedFrame, context: number): number {
+  return frame.bytes + CONTEXT_MEMBER_BYTES + String(context).length;
+}
 
 /**
  * The text sent on the socket: the frame plus this attempt's correlation context (the session's

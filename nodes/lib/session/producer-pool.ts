@@ -3,15 +3,24 @@
  * socket). The node's configured topic keeps its session for the node's life; topics taken from
  * msg.topic are opened on demand, closed after `idleTimeoutMs` without sends and without
  * anything in flight, and capped at `maxSessions` so a flow cannot open sockets without bound.
+ *
+ * At the cap, a message for a topic without a session waits for a slot instead of failing: when
+ * a session has nothing left in flight the least recently used idle one is closed and the
+ * waiting topic gets its place. The wait is bounded like the offline buffer (messages and
+ * bytes); beyond that a message is refused at once. Messages for one topic leave in arrival order.
  */
 import { PulsarError } from "../protocol/errors";
+import type { PreparedFrame } from "../protocol/produce";
 import type { TopicName } from "../protocol/topics";
-import type { ProducerSession } from "./producer";
+import type { ProducerSession, SendCallback } from "./producer";
 
 export interface ProducerPoolOptions {
   create: (topic: TopicName) => ProducerSession;
   maxSessions: number;
   idleTimeoutMs: number;
+  /** Bounds of the messages waiting for a session slot. */
+  waitMessages: number;
+  waitBytes: number;
   /** Called when the set of sessions changes (status). */
   onChange: () => void;
 }
@@ -22,14 +31,30 @@ interface PoolEntry {
   pinned: boolean;
 }
 
+interface WaitingSend {
+  topic: TopicName;
+  frame: PreparedFrame;
+  callback: SendCallback;
+}
+
 export class ProducerPool {
   private readonly entries = new Map<string, PoolEntry>();
+  private waiting: WaitingSend[] = [];
+  private waitingBytes = 0;
+  /** Waiting messages by topic, so a send knows without a scan whether it must queue behind them. */
+  private readonly waitingPerTopic = new Map<string, number>();
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
 
   constructor(private readonly opts: ProducerPoolOptions) {}
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Messages waiting for a session slot. */
+  get waitingCount(): number {
+    return this.waiting.length;
   }
 
   sessions(): ProducerSession[] {
@@ -41,30 +66,78 @@ export class ProducerPool {
     return this.entries.get(topic.full)?.session;
   }
 
-  /** The session for a topic; `pinned` sessions (the node's own topic) are never swept. */
-  get(topic: TopicName, pinned = false): ProducerSession {
+  /** Opens the node's own topic; `pinned` sessions are never swept or evicted. */
+  pin(topic: TopicName): ProducerSession {
+    return this.acquire(topic, true)!;
+  }
+
+  /** Sends through the topic's session, opening one if there is room; else waits for a slot. */
+  send(topic: TopicName, frame: PreparedFrame, callback: SendCallback): void {
+    if (this.closed) return callback(new PulsarError("closed", "closing"));
+    const session = this.hasWaiting(topic) ? undefined : this.acquire(topic);
+    if (session) return session.send(frame, callback);
+    if (this.waiting.length >= this.opts.waitMessages || this.waitingBytes + frame.bytes > this.opts.waitBytes) {
+      return callback(new PulsarError("overflow", "producers-busy", { max: this.opts.maxSessions, waiting: this.waiting.length, topic: topic.full }));
+    }
+    this.waiting.push({ topic, frame, callback });
+    this.waitingBytes += frame.bytes;
+    this.waitingPerTopic.set(topic.full, (this.waitingPerTopic.get(topic.full) ?? 0) + 1);
+  }
+
+  /** Closes every session, each waiting up to `timeoutMs` for its acks (in parallel). */
+  async closeAll(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    const waiting = this.waiting;
+    this.waiting = [];
+    this.waitingBytes = 0;
+    this.waitingPerTopic.clear();
+    for (const w of waiting) w.callback(new PulsarError("closed", "closed-before-ack", { timeout: 0 }));
+    const sessions = this.sessions();
+    this.entries.clear();
+    await Promise.allSettled(sessions.map((s) => s.close(timeoutMs)));
+  }
+
+  private hasWaiting(topic: TopicName): boolean {
+    return this.waitingPerTopic.has(topic.full);
+  }
+
+  /** The topic's session: the open one, a new one if the cap allows (evicting an idle one), or none. */
+  private acquire(topic: TopicName, pinned = false): ProducerSession | undefined {
     const existing = this.entries.get(topic.full);
     if (existing) {
       existing.lastUsed = Date.now();
       return existing.session;
     }
-    if (this.entries.size >= this.opts.maxSessions && !this.evictOneIdle()) {
-      throw new PulsarError("overflow", "too-many-producers", { max: this.opts.maxSessions, topic: topic.full });
-    }
+    if (this.entries.size >= this.opts.maxSessions && !pinned && !this.evictOneIdle()) return undefined;
     const session = this.opts.create(topic);
     this.entries.set(topic.full, { session, lastUsed: Date.now(), pinned });
+    session.on("idle", () => this.serveWaiting());
     if (!pinned) this.startSweeping();
     this.opts.onChange();
     return session;
   }
 
-  /** Closes every session, each waiting up to `timeoutMs` for its acks (in parallel). */
-  async closeAll(timeoutMs: number): Promise<void> {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    const sessions = this.sessions();
-    this.entries.clear();
-    await Promise.allSettled(sessions.map((s) => s.close(timeoutMs)));
+  /** A session went idle: give waiting topics the slots that frees, oldest message first. */
+  private serveWaiting(): void {
+    // Deferred: "idle" fires inside an ack's callback, and closing that session there would
+    // close it under its own feet.
+    if (this.waiting.length === 0) return;
+    queueMicrotask(() => {
+      while (this.waiting.length > 0 && !this.closed) {
+        const topic = this.waiting[0].topic;
+        const session = this.acquire(topic);
+        if (!session) return;
+        const mine = this.waiting.filter((w) => w.topic.full === topic.full);
+        this.waiting = this.waiting.filter((w) => w.topic.full !== topic.full);
+        this.waitingPerTopic.delete(topic.full);
+        for (const w of mine) {
+          this.waitingBytes -= w.frame.bytes;
+          session.send(w.frame, w.callback);
+        }
+      }
+    });
   }
 
   private evictOneIdle(): boolean {

@@ -10,10 +10,15 @@
  *   possible; nothing is lost).
  * - Frames that cannot go out yet wait in a bounded queue (messages and bytes); a send that
  *   does not fit is refused at once, never dropped silently.
+ * - No frame keeps the session in a reconnect loop. A 1009 close (over the server's frame
+ *   limit, which may be below the endpoint's Max frame size) fails the frames over the limit it
+ *   names and teaches the session that limit; any other refusal close that follows the same
+ *   first unacked frame MAX_SAME_CLOSE times in a row fails that frame. The rest is resent.
  */
 import { EventEmitter } from "node:events";
 import { PulsarError } from "../protocol/errors";
-import { CONTEXT_OVERHEAD, contextNumber, frameWithContext, type PreparedFrame } from "../protocol/produce";
+import { frameLimitFromReason, isRefusalClose, MESSAGE_TOO_BIG } from "../protocol/close-reasons";
+import { CONTEXT_OVERHEAD, contextNumber, frameWithContext, wireBytes, type PreparedFrame } from "../protocol/produce";
 import { parseServerFrame } from "../protocol/server-frames";
 import { Fifo } from "./queue";
 import { ManagedSocket, type SocketFailure, type SocketOptions, type SocketState } from "./socket";
@@ -41,14 +46,24 @@ export interface ProducerSessionEvents {
   protocolError: [PulsarError];
   /** Counts changed in a way a status should show (buffering while offline). */
   counts: [ProducerCounts];
+  /** Nothing is queued or in flight any more: the session could be closed without loss. */
+  idle: [];
 }
 
 interface Entry {
   frame: PreparedFrame;
-  /** Frame bytes on the wire, without the context. */
+  /** Frame bytes on the wire with the longest context: what buffers and limits count. */
   bytes: number;
+  /** Exact bytes of its last transmission. */
+  sentBytes?: number;
+  /** The refusal close that followed it last (`code reason`), and how many times in a row. */
+  lastClose?: string;
+  closeStrikes?: number;
   callback: SendCallback;
 }
+
+/** A frame that the same refusal close followed this many times in a row is not sent again. */
+export const MAX_SAME_CLOSE = 3;
 
 export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   private readonly socket: ManagedSocket;
@@ -66,6 +81,8 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
    */
   private inFlight = new Map<number, Entry>();
   private nextContext = 1;
+  /** The server's frame limit once a 1009 close has named it. */
+  private serverFrameLimit: number | undefined;
   private closing = false;
   private drainWaiters: (() => void)[] = [];
 
@@ -106,9 +123,8 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     if (this.closing) return callback(new PulsarError("closed", "closing"));
     if (this.socket.state.state === "failed") return callback(this.failedError(this.socket.state.failure));
     const bytes = frame.bytes + CONTEXT_OVERHEAD;
-    if (bytes > this.opts.maxFrameSize) {
-      return callback(new PulsarError("input", "frame-too-large", { size: bytes, limit: this.opts.maxFrameSize }));
-    }
+    const tooLarge = this.oversize(bytes);
+    if (tooLarge) return callback(tooLarge);
     const entry: Entry = { frame, bytes, callback };
     if (this.waiting.length === 0 && this.canTransmit()) {
       this.transmit(entry);
@@ -143,12 +159,23 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     await this.socket.close();
   }
 
+  /** The error for a frame of `bytes` over the endpoint's limit or the server's known one. */
+  private oversize(bytes: number): PulsarError | undefined {
+    const server = this.serverFrameLimit;
+    if (server !== undefined && bytes > server && server <= this.opts.maxFrameSize) {
+      return new PulsarError("input", "frame-over-server-limit", { size: bytes, limit: server, configured: this.opts.maxFrameSize });
+    }
+    if (bytes > this.opts.maxFrameSize) return new PulsarError("input", "frame-too-large", { size: bytes, limit: this.opts.maxFrameSize });
+    return undefined;
+  }
+
   private canTransmit(): boolean {
     return this.inFlight.size < this.opts.maxInFlight && this.socket.isOpen;
   }
 
   private transmit(entry: Entry): void {
     const context = this.nextContext++;
+    entry.sentBytes = wireBytes(entry.frame, context);
     this.inFlight.set(context, entry);
     this.socket.send(frameWithContext(entry.frame, context));
   }
@@ -158,7 +185,10 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
       const entry = this.waiting.shift()!;
       this.waitingBytes -= entry.bytes;
       this.refusing = undefined;
-      this.transmit(entry);
+      // Queued before the server's limit was known.
+      const tooLarge = this.oversize(entry.bytes);
+      if (tooLarge) entry.callback(tooLarge);
+      else this.transmit(entry);
     }
   }
 
@@ -183,13 +213,44 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     this.checkDrained();
   }
 
-  /** The socket dropped: everything in flight is sent again first after reconnect. */
-  private onDown(_failure: SocketFailure): void {
-    const unacked = [...this.inFlight.values()];
+  /** The socket dropped: what the close does not blame is sent again first after reconnect. */
+  private onDown(failure: SocketFailure): void {
+    const unacked = this.withoutRefusedFrames([...this.inFlight.values()], failure);
     this.inFlight = new Map();
     for (const entry of unacked) this.waitingBytes += entry.bytes;
     this.waiting.unshiftAll(unacked);
     this.emit("counts", this.counts);
+    this.checkDrained();
+  }
+
+  /** Fails the frames a refusal close blames (see the class comment); returns the others, in order. */
+  private withoutRefusedFrames(unacked: Entry[], failure: SocketFailure): Entry[] {
+    if (failure.kind !== "closed" || !isRefusalClose(failure.code) || unacked.length === 0) return unacked;
+    if (failure.code === MESSAGE_TOO_BIG) {
+      const named = frameLimitFromReason(failure.message);
+      if (named) {
+        this.serverFrameLimit = Math.min(named.limit, this.serverFrameLimit ?? Infinity);
+        return this.failWhere(unacked, (e) => (e.sentBytes ?? e.bytes) > named.limit, (e) =>
+          new PulsarError("input", "frame-over-server-limit", { size: e.sentBytes ?? e.bytes, limit: named.limit, configured: this.opts.maxFrameSize }));
+      }
+    }
+    const head = unacked[0];
+    const signature = `${failure.code} ${failure.message}`;
+    head.closeStrikes = head.lastClose === signature ? (head.closeStrikes ?? 0) + 1 : 1;
+    head.lastClose = signature;
+    if (head.closeStrikes < MAX_SAME_CLOSE) return unacked;
+    const reason = failure.message || "-";
+    return this.failWhere(unacked, (e) => e === head, () =>
+      new PulsarError("server", "frame-closes-session", { count: MAX_SAME_CLOSE, code: failure.code, reason }));
+  }
+
+  private failWhere(entries: Entry[], blamed: (e: Entry) => boolean, error: (e: Entry) => PulsarError): Entry[] {
+    const kept: Entry[] = [];
+    for (const entry of entries) {
+      if (blamed(entry)) entry.callback(error(entry));
+      else kept.push(entry);
+    }
+    return kept;
   }
 
   private onState(state: SocketState): void {
@@ -216,5 +277,6 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();
+    this.emit("idle");
   }
 }
