@@ -1,3 +1,4 @@
+/* global module */
 /**
  * The layering of nodes/, checked by `npm test` (npm run check:imports):
  *   protocol/  pure mapping of Node-RED values to Pulsar frames and back; imports nothing of ours above it
