@@ -189,4 +189,34 @@ describe("integration 4.2: acknowledgement", function () {
     assert.equal(counts.unexpected.length, 0);
     figures.report({ ...counts, duplicates: 0 });
   });
+
+  // Pulsar counts redeliveries only where it tracks them per message (Shared, Key_Shared). On
+  // Exclusive and Failover a nack or an ack timeout makes the consumer redeliver by rewinding,
+  // and the message comes back with redeliveryCount 0. The README and help say so; this pins it.
+  for (const subscriptionType of ["Exclusive", "Failover"]) {
+    it(`${subscriptionType}: a nacked and an ack-timed-out message come back with redeliveryCount 0`, async () => {
+      const topic = uniqueTopic(`redeliver-${subscriptionType.toLowerCase()}`);
+      const full = `persistent://public/default/${topic}`;
+      const sub = uniqueName("sub");
+      const f = await TestFlow.deploy([
+        endpointNode(pulsar),
+        ...outNode("out", topic),
+        ...inNode("in", topic, { subscription: sub, subscriptionType, ackMode: "manual", negativeAckRedeliveryDelay: 200, ackTimeoutMillis: 1000 }),
+      ], { watch: ["out"] });
+      await f.waitConnected(["in"]);
+      const ids = await f.produceNumbered(2);
+      const first = await f.waitReceived("in-out", 2, 15_000);
+      const m0 = first.find((m) => m.properties.seq === "0")!;
+      f.node("in").receive({ ...m0, ack: false } as NodeMessage); // m0: nack; m1: left to the ack timeout
+      const got = await f.waitReceived("in-out", 4, 15_000);
+      const counts = (seq: string): number[] => got.filter((m) => m.properties.seq === seq).map((m) => m.pulsar.redeliveryCount);
+      console.log(`      ${subscriptionType}: redeliveryCount of the nacked message ${JSON.stringify(counts("0"))}, of the timed-out one ${JSON.stringify(counts("1"))}`);
+      assert.ok(counts("0").length >= 2 && counts("1").length >= 2, "both came back");
+      assert.ok([...counts("0"), ...counts("1")].every((c) => c === 0), "redeliveryCount stays 0");
+      for (const m of got.slice(2)) f.node("in").receive(m);
+      await waitBacklog(pulsar, full, sub, 0);
+      const t = tally(ids, seqs(got).map((sq) => ids[Number(sq)]));
+      figures.report({ ...t, duplicates: 0 }); // redeliveries were asked for
+    });
+  }
 });
