@@ -78,7 +78,7 @@ export = function register(RED: NodeAPI): void {
       const logKey = { key: "" };
       opened.on("message", (frame) => deliver(opened, frame, ctx));
       opened.on("state", (s) => {
-        logStateChange(node, t, opened.safeUrl, s, logKey);
+        logStateChange(node, t, opened.safeUrl, s, logKey, settings.cluster !== undefined);
         updateStatus(opened);
       });
       opened.on("unacked", () => {

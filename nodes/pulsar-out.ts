@@ -65,7 +65,7 @@ export = function register(RED: NodeAPI): void {
           const logKey = { key: "" };
           logKeys.set(topic.full, logKey);
           session.on("state", (s) => {
-            logStateChange(node, t, session.safeUrl, s, logKey);
+            logStateChange(node, t, session.safeUrl, s, logKey, settings.cluster !== undefined);
             updateStatus();
           });
           session.on("counts", () => updateStatus());

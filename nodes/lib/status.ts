@@ -6,7 +6,8 @@
  */
 import type { Node } from "node-red";
 import type { Translate } from "./i18n";
-import type { SocketState } from "./session/socket";
+import { shortUrl } from "./protocol/urls";
+import type { SocketFailure, SocketState } from "./session/socket";
 
 export interface StatusPart {
   key: string;
@@ -70,7 +71,7 @@ function failureStatus(state: Extract<SocketState, { state: "retrying" | "failed
   } else if (failure.kind === "network" && failure.code && isCertificateError(failure.code)) {
     view = { fill: "red", shape: "ring", parts: [{ key: "certificate", params: { code: failure.code } }] };
   } else {
-    view = { fill: "yellow", shape: "ring", parts: [{ key: "connecting" }] };
+    view = { fill: "yellow", shape: "ring", parts: [connectingBecause(failure)] };
   }
   if (state.state === "retrying") {
     view.parts.push({ key: "retry-in", params: { seconds: Math.max(1, Math.round(state.delayMs / 1000)) } });
@@ -81,6 +82,24 @@ function failureStatus(state: Extract<SocketState, { state: "retrying" | "failed
 function withBuffered(view: StatusView, extras: StatusExtras): StatusView {
   if (!extras.buffered) return view;
   return { ...view, parts: [...view.parts, { key: "buffered", params: { count: extras.buffered } }] };
+}
+
+/** "connecting (refused)": why the last attempt or session ended, in a word or two. */
+function connectingBecause(failure: SocketFailure): StatusPart {
+  switch (failure.kind) {
+    case "keepalive":
+      return { key: "connecting-no-pong" };
+    case "closed":
+      return { key: "connecting-closed", params: { code: failure.code } };
+    case "network":
+      if (failure.code === "ECONNREFUSED") return { key: "connecting-refused" };
+      if (failure.code === "ENOTFOUND" || failure.code === "EAI_AGAIN") return { key: "connecting-no-host" };
+      if (failure.code === "ECONNRESET" || failure.code === "EPIPE") return { key: "connecting-reset" };
+      if (failure.code === "ETIMEDOUT" || /timed out/i.test(failure.message)) return { key: "connecting-timeout" };
+      return { key: "connecting" };
+    default:
+      return { key: "connecting" };
+  }
 }
 
 const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|EPROTO/;
@@ -140,20 +159,28 @@ export class StatusReporter {
   }
 }
 
-/** Logs connects, drops and refusals; a refusal repeated on every retry is logged once. */
-export function logStateChange(node: Node, t: Translate, url: string, state: SocketState, previous: { key: string }): void {
+/**
+ * Logs connects, drops and refusals; a refusal repeated on every retry is logged once. The reason
+ * comes first and the (shortened) URL last: a collapsed debug-sidebar entry shows its start.
+ */
+export function logStateChange(node: Node, t: Translate, url: string, state: SocketState, previous: { key: string }, v1 = false): void {
   let key = "";
   let line = "";
+  const where = shortUrl(url);
   if (state.state === "open") {
     key = "open";
-    line = t("pulsar.log.connected", { url });
+    line = t("pulsar.log.connected", { url: where });
   } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "handshake") {
-    key = `refused:${state.failure.outcome.status}`;
-    const params = { url, status: state.failure.outcome.status, message: state.failure.message };
-    line = t(state.state === "failed" ? "pulsar.log.failed" : "pulsar.log.refused", params);
+    const status = state.failure.outcome.status;
+    key = `refused:${status}`;
+    const hint = status === 404 && v1 ? t("pulsar.log.hint-v1") : "";
+    const detail = [`${status}${state.failure.message ? ` ${state.failure.message}` : ""}`, hint].filter(Boolean).join(": ");
+    line = t(state.state === "failed" ? "pulsar.log.failed" : "pulsar.log.refused", { url: where, detail });
   } else if (state.state === "retrying") {
     key = `down:${state.failure.kind}`;
-    line = t("pulsar.log.down", { url, reason: state.failure.message || state.failure.kind });
+    const f = state.failure;
+    const reason = f.kind === "closed" ? `closed ${f.code}${f.message ? `: ${f.message}` : ""}` : f.message || f.kind;
+    line = t("pulsar.log.down", { url: where, reason });
   }
   if (!key || key === previous.key) return;
   previous.key = key;

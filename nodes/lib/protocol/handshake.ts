@@ -57,11 +57,33 @@ export function classifyHandshake(status: number): HandshakeOutcome {
  * sendError ("Failed to create producer: …"). Pull it out and bound its length for status/log.
  */
 export function extractErrorMessage(body: string, max = 300): string {
+  const fromJson = jsonErrorMessage(body);
+  if (fromJson !== undefined) return fromJson.replace(/\s+/g, " ").trim().slice(0, max);
   const fromTitle = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
   const fromMessage = /<th>MESSAGE:<\/th>\s*<td>([^<]*)<\/td>/i.exec(body)?.[1];
   const fromPre = /<pre>([^<]*)<\/pre>/i.exec(body)?.[1];
   const text = (fromMessage ?? fromPre ?? fromTitle ?? body).replace(/\s+/g, " ").trim();
   return decodeEntities(text).slice(0, max);
+}
+
+/**
+ * Pulsar answers some refusals with JSON, e.g. a missing topic on 4.2 with
+ * `{"errorMsg":"","reqId":…}`: its message (possibly empty) is what a user needs, not the JSON.
+ */
+function jsonErrorMessage(body: string): string | undefined {
+  const trimmed = body.trim();
+  if (!trimmed.startsWith("{")) return undefined;
+  try {
+    const parsed = JSON.parse(trimmed) as unknown;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+    const fields = parsed as Record<string, unknown>;
+    for (const name of ["errorMsg", "message", "reason", "error"]) {
+      if (typeof fields[name] === "string") return fields[name] as string;
+    }
+    return "";
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeEntities(text: string): string {

@@ -82,3 +82,17 @@ export function buildQuery(params: Record<string, QueryValue> | undefined): stri
 export function redactUrl(url: string): string {
   return url.replace(/([?&]token=)[^&#]*/gi, "$1***").replace(/\/\/[^/@]*@/, "//***@");
 }
+
+/**
+ * A session URL for a log line, after the reason: redacted, without its query (the options are
+ * in the node's config) and cut in the middle past `max` characters, so a collapsed debug-sidebar
+ * entry still shows what went wrong.
+ */
+export function shortUrl(url: string, max = 100): string {
+  const safe = redactUrl(url);
+  const q = safe.indexOf("?");
+  const bare = q < 0 ? safe : `${safe.slice(0, q)}?…`;
+  if (bare.length <= max) return bare;
+  const keep = Math.floor((max - 1) / 2);
+  return `${bare.slice(0, keep)}…${bare.slice(bare.length - keep)}`;
+}
