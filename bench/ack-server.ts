@@ -5,7 +5,7 @@
  *
  * - Producer sessions get an `ok` ack for every frame at once.
  * - Consumer sessions on a topic named `prefill-<count>-<bytes>-<tag>` are pushed `count` messages
- *   of `bytes` bytes, as if the topic were pre-filled, honouring the push window (§4.4):
+ *   of `bytes` bytes, as if the topic were pre-filled, honouring the push window (docs/pulsar-websocket.md, "Flow control"):
  *   at most receiverQueueSize (≤ 1000, 0 → 1) unacked messages; every client frame frees a slot.
  * - Consumer sessions on any other topic receive what producers publish to that topic while they
  *   are connected, each session all of it, as a subscription of its own would (end-to-end latency,

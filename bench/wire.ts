@@ -1,6 +1,6 @@
 /**
  * Frames of the Pulsar WebSocket protocol as the benchmark's own server (a) and raw clients write
- * them (protocol doc §3.2, §3.3, §4.2, §4.3). Independent of the product code on purpose: the
+ * them (docs/pulsar-websocket.md). Independent of the product code on purpose: the
  * baselines must not share the code they are measured against.
  */
 import type { Socket } from "node:net";
@@ -40,7 +40,7 @@ export function textPayload(bytes: number): string {
   return alphabet.repeat(Math.ceil(bytes / alphabet.length)).slice(0, bytes);
 }
 
-/** Protobuf MessageIdData {ledgerId, entryId, batch_size=0} in base64, as Pulsar encodes ids (§3.4). */
+/** Protobuf MessageIdData {ledgerId, entryId, batch_size=0} in base64, as Pulsar encodes ids (docs/pulsar-websocket.md, "Message ids"). */
 export function messageIdFor(ledgerId: number, entryId: number): string {
   const bytes = [0x08, ...varint(ledgerId), 0x10, ...varint(entryId), 0x30, 0x00];
   return Buffer.from(bytes).toString("base64");

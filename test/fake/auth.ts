@@ -1,4 +1,4 @@
-// Token authentication and authorization as the WebSocket service applies them (protocol doc §2.1, §7).
+// Token authentication and authorization as the WebSocket service applies them (docs/pulsar-websocket.md: handshake status codes, authentication).
 
 import type { IncomingHttpHeaders } from "node:http";
 import { HandshakeRefusal } from "./handshake-refusal";

@@ -1,5 +1,5 @@
 // Consumer/reader wire format: the pushed message frame (WS/data/ConsumerMessage.java) and the client's
-// command frame (WS/data/ConsumerCommand.java), protocol doc §4.2, §4.3.
+// command frame (WS/data/ConsumerCommand.java) (docs/pulsar-websocket.md, "Consuming").
 
 import { formatJavaIsoDateTime } from "./java-compat";
 import { bindInteger, bindString, parseJsonObject } from "./json-binding";

@@ -1,4 +1,4 @@
-// In-process fake of the Apache Pulsar WebSocket service (shared/docs/pulsar-websocket-protocol.md) for fast
+// In-process fake of the Apache Pulsar WebSocket service (docs/pulsar-websocket.md) for fast
 // tests and fault injection. It follows the real server's handshake order and status codes, frame shapes,
 // flow control and redelivery rules; the real broker still covers partitioned topics, batching, encryption,
 // the v3 multi-topic consumer and anything else this file does not model.

@@ -18,7 +18,7 @@ const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_FIXED32 = 5;
 
-/** Non-batched, non-partitioned id as the server writes it: ledger, entry and batch_size=0 (§3.4). */
+/** Non-batched, non-partitioned id as the server writes it: ledger, entry and batch_size=0 (docs/pulsar-websocket.md, "Message ids"). */
 export function encodeMessageId(id: MessageIdParts): Buffer {
   return Buffer.from([
     ...tag(LEDGER_ID_FIELD, WIRE_VARINT), ...varint(id.ledgerId),

@@ -1,5 +1,5 @@
 // Producer wire format: publish frame validation in the order ProducerHandler.onWebSocketText applies it,
-// and the ack shapes of WS/data/ProducerAck.java (protocol doc §3.2, §3.3).
+// and the ack shapes of WS/data/ProducerAck.java (docs/pulsar-websocket.md, "Producing").
 
 import { NULL_BASE64_INPUT_MESSAGE, decodeJavaBase64, parseIsoOffsetDateTime } from "./java-compat";
 import {

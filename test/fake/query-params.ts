@@ -1,5 +1,5 @@
 // Query-parameter validation per role, mirroring ProducerHandler.getProducerBuilder,
-// ConsumerHandler.getConsumerConfiguration and ReaderHandler (protocol doc §3.1, §4.1, §5), including the
+// ConsumerHandler.getConsumerConfiguration and ReaderHandler (docs/pulsar-websocket.md: query parameters), including the
 // Java client builder checks that turn bad values into 400s.
 
 import {

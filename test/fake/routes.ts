@@ -1,5 +1,5 @@
 // URL → (role, topic, subscription), following the server's servlet registration and
-// AbstractWebSocketHandler.extractTopicName / ConsumerHandler.extractSubscription (protocol doc §1).
+// AbstractWebSocketHandler.extractTopicName / ConsumerHandler.extractSubscription (docs/pulsar-websocket.md, "URLs").
 
 import { HandshakeRefusal, invalidQueryParams, refuseOnError, uncaughtHandlerError } from "./handshake-refusal";
 import { javaUrlDecode } from "./java-compat";

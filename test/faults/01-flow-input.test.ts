@@ -3,7 +3,7 @@
  * and msg.pulsar options. Each must end in a done(err) naming the problem (seen by a Catch node),
  * nothing may be sent, the session must stay up, and the node must keep working. The named cases
  * are followed by fast-check properties over arbitrary values, checked against an oracle written
- * from the msg contract (README / spec §4), not from the product code.
+ * from the msg contract (README, docs/), not from the product code.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";

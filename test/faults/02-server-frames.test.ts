@@ -94,7 +94,7 @@ const WEIGHTS: Record<string, number> = {
   messageBadTypes: 10, endOfTopicValid: 3, endOfTopicBad: 3, hugeNotJson: 0.3, hugeAck: 0.3, hugeValidMessage: 0.3, binary: 3,
 };
 
-/** What each kind must do on each kind of socket (spec §6 and the protocol reference). */
+/** What each kind must do on each kind of socket (docs/pulsar-websocket.md). */
 function expected(kind: string, role: Role): Outcome {
   if (kind === "unknownObject" || kind === "binary") return "ignore";
   if (role === "producer") return "error"; // only acks belong on a producer socket, and these are not ours

@@ -44,7 +44,7 @@ describe("pulsar-in node", function () {
   const connected = (role: "consumer" | "reader" = "consumer"): Promise<unknown> => until(() => fake.openConnections({ role }).length > 0, 3000, `a ${role} connection`);
   const statusTexts = (node: Node): string[] => (node.status as unknown as StatusSpy).args.map((a) => a[0]?.text ?? "");
 
-  it("deploys with only the spec §9 properties, emits the msg contract and auto-acks", async () => {
+  it("deploys with only the documented flow-JSON properties, emits the msg contract and auto-acks", async () => {
     const { out } = await load([
       { id: "ep", type: "pulsar-ws-endpoint", name: "", serviceUrl: fake.httpUrl, cluster: "", tenant: "public", namespace: "default", tls: "" },
       { id: "in", type: "pulsar-in", name: "", endpoint: "ep", topic: "t1", mode: "subscription", subscription: "s9", subscriptionType: "Exclusive", initialPosition: "Latest", ackMode: "auto", payloadFormat: "auto", startMessageId: "", wires: [["out"]] },

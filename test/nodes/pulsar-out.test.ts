@@ -38,7 +38,7 @@ describe("pulsar-out node", function () {
 
   const statusTexts = (node: Node): string[] => (node.status as unknown as StatusSpy).args.map((a) => a[0]?.text ?? "");
 
-  it("deploys with only the spec §9 properties and publishes with defaults", async () => {
+  it("deploys with only the documented flow-JSON properties and publishes with defaults", async () => {
     await helper.load(
       allNodes,
       flow(
@@ -329,7 +329,7 @@ describe("pulsar-out node", function () {
     assert.equal(fake.openConnections({ role: "producer" })[0].query.producerName, "p");
   });
 
-  // Spec §6: what each refused upgrade shows and how it is retried.
+  // What each refused upgrade shows and how it is retried (docs/pulsar-websocket.md, "Handshake status codes").
   for (const [status, text, fill, retried] of [
     [400, "bad request (400)", "red", false],
     [401, "unauthorized (401)", "red", true],

@@ -1,5 +1,5 @@
 // Checks the fake Pulsar WebSocket server itself, through a raw `ws` client, against the behaviours of the
-// real server it claims to reproduce (shared/docs/pulsar-websocket-protocol.md).
+// real server it claims to reproduce (docs/pulsar-websocket.md).
 
 import assert from "node:assert/strict";
 import WebSocket from "ws";

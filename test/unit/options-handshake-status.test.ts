@@ -98,7 +98,7 @@ describe("endpoint settings", () => {
 });
 
 describe("protocol/handshake", () => {
-  it("classifies every status of spec §6", () => {
+  it("classifies every handshake status Pulsar answers with", () => {
     assert.deepEqual(classifyHandshake(400), { status: 400, retry: "none", statusKey: "bad-request", severity: "error" });
     assert.equal(classifyHandshake(401).retry, "slow");
     assert.equal(classifyHandshake(403).retry, "slow");

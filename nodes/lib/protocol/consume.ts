@@ -1,5 +1,5 @@
 /**
- * Consumer/reader frame → Node-RED msg (spec §5). Pure.
+ * Consumer/reader frame → Node-RED msg (docs/pulsar-websocket.md, "Consuming"). Pure.
  */
 import { PulsarError } from "./errors";
 import { decodeBase64Strict } from "./base64";

@@ -1,6 +1,6 @@
 /**
- * What an HTTP answer to the WebSocket upgrade means and what to do next (spec §6; protocol
- * doc §2.1). Pulsar creates the producer or subscription during the upgrade, so failures come
+ * What an HTTP answer to the WebSocket upgrade means and what to do next
+ * (docs/pulsar-websocket.md, "Handshake status codes"). Pulsar creates the producer or subscription during the upgrade, so failures come
  * back as HTTP statuses, never as a WebSocket close.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Node options → Pulsar query parameters (protocol doc §3.1, §4.1, §5). The editor stores
+ * Node options → Pulsar query parameters (docs/pulsar-websocket.md: the query parameters of producers, consumers and readers). The editor stores
  * "server default" as an empty string; such options are left out of the URL. Values Pulsar
  * would refuse with 400 are refused here first, with the option's name.
  */

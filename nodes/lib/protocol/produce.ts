@@ -1,5 +1,5 @@
 /**
- * msg → Pulsar produce frame (protocol doc §3.2). Pure: the same msg always gives the same
+ * msg → Pulsar produce frame (docs/pulsar-websocket.md, "Producing"). Pure: the same msg always gives the same
  * frame, and nothing is sent for a msg this refuses.
  */
 import { inputError } from "./errors";

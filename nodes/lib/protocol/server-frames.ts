@@ -1,5 +1,5 @@
 /**
- * Server → client frames, parsed without trusting them (protocol doc §3.3, §4.2, §4.3). Every
+ * Server → client frames, parsed without trusting them (docs/pulsar-websocket.md: producer acks, consumer messages). Every
  * frame becomes one variant of ServerFrame; anything malformed becomes `invalid` with a reason,
  * so the session can report it and carry on instead of throwing inside a socket callback.
  */
@@ -99,7 +99,7 @@ function parseAck(obj: Json): ServerFrame {
 
 const OK_ACK_HEAD = '{"result":"ok","messageId":"';
 const OK_ACK_CONTEXT = '","context":"';
-/** ProducerAck's primitives are always written (protocol doc §3.3); the short form is our fake's. */
+/** Pulsar always writes ProducerAck's primitive fields (errorCode, schemaVersion); the short form is our fake's. */
 const OK_ACK_TAILS = ['","errorCode":0,"schemaVersion":0}', '"}'];
 const DECIMAL_CONTEXT = /^[0-9]{1,20}$/;
 

@@ -1,7 +1,7 @@
 /**
  * One WebSocket session with Pulsar and its whole life: connect (headers, TLS, no
  * permessage-deflate), read refused upgrades, keep-alive pings with a pong deadline, and
- * reconnect with backoff as the handshake status says (spec §6). Producer, consumer and
+ * reconnect with backoff as the handshake status says (docs/pulsar-websocket.md, "Handshake status codes"). Producer, consumer and
  * reader sessions sit on top of it and only see `open`, `message` and `down`.
  *
  * This is the one place that owns a socket's lifecycle. No Node-RED types here.
