@@ -2,9 +2,9 @@
  * `npm run bench [-- --quick] [--runs N] [--server a|b] [--only produce,consume,latency,memory] [--out FILE]`
  *
  * Runs every scenario of issue 5 against (a) the ack server and (b) real Pulsar, each client
- * beside its baselines in the same run, prints a table and writes bench/results/<date>-<mode>.json.
+ * beside its baselines in the same run, prints a table and writes test-output/bench/<date>-<mode>.json.
  * Progress goes to stderr, the table to stdout. Figures only: nothing here passes or fails.
- * Profiling: `npm run build && node --cpu-prof --cpu-prof-dir=bench/profiles dist/bench/run.js --quick --server a --only produce`.
+ * Profiling: `npm run build && node --cpu-prof --cpu-prof-dir=test-output/profiles dist/bench/run.js --quick --server a --only produce`.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -60,7 +60,8 @@ function parseArgs(argv: string[]): Options {
     profile: { ...profile, ...runsOverride },
     servers,
     scenarios,
-    out: out ?? path.join(__dirname, "..", "..", "bench", "results", `${date}-${profile.name}.json`),
+    // An ignored folder: figures worth keeping are copied into docs/benchmarks.md.
+    out: out ?? path.join(__dirname, "..", "..", "test-output", "bench", `${date}-${profile.name}.json`),
   };
 }
 

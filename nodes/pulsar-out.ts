@@ -110,6 +110,12 @@ export = function register(RED: NodeAPI): void {
     const outputWired = (): boolean => wiring.wires === undefined || wiring.wires.some((port) => port.length > 0);
 
     let closing = false;
+    /**
+     * Messages failed because the node closed before Pulsar acked them. On a Full deploy the
+     * Catch nodes close together with this one, so their done(err) may reach nobody: one warning
+     * with the count is what a user is sure to see.
+     */
+    let failedAtClose = 0;
     node.on("input", (msg, send, done) => {
       const input = msg as InMsg;
       if (setupError || !pool || !endpoint?.settings) {
@@ -138,6 +144,7 @@ export = function register(RED: NodeAPI): void {
       }
       pool.send(topic, frame, (err, messageId) => {
         if (err) {
+          if (closing && err.code === "closed-before-ack") failedAtClose++;
           done(nodeErrorOf(err));
           return;
         }
@@ -151,6 +158,7 @@ export = function register(RED: NodeAPI): void {
     node.on("close", (_removed: boolean, done: () => void) => {
       closing = true;
       const finish = (): void => {
+        if (failedAtClose > 0) node.warn(t("pulsar.log.closed-unacked", { count: failedAtClose, timeout: closeTimeoutMs / 1000 }));
         status.clear();
         done();
       };

@@ -390,6 +390,21 @@ describe("pulsar-out node", function () {
     await until(() => fake.openConnections({ role: "producer" }).length === 0, 2000, "the socket to close");
   });
 
+  it("warns once, with the count, about messages failed at close (a Full deploy closes the Catch nodes too)", async () => {
+    const { node } = await load([endpoint(fake.wsUrl), out({ closeTimeout: 0.2 })]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    fake.holdAcks();
+    for (let i = 0; i < 7; i++) inject(node, { payload: `m${i}` });
+    await until(() => fake.messages("t1").length === 7);
+    fake.dropConnections({ terminate: true }); // and 3 more wait in the offline buffer
+    await until(() => fake.openConnections({ role: "producer" }).length === 0);
+    for (let i = 7; i < 10; i++) inject(node, { payload: `m${i}` });
+    const warnSpy = node.warn as unknown as { args: unknown[][] };
+    await helper.clearFlows();
+    const warnings = warnSpy.args.map((a) => String(a[0])).filter((w) => /closed with/.test(w));
+    assert.deepEqual(warnings, ["closed with 10 messages not acknowledged by Pulsar within the close timeout (0.2 s); they may or may not have been stored, and each ended in done(err)"]);
+  });
+
   it("detects a half-open connection with the pong deadline and resends after reconnect", async () => {
     const { node, tracker } = await load([endpoint(fake.wsUrl, { pingInterval: 0.05, pongTimeout: 0.1 }), out()]);
     await until(() => fake.openConnections({ role: "producer" }).length === 1);
