@@ -3,6 +3,7 @@
  * frame, and nothing is sent for a msg this refuses.
  */
 import { inputError } from "./errors";
+import { setOwn } from "./own-keys";
 
 /** The parts of a Node-RED msg the producer reads. */
 export interface ProduceInput {
@@ -88,12 +89,12 @@ export function normalizeProperties(properties: unknown): Record<string, string>
     if (value === undefined || value === null) continue;
     switch (typeof value) {
       case "string":
-        out[key] = value;
+        setOwn(out, key, value);
         break;
       case "number":
       case "boolean":
       case "bigint":
-        out[key] = String(value);
+        setOwn(out, key, String(value));
         break;
       default:
         throw inputError("property-value", { key, type: describeType(value) });

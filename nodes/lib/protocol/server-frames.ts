@@ -4,6 +4,7 @@
  * so the session can report it and carry on instead of throwing inside a socket callback.
  */
 import { isMessageIdShape } from "./base64";
+import { setOwn } from "./own-keys";
 
 export interface ProducerAckFrame {
   kind: "ack";
@@ -157,7 +158,7 @@ function parseProperties(value: unknown): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== "string") return undefined;
-    out[k] = v;
+    setOwn(out, k, v);
   }
   return out;
 }
