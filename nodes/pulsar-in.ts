@@ -8,6 +8,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { usableSettings } from "./lib/endpoint-settings";
 import type { EndpointNode } from "./lib/endpoint-types";
+import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { PulsarError } from "./lib/protocol/errors";
 import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat, type ConsumeContext } from "./lib/protocol/consume";
@@ -43,6 +44,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusReporter(node, t);
+    const protocolErrors = new RepeatedErrorLog((line) => node.error(line), t);
     const endpoint = RED.nodes.getNode(def.endpoint) as EndpointNode | null;
     const reader = def.mode === "reader";
     const manualAck = !reader && def.ackMode === "manual";
@@ -84,7 +86,7 @@ export = function register(RED: NodeAPI): void {
       opened.on("unacked", () => {
         if (manualAck) updateStatus(opened);
       });
-      opened.on("protocolError", (err) => node.error(toNodeError(t, err).message));
+      opened.on("protocolError", (err) => protocolErrors.report(err));
       return opened;
     }
 
@@ -130,6 +132,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on("close", (_removed: boolean, done: () => void) => {
       const finish = (): void => {
+        protocolErrors.close();
         status.clear();
         done();
       };

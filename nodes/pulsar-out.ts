@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { usableSettings } from "./lib/endpoint-settings";
 import type { EndpointNode } from "./lib/endpoint-types";
+import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { asPulsarError, PulsarError } from "./lib/protocol/errors";
 import { intWithDefault, producerQuery, secondsOption, type ProducerOptionsInput } from "./lib/protocol/options";
@@ -36,6 +37,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = new StatusReporter(node, t);
+    const protocolErrors = new RepeatedErrorLog((line) => node.error(line), t);
     const endpoint = RED.nodes.getNode(def.endpoint) as EndpointNode | null;
 
     let setupError: PulsarError | undefined;
@@ -69,7 +71,7 @@ export = function register(RED: NodeAPI): void {
             updateStatus();
           });
           session.on("counts", () => updateStatus());
-          session.on("protocolError", (err) => node.error(toNodeError(t, err).message));
+          session.on("protocolError", (err) => protocolErrors.report(err));
           return session;
         },
       });
@@ -158,6 +160,7 @@ export = function register(RED: NodeAPI): void {
     node.on("close", (_removed: boolean, done: () => void) => {
       closing = true;
       const finish = (): void => {
+        protocolErrors.close();
         if (failedAtClose > 0) node.warn(t("pulsar.log.closed-unacked", { count: failedAtClose, timeout: closeTimeoutMs / 1000 }));
         status.clear();
         done();

@@ -4,10 +4,10 @@
  * Pure, so a plain script (benchmarks, fault suite) can use sessions without Node-RED.
  */
 import { configError, PulsarError } from "./protocol/errors";
-import { secondsOption } from "./protocol/options";
+import { intWithDefault, secondsOption } from "./protocol/options";
 import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "./protocol/urls";
 import type { TopicDefaults, TopicName } from "./protocol/topics";
-import type { SocketOptions, TlsOptions } from "./session/socket";
+import { DEFAULT_MAX_INCOMING_FRAME_BYTES, type SocketOptions, type TlsOptions } from "./session/socket";
 
 type Raw = string | number | boolean | undefined | null;
 
@@ -22,6 +22,8 @@ export interface EndpointConfigInput {
   reconnectMin?: Raw;
   reconnectMax?: Raw;
   maxFrameSize?: Raw;
+  maxIncomingFrameSize?: Raw;
+  handshakeTimeout?: Raw;
   compression?: Raw;
 }
 
@@ -36,6 +38,8 @@ export interface EndpointSettings {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   maxFrameSize: number;
+  maxIncomingFrameSize: number;
+  handshakeTimeoutMs: number;
   compression: boolean;
   tls?: TlsOptions;
 }
@@ -63,6 +67,8 @@ export function resolveEndpointSettings(config: EndpointConfigInput, token: stri
     reconnectMinMs,
     reconnectMaxMs,
     maxFrameSize,
+    maxIncomingFrameSize: intWithDefault("maxIncomingFrameSize", config.maxIncomingFrameSize, DEFAULT_MAX_INCOMING_FRAME_BYTES, 1024),
+    handshakeTimeoutMs: secondsOption("handshakeTimeout", config.handshakeTimeout, 30, 1, 600),
     compression: config.compression === true || config.compression === "true",
   };
   const cluster = text(config.cluster);
@@ -109,6 +115,8 @@ export function socketOptions(settings: EndpointSettings): Omit<SocketOptions, "
     pongTimeoutMs: settings.pongTimeoutMs,
     reconnectMinMs: settings.reconnectMinMs,
     reconnectMaxMs: settings.reconnectMaxMs,
+    handshakeTimeoutMs: settings.handshakeTimeoutMs,
+    maxIncomingFrameBytes: settings.maxIncomingFrameSize,
     compression: settings.compression,
   };
 }

@@ -95,6 +95,7 @@ function connectingBecause(failure: SocketFailure): StatusPart {
       if (failure.code === "ECONNREFUSED") return { key: "connecting-refused" };
       if (failure.code === "ENOTFOUND" || failure.code === "EAI_AGAIN") return { key: "connecting-no-host" };
       if (failure.code === "ECONNRESET" || failure.code === "EPIPE") return { key: "connecting-reset" };
+      if (failure.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") return { key: "connecting-frame-too-large" };
       if (failure.code === "ETIMEDOUT" || /timed out/i.test(failure.message)) return { key: "connecting-timeout" };
       return { key: "connecting" };
     default:

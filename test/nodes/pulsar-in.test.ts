@@ -215,6 +215,20 @@ describe("pulsar-in node", function () {
     assert.match(errors[0], /malformed frame/);
   });
 
+  it("refuses a frame over the endpoint's Max incoming frame, says so, and consumes on after reconnecting", async () => {
+    const { node, out } = await load([endpoint(fake.wsUrl, { maxIncomingFrameSize: 4096 }), consumer()]);
+    await connected();
+    fake.sendRaw({ role: "consumer" }, JSON.stringify({ messageId: "CAcQAzAA", payload: Buffer.alloc(8192).toString("base64"), properties: {} }));
+    const warnSpy = node.warn as unknown as { args: unknown[][] };
+    await until(() => warnSpy.args.some((a) => /over 4096 bytes \(the endpoint's Max incoming frame\)/.test(String(a[0]))), 5000, "a warning naming the limit");
+    await until(() => statusTexts(node).some((t) => t.startsWith("connecting (server frame too large)")), 3000, "the status names it");
+    assert.equal(out.msgs.length, 0, "the oversize frame is not emitted");
+    await until(() => statusTexts(node).at(-1) === "connected", 3000, "connected again");
+    fake.publish("t1", { payload: "after" });
+    const [msg] = (await out.waitFor(1)) as InMsg[];
+    assert.equal(msg.payload, "after");
+  });
+
   it("closes its socket on redeploy", async () => {
     await load([endpoint(fake.wsUrl), consumer()]);
     await connected();

@@ -431,6 +431,22 @@ describe("pulsar-out node", function () {
     assert.equal(errors.length, 2, "unknown frame types are ignored silently");
   });
 
+  it("logs the first of a flood of bad acks and then a count, not one line each", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    for (let i = 0; i < 1500; i++) fake.sendRaw({ role: "producer" }, `{"result":"ok","messageId":"CAcQAzAA","context":"${900000 + i}"}`);
+    const id = inject(node, { payload: "x" });
+    assert.equal((await tracker.waitFor([id]))[0].ok, true);
+    const errorSpy = node.error as unknown as { args: unknown[][] };
+    await until(() => errorSpy.args.length >= 1);
+    await sleep(100);
+    assert.equal(errorSpy.args.length, 1, "one line while the flood lasts");
+    await helper.clearFlows();
+    const lines = errorSpy.args.map((a) => String(a[0]));
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.match(lines[1], /^1499 more like this in the last 60 s, the latest: .*901499/);
+  });
+
   it("uses the legacy v1 URL with the endpoint's cluster (Pulsar ≤ 4.0)", async () => {
     await fake.stop();
     fake = await FakePulsar.start({ v1: true });

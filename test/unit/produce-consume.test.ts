@@ -140,7 +140,8 @@ describe("protocol/server-frames", () => {
     const piece = (right: string, odd: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.oneof({ weight: 4, arbitrary: fc.constant(right) }, { weight: 1, arbitrary: odd });
     const mostly = (usual: fc.Arbitrary<string>, ...odd: fc.Arbitrary<string>[]): fc.Arbitrary<string> =>
       fc.oneof({ weight: 4 * odd.length, arbitrary: usual }, ...odd.map((arbitrary) => ({ weight: 1, arbitrary })));
-    const base64Id = fc.uint8Array({ minLength: 1, maxLength: 24 }).map((b) => Buffer.from(b).toString("base64"));
+    // Shaped like Pulsar's ids: a MessageIdData starts with its ledgerId tag (0x08).
+    const base64Id = fc.uint8Array({ minLength: 3, maxLength: 23 }).map((b) => Buffer.concat([Buffer.from([0x08]), b]).toString("base64"));
     const text = fc.tuple(
       piece('{"result":"ok","messageId":"', fc.string({ maxLength: 30 })),
       mostly(base64Id, fc.string({ maxLength: 30 }), fc.string({ unit: "binary", maxLength: 10 })),

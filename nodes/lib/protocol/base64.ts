@@ -4,11 +4,19 @@
  * trusted before it has been checked.
  */
 
-const MESSAGE_ID = /^[A-Za-z0-9+/]+={0,2}$/;
+/**
+ * Far above any id Pulsar writes (ledger, entry, partition, batch index and size, a batch's ack
+ * set, a chunked message's first id), far below what would hurt when kept per unacked message.
+ */
+const MAX_MESSAGE_ID_CHARS = 2048;
+/** MessageIdData starts with its required ledgerId: field 1, varint (protobuf tag 0x08). */
+const LEDGER_ID_TAG = 0x08;
 
-/** True for text shaped like a message id Pulsar writes (standard base64 alphabet). */
+/** True for text shaped like a message id Pulsar writes: strict base64 of a MessageIdData. */
 export function isMessageIdShape(text: string): boolean {
-  return MESSAGE_ID.test(text);
+  if (text.length === 0 || text.length > MAX_MESSAGE_ID_CHARS) return false;
+  const bytes = decodeBase64Strict(text);
+  return bytes !== undefined && bytes.length >= 4 && bytes[0] === LEDGER_ID_TAG;
 }
 
 /**

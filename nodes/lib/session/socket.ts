@@ -35,6 +35,8 @@ export interface SocketOptions {
   /** A session that stayed open this long resets the backoff. */
   stableAfterMs?: number;
   handshakeTimeoutMs?: number;
+  /** Larger frames from the server are refused: the socket is closed (1009) and replaced. */
+  maxIncomingFrameBytes?: number;
   compression?: boolean;
   clock?: Clock;
 }
@@ -63,6 +65,8 @@ export interface ManagedSocketEvents {
 }
 
 const MAX_ERROR_BODY = 4096;
+/** Pulsar's largest message (maxMessageSize, 5 MiB) as base64 in a JSON frame fits with room. */
+export const DEFAULT_MAX_INCOMING_FRAME_BYTES = 8 * 1024 * 1024;
 const CLOSE_GRACE_MS = 1000;
 
 export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
@@ -173,6 +177,7 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
       // it costs CPU and memory on both ends for small JSON frames.
       perMessageDeflate: this.opts.compression ?? false,
       handshakeTimeout: this.opts.handshakeTimeoutMs ?? 30000,
+      maxPayload: this.opts.maxIncomingFrameBytes ?? DEFAULT_MAX_INCOMING_FRAME_BYTES,
       ...this.opts.tls,
     });
     this.ws = ws;
@@ -190,8 +195,15 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
       this.pongDeadline = undefined;
     });
     ws.on("unexpected-response", (req, res) => this.onRefused(ws, req, res));
-    ws.on("error", (err: Error & { code?: string }) => this.fail(ws, { kind: "network", code: err.code, message: redactUrl(err.message) }));
+    ws.on("error", (err: Error & { code?: string }) => this.fail(ws, { kind: "network", code: err.code, message: this.describeError(err) }));
     ws.on("close", (code, reason) => this.fail(ws, { kind: "closed", code, message: reason.toString() }));
+  }
+
+  private describeError(err: Error & { code?: string }): string {
+    if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+      return `a frame from the server was over ${this.opts.maxIncomingFrameBytes ?? DEFAULT_MAX_INCOMING_FRAME_BYTES} bytes (the endpoint's Max incoming frame) and was refused`;
+    }
+    return redactUrl(err.message);
   }
 
   private currentUrl(): string {
