@@ -9,12 +9,10 @@ import { FakePulsar } from "../../fake/fake-pulsar";
 import { ManualClock } from "../../support/manual-clock";
 import { freePort } from "../../support/net";
 import { sleep, until } from "../../support/wait";
-
-const PRODUCER = "/ws/v2/producer/persistent/public/default";
-const MIN_MS = 100;
-const MAX_MS = 800;
+import { PRODUCER, socketDefaults } from "./fixture";
 
 describe("session/socket", () => {
+  const { reconnectMinMs: MIN_MS, reconnectMaxMs: MAX_MS } = socketDefaults(new ManualClock());
   let fake: FakePulsar;
   let clock: ManualClock;
   let sockets: ManagedSocket[];
@@ -34,15 +32,7 @@ describe("session/socket", () => {
   });
 
   function socket(extra: Partial<SocketOptions> = {}): ManagedSocket {
-    const s = new ManagedSocket({
-      url: `${fake.wsUrl}${PRODUCER}/t`,
-      pingIntervalMs: 0,
-      pongTimeoutMs: 500,
-      reconnectMinMs: MIN_MS,
-      reconnectMaxMs: MAX_MS,
-      clock,
-      ...extra,
-    });
+    const s = new ManagedSocket({ ...socketDefaults(clock), url: `${fake.wsUrl}${PRODUCER}/t`, ...extra });
     sockets.push(s);
     return s;
   }
