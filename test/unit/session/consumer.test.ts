@@ -161,6 +161,7 @@ describe("session/consumer", () => {
     const { s, seen } = session((after) => `${READER}/t?receiverQueueSize=1&messageId=${encodeURIComponent(after ?? "earliest")}`, { kind: "reader" });
     s.on("message", (m) => (seen.messages.length === 2 ? s.nack(m.messageId) : s.ack(m.messageId)));
     await received(seen, 3);
+    await until(() => frames.length === 3, 10_000, "the third answer at the fake");
     assert.deepEqual(frames.map((f) => f.frame), ids.map((messageId) => ({ messageId })), "ack-shaped frames, never a nack");
 
     fake.dropConnections({ role: "reader" });
