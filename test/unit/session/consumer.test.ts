@@ -7,10 +7,8 @@ import assert from "node:assert/strict";
 import type { PulsarError } from "../../../nodes/lib/protocol/errors";
 import type { ConsumerMessageFrame } from "../../../nodes/lib/protocol/server-frames";
 import { ConsumerSession, type ConsumerSessionOptions } from "../../../nodes/lib/session/consumer";
-import { FakePulsar } from "../../fake/fake-pulsar";
-import { ManualClock } from "../../support/manual-clock";
 import { sleep, until } from "../../support/wait";
-import { CONSUMER, framesTo, READER, RECONNECT_MIN_MS, socketDefaults, text } from "./fixture";
+import { CONSUMER, framesTo, READER, RECONNECT_MIN_MS, sessionBed, socketDefaults, text } from "./fixture";
 
 interface Recorded {
   messages: ConsumerMessageFrame[];
@@ -21,30 +19,15 @@ interface Recorded {
 }
 
 describe("session/consumer", () => {
-  let fake: FakePulsar;
-  let clock: ManualClock;
-  let sessions: ConsumerSession[];
-
-  beforeEach(async () => {
-    fake = await FakePulsar.start();
-    clock = new ManualClock();
-    sessions = [];
-  });
-
-  afterEach(async () => {
-    const closing = sessions.map((s) => s.close());
-    clock.advance(1000);
-    await Promise.all(closing);
-    await fake.stop();
-  });
+  const bed = sessionBed();
 
   function session(path: (resumeAfter: string | undefined) => string, extra: Partial<Omit<ConsumerSessionOptions, "socket" | "url">> = {}): { s: ConsumerSession; seen: Recorded } {
     const seen: Recorded = { messages: [], unacked: [], errors: [], urls: [] };
     const s = new ConsumerSession({
-      socket: socketDefaults(clock),
+      socket: socketDefaults(bed.clock),
       url: (resumeAfter) => {
         seen.urls.push(resumeAfter);
-        return fake.wsUrl + path(resumeAfter);
+        return bed.fake.wsUrl + path(resumeAfter);
       },
       kind: "consumer",
       pullMode: false,
@@ -54,7 +37,7 @@ describe("session/consumer", () => {
     s.on("message", (m) => seen.messages.push(m));
     s.on("unacked", (n) => seen.unacked.push(n));
     s.on("protocolError", (e) => seen.errors.push(e));
-    sessions.push(s);
+    bed.closeAfter(s, (c) => c.close());
     return { s, seen };
   }
 
@@ -62,7 +45,7 @@ describe("session/consumer", () => {
   const received = (seen: Recorded, count: number): Promise<true> =>
     until(() => seen.messages.length >= count, 10_000, `${count} messages`, { detail: () => `got ${seen.messages.length}` });
   const payloads = (seen: Recorded): string[] => seen.messages.map((m) => text(m.payload));
-  const publish = (...names: string[]): string[] => names.map((payload) => fake.publish("t", { payload }).messageId);
+  const publish = (...names: string[]): string[] => names.map((payload) => bed.fake.publish("t", { payload }).messageId);
 
   it("gets no more than the push window while messages go unanswered, and the rest once each is acked", async () => {
     const { s, seen } = session(() => `${CONSUMER}/t/s?receiverQueueSize=3`);
@@ -78,13 +61,13 @@ describe("session/consumer", () => {
     for (const m of [...seen.messages]) assert.equal(s.ack(m.messageId), true);
     await received(seen, 5);
     assert.deepEqual(payloads(seen), ["m0", "m1", "m2", "m3", "m4"]);
-    await until(() => fake.subscriptionState("t", "s")?.backlog === 0, 10_000, "the broker to see every ack");
+    await until(() => bed.fake.subscriptionState("t", "s")?.backlog === 0, 10_000, "the broker to see every ack");
     assert.equal(s.unackedCount, 0);
     assert.equal(seen.unacked.at(-1), 0);
   });
 
   it("answers with a nack too: the slot frees and the broker redelivers", async () => {
-    const frames = framesTo(fake, "consumer");
+    const frames = framesTo(bed.fake, "consumer");
     const { s, seen } = session(() => `${CONSUMER}/t/s?receiverQueueSize=1&subscriptionType=Shared&negativeAckRedeliveryDelay=20`);
     await opened(s);
     const [id] = publish("poison");
@@ -101,25 +84,25 @@ describe("session/consumer", () => {
     await opened(s);
     publish("m0");
     await received(seen, 1);
-    fake.sendRaw({ role: "consumer" }, "{not json");
-    fake.sendRaw({ role: "consumer" }, '{"result":"ok","messageId":"CAcQAzAA","context":"1"}');
-    fake.sendRaw({ role: "consumer" }, '{"type":"SOMETHING_NEWER"}');
+    bed.fake.sendRaw({ role: "consumer" }, "{not json");
+    bed.fake.sendRaw({ role: "consumer" }, '{"result":"ok","messageId":"CAcQAzAA","context":"1"}');
+    bed.fake.sendRaw({ role: "consumer" }, '{"type":"SOMETHING_NEWER"}');
     await until(() => seen.errors.length === 2, 10_000, "two protocol errors");
     assert.deepEqual(seen.errors.map((e) => e.code), ["bad-frame", "bad-frame"]);
     assert.equal(seen.errors[1].details.reason, "unexpected producer ack");
 
-    fake.dropConnections({ role: "consumer" });
+    bed.fake.dropConnections({ role: "consumer" });
     await until(() => s.state.state === "retrying", 10_000, "the drop");
     assert.equal(s.unackedCount, 0);
     assert.equal(seen.unacked.at(-1), 0);
-    clock.advance(RECONNECT_MIN_MS);
+    bed.clock.advance(RECONNECT_MIN_MS);
     await received(seen, 2);
     assert.deepEqual([text(seen.messages[1].payload), seen.messages[1].redeliveryCount], ["m0", 1]);
     assert.deepEqual(seen.urls, [undefined, undefined], "a consumer's subscription keeps its own position");
   });
 
   it("pull mode: keeps pullWindow permits out, one more per answer, none while paused, a fresh window per socket", async () => {
-    const frames = framesTo(fake, "consumer");
+    const frames = framesTo(bed.fake, "consumer");
     const permits = (): number[] => frames.filter((f) => f.frame.type === "permit").map((f) => Number(f.frame.permitMessages));
     const { s, seen } = session(() => `${CONSUMER}/t/s?pullMode=true&subscriptionInitialPosition=Earliest`, { pullMode: true, pullWindow: 2 });
     publish("m0", "m1", "m2", "m3", "m4");
@@ -137,7 +120,7 @@ describe("session/consumer", () => {
     assert.equal(s.isPaused, true);
     s.ack(seen.messages[1].messageId);
     s.ack(seen.messages[2].messageId);
-    await until(() => frames.length >= 5, 10_000, "three acks and two permits at the fake");
+    await until(() => frames.length >= 5, 10_000, "three acks and two permits at the bed.fake");
     await sleep(100);
     assert.deepEqual(permits(), [2, 1], "no permit while paused");
     assert.equal(seen.messages.length, 3);
@@ -148,28 +131,28 @@ describe("session/consumer", () => {
     assert.deepEqual(payloads(seen), ["m0", "m1", "m2", "m3", "m4"]);
 
     const first = frames[0].connection;
-    fake.dropConnections({ role: "consumer" });
+    bed.fake.dropConnections({ role: "consumer" });
     await until(() => s.state.state === "retrying", 10_000, "the drop");
-    clock.advance(RECONNECT_MIN_MS);
+    bed.clock.advance(RECONNECT_MIN_MS);
     await until(() => frames.some((f) => f.connection !== first), 10_000, "the new socket's permits");
     assert.deepEqual(frames.filter((f) => f.connection !== first).map((f) => f.frame), [{ type: "permit", permitMessages: 2 }]);
   });
 
   it("reader: answers every message (the server's window counts frames) and resumes after the last one emitted", async () => {
-    const frames = framesTo(fake, "reader");
+    const frames = framesTo(bed.fake, "reader");
     const ids = publish("m0", "m1", "m2");
     const { s, seen } = session((after) => `${READER}/t?receiverQueueSize=1&messageId=${encodeURIComponent(after ?? "earliest")}`, { kind: "reader" });
     s.on("message", (m) => (seen.messages.length === 2 ? s.nack(m.messageId) : s.ack(m.messageId)));
     await received(seen, 3);
-    await until(() => frames.length === 3, 10_000, "the third answer at the fake");
+    await until(() => frames.length === 3, 10_000, "the third answer at the bed.fake");
     assert.deepEqual(frames.map((f) => f.frame), ids.map((messageId) => ({ messageId })), "ack-shaped frames, never a nack");
 
-    fake.dropConnections({ role: "reader" });
+    bed.fake.dropConnections({ role: "reader" });
     await until(() => s.state.state === "retrying", 10_000, "the drop");
-    clock.advance(RECONNECT_MIN_MS);
+    bed.clock.advance(RECONNECT_MIN_MS);
     await opened(s);
     assert.deepEqual(seen.urls, [undefined, ids[2]]);
-    assert.equal(fake.handshakes({ role: "reader" })[1].query.messageId, ids[2]);
+    assert.equal(bed.fake.handshakes({ role: "reader" })[1].query.messageId, ids[2]);
     publish("m3");
     await received(seen, 4);
     await sleep(100);

@@ -10,30 +10,13 @@ import { prepareFrame } from "../../../nodes/lib/protocol/produce";
 import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
 import { ProducerSession } from "../../../nodes/lib/session/producer";
 import { ProducerPool, type ProducerPoolOptions } from "../../../nodes/lib/session/producer-pool";
-import { FakePulsar } from "../../fake/fake-pulsar";
-import { ManualClock } from "../../support/manual-clock";
 import { sleep, until } from "../../support/wait";
-import { PRODUCER, socketDefaults } from "./fixture";
+import { PRODUCER, sessionBed, socketDefaults } from "./fixture";
 
 const topic = (name: string): TopicName => parseTopic(name, { tenant: "public", namespace: "default" });
 
 describe("session/producer-pool", () => {
-  let fake: FakePulsar;
-  let clock: ManualClock;
-  let pools: ProducerPool[];
-
-  beforeEach(async () => {
-    fake = await FakePulsar.start();
-    clock = new ManualClock();
-    pools = [];
-  });
-
-  afterEach(async () => {
-    const closing = pools.map((p) => p.closeAll(0));
-    clock.advance(1000);
-    await Promise.all(closing);
-    await fake.stop();
-  });
+  const bed = sessionBed();
 
   function pool(extra: Partial<ProducerPoolOptions> = {}): { pool: ProducerPool; created: string[]; changes: () => number } {
     const created: string[] = [];
@@ -42,7 +25,7 @@ describe("session/producer-pool", () => {
       create: (t) => {
         created.push(t.local);
         return new ProducerSession({
-          socket: { ...socketDefaults(clock), url: `${fake.wsUrl}${PRODUCER}/${t.local}` },
+          socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/${t.local}` },
           maxInFlight: 10,
           bufferMessages: 10,
           bufferBytes: 1 << 20,
@@ -54,11 +37,11 @@ describe("session/producer-pool", () => {
       onChange: () => changes++,
       ...extra,
     });
-    pools.push(p);
+    bed.closeAfter(p, (c) => c.closeAll(0));
     return { pool: p, created, changes: () => changes };
   }
 
-  /** A send that stays unacked while the fake holds acks: the session is not idle. */
+  /** A send that stays unacked while the bed.fake holds acks: the session is not idle. */
   function busy(session: ProducerSession): { err?: PulsarError }[] {
     const calls: { err?: PulsarError }[] = [];
     session.send(prepareFrame({ payload: "x" }), (err) => calls.push({ err }));
@@ -78,7 +61,7 @@ describe("session/producer-pool", () => {
   });
 
   it("caps the sessions: a new topic is refused while every session is pinned or busy, and takes an idle one's place", async () => {
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const { pool: p, created } = pool({ maxSessions: 2 });
     const own = p.get(topic("own"), true);
     const b = p.get(topic("b"));
@@ -94,7 +77,7 @@ describe("session/producer-pool", () => {
     assert.deepEqual(refused.details, { max: 2, topic: "persistent://public/default/c" });
     assert.deepEqual(created, ["own", "b"]);
 
-    fake.releaseAcks();
+    bed.fake.releaseAcks();
     await until(() => b.idle, 10_000, "b's ack");
     assert.equal(pending[0].err, undefined);
     const c = p.get(topic("c"));
@@ -118,7 +101,7 @@ describe("session/producer-pool", () => {
   });
 
   it("sweeps sessions idle for idleTimeoutMs, but never a pinned or a busy one", async () => {
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const { pool: p, changes } = pool({ maxSessions: 5, idleTimeoutMs: 100 });
     const own = p.get(topic("own"), true);
     const idle = p.get(topic("idle"));
@@ -131,7 +114,7 @@ describe("session/producer-pool", () => {
     await sleep(300);
     assert.deepEqual(p.sessions(), [own, held], "busy for longer than idleTimeoutMs, still kept");
 
-    fake.releaseAcks();
+    bed.fake.releaseAcks();
     await until(() => p.existing(topic("held")) === undefined, 10_000, "the session to be swept once acked");
     await sleep(300);
     assert.deepEqual(p.sessions(), [own], "pinned: never swept");
@@ -139,7 +122,7 @@ describe("session/producer-pool", () => {
   });
 
   it("closeAll closes every session, failing what is unacked after the timeout", async () => {
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const { pool: p } = pool();
     const own = p.get(topic("own"), true);
     const other = p.get(topic("other"));

@@ -7,10 +7,8 @@ import assert from "node:assert/strict";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { CONTEXT_OVERHEAD, prepareFrame } from "../../../nodes/lib/protocol/produce";
 import { ProducerSession, type ProducerCounts, type ProducerSessionOptions } from "../../../nodes/lib/session/producer";
-import { FakePulsar } from "../../fake/fake-pulsar";
-import { ManualClock } from "../../support/manual-clock";
 import { sleep, until } from "../../support/wait";
-import { framesTo, PRODUCER, RECONNECT_MIN_MS, socketDefaults, text } from "./fixture";
+import { framesTo, PRODUCER, RECONNECT_MIN_MS, sessionBed, socketDefaults, text } from "./fixture";
 
 interface Sent {
   payload: string;
@@ -19,33 +17,18 @@ interface Sent {
 }
 
 describe("session/producer", () => {
-  let fake: FakePulsar;
-  let clock: ManualClock;
-  let sessions: ProducerSession[];
-
-  beforeEach(async () => {
-    fake = await FakePulsar.start();
-    clock = new ManualClock();
-    sessions = [];
-  });
-
-  afterEach(async () => {
-    const closing = sessions.map((s) => s.close(0));
-    clock.advance(1000);
-    await Promise.all(closing);
-    await fake.stop();
-  });
+  const bed = sessionBed();
 
   function producer(extra: Partial<Omit<ProducerSessionOptions, "socket">> = {}): ProducerSession {
     const session = new ProducerSession({
-      socket: { ...socketDefaults(clock), url: `${fake.wsUrl}${PRODUCER}/t` },
+      socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/t` },
       maxInFlight: 10,
       bufferMessages: 100,
       bufferBytes: 1 << 20,
       maxFrameSize: 1 << 20,
       ...extra,
     });
-    sessions.push(session);
+    bed.closeAfter(session, (c) => c.close(0));
     return session;
   }
 
@@ -58,7 +41,7 @@ describe("session/producer", () => {
   const opened = (s: ProducerSession): Promise<true> => until(() => s.state.state === "open", 10_000, "the producer to open");
   const settled = (all: Sent[], timeoutMs = 10_000): Promise<true> =>
     until(() => all.every((s) => s.calls.length > 0), timeoutMs, "every send to complete", { detail: () => `${all.filter((s) => s.calls.length > 0).length}/${all.length} done` });
-  const stored = (): string[] => fake.messages("t").map((m) => m.payload.toString());
+  const stored = (): string[] => bed.fake.messages("t").map((m) => m.payload.toString());
 
   function assertOnce(sent: Sent): { err?: PulsarError; messageId?: string } {
     assert.equal(sent.calls.length, 1, `${sent.payload} completed ${sent.calls.length} times`);
@@ -66,22 +49,22 @@ describe("session/producer", () => {
   }
 
   it("completes a send only when the server acks it, with the message id", async () => {
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const p = producer();
     const sent = send(p, "a");
-    await until(() => fake.messages("t").length === 1, 10_000, "the fake to store the message");
+    await until(() => bed.fake.messages("t").length === 1, 10_000, "the bed.fake to store the message");
     assert.deepEqual(sent.calls, [], "stored but not acked: not done");
     assert.equal(p.idle, false);
-    fake.releaseAcks();
+    bed.fake.releaseAcks();
     await settled([sent]);
-    assert.deepEqual(assertOnce(sent), { err: undefined, messageId: fake.messages("t")[0].messageId });
+    assert.deepEqual(assertOnce(sent), { err: undefined, messageId: bed.fake.messages("t")[0].messageId });
     assert.equal(p.idle, true);
   });
 
   it("fails a send the server answers with send-error, and carries on", async () => {
     const p = producer();
     await opened(p);
-    fake.failNextSends(1, "send-error:8", "Topic was terminated");
+    bed.fake.failNextSends(1, "send-error:8", "Topic was terminated");
     const failed = send(p, "a");
     const next = send(p, "b");
     await settled([failed, next]);
@@ -96,13 +79,13 @@ describe("session/producer", () => {
   it("keeps at most maxInFlight frames on the wire; the rest wait and go in order as acks come", async () => {
     const p = producer({ maxInFlight: 2 });
     await opened(p);
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const all = ["m0", "m1", "m2", "m3", "m4"].map((payload) => send(p, payload));
     assert.deepEqual(p.counts, { inFlight: 2, queued: 3, queuedBytes: 3 * (prepareFrame({ payload: "m2" }).bytes + CONTEXT_OVERHEAD) });
-    await until(() => fake.messages("t").length === 2, 10_000, "the first window");
+    await until(() => bed.fake.messages("t").length === 2, 10_000, "the first window");
     await sleep(100); // real time for a frame beyond the window that must not come
     assert.deepEqual(stored(), ["m0", "m1"]);
-    fake.releaseAcks();
+    bed.fake.releaseAcks();
     await settled(all);
     for (const sent of all) assert.equal(assertOnce(sent).err, undefined);
     assert.deepEqual(stored(), ["m0", "m1", "m2", "m3", "m4"]);
@@ -110,7 +93,7 @@ describe("session/producer", () => {
   });
 
   it("buffers while offline up to bufferMessages, refuses beyond with one error until there is room, then sends in order", async () => {
-    fake.handshakeHook = () => ({ status: 503 });
+    bed.fake.handshakeHook = () => ({ status: 503 });
     const p = producer({ bufferMessages: 3 });
     const counts: ProducerCounts[] = [];
     p.on("counts", (c) => counts.push(c));
@@ -128,8 +111,8 @@ describe("session/producer", () => {
     assert.equal(p.refusal, first);
     assert.deepEqual(buffered.map((s) => s.calls.length), [0, 0, 0]);
 
-    fake.handshakeHook = undefined;
-    clock.advance(RECONNECT_MIN_MS);
+    bed.fake.handshakeHook = undefined;
+    bed.clock.advance(RECONNECT_MIN_MS);
     await settled(buffered);
     for (const sent of buffered) assert.equal(assertOnce(sent).err, undefined);
     assert.deepEqual(stored(), ["m0", "m1", "m2"]);
@@ -141,7 +124,7 @@ describe("session/producer", () => {
 
   it("bounds the offline buffer in bytes too, and refuses a frame above the server's frame limit at once", async () => {
     const frameBytes = prepareFrame({ payload: "m0" }).bytes + CONTEXT_OVERHEAD;
-    fake.handshakeHook = () => ({ status: 503 });
+    bed.fake.handshakeHook = () => ({ status: 503 });
     const p = producer({ bufferBytes: 2 * frameBytes + 1, maxFrameSize: 200 });
     await until(() => p.state.state === "retrying", 10_000, "the first refusal");
     const buffered = [send(p, "m0"), send(p, "m1")];
@@ -159,19 +142,19 @@ describe("session/producer", () => {
   });
 
   it("sends again what was on the wire when the socket dropped, first and in order, then the queue", async () => {
-    const frames = framesTo(fake, "producer");
+    const frames = framesTo(bed.fake, "producer");
     const p = producer({ maxInFlight: 3 });
     await opened(p);
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const all = ["a", "b", "c", "d"].map((payload) => send(p, payload));
-    await until(() => fake.messages("t").length === 3, 10_000, "a, b and c on the wire");
-    fake.dropConnections({ role: "producer" });
+    await until(() => bed.fake.messages("t").length === 3, 10_000, "a, b and c on the wire");
+    bed.fake.dropConnections({ role: "producer" });
     await until(() => p.state.state === "retrying", 10_000, "the drop");
     assert.deepEqual(p.counts, { inFlight: 0, queued: 4, queuedBytes: 4 * (prepareFrame({ payload: "a" }).bytes + CONTEXT_OVERHEAD) });
     assert.deepEqual(all.map((s) => s.calls.length), [0, 0, 0, 0], "a drop completes nothing");
 
-    fake.releaseAcks();
-    clock.advance(RECONNECT_MIN_MS);
+    bed.fake.releaseAcks();
+    bed.clock.advance(RECONNECT_MIN_MS);
     await settled(all);
     for (const sent of all) assert.equal(assertOnce(sent).err, undefined);
     const [first, second] = [...new Set(frames.map((f) => f.connection))];
@@ -183,9 +166,9 @@ describe("session/producer", () => {
   it("close(0) fails what is in flight or queued with closed-before-ack, and refuses later sends", async () => {
     const p = producer({ maxInFlight: 1 });
     await opened(p);
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const left = [send(p, "a"), send(p, "b")];
-    await until(() => fake.messages("t").length === 1, 10_000, "a on the wire");
+    await until(() => bed.fake.messages("t").length === 1, 10_000, "a on the wire");
     await p.close(0);
     for (const sent of left) {
       const { err } = assertOnce(sent);
@@ -201,21 +184,21 @@ describe("session/producer", () => {
   it("close(timeout) waits for acks up to the timeout: done when they come, closed-before-ack when they do not", async () => {
     const p = producer();
     await opened(p);
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const acked = send(p, "a");
-    await until(() => fake.messages("t").length === 1, 10_000, "a on the wire");
+    await until(() => bed.fake.messages("t").length === 1, 10_000, "a on the wire");
     const closing = p.close(10_000);
     await sleep(50);
     assert.deepEqual(acked.calls, []);
-    fake.releaseAcks();
+    bed.fake.releaseAcks();
     await closing;
     assert.equal(assertOnce(acked).err, undefined);
 
     const q = producer();
     await opened(q);
-    fake.holdAcks();
+    bed.fake.holdAcks();
     const stuck = send(q, "b");
-    await until(() => fake.messages("t").length === 2, 10_000, "b on the wire");
+    await until(() => bed.fake.messages("t").length === 2, 10_000, "b on the wire");
     const started = Date.now();
     await q.close(200);
     assert.ok(Date.now() - started >= 190, "waited for the ack");
@@ -225,7 +208,7 @@ describe("session/producer", () => {
   });
 
   it("fails what is queued and every later send when the server refuses the session for good (400)", async () => {
-    fake.refuseNext(400, "Invalid query params: No enum constant");
+    bed.fake.refuseNext(400, "Invalid query params: No enum constant");
     const p = producer();
     const queued = send(p, "a");
     await until(() => p.state.state === "failed", 10_000, "the 400");

@@ -5,35 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { ManagedSocket, type SocketFailure, type SocketOptions, type SocketState } from "../../../nodes/lib/session/socket";
-import { FakePulsar } from "../../fake/fake-pulsar";
-import { ManualClock } from "../../support/manual-clock";
 import { freePort } from "../../support/net";
 import { sleep, until } from "../../support/wait";
-import { PRODUCER, socketDefaults } from "./fixture";
+import { PRODUCER, RECONNECT_MAX_MS as MAX_MS, RECONNECT_MIN_MS as MIN_MS, sessionBed, socketDefaults } from "./fixture";
 
 describe("session/socket", () => {
-  const { reconnectMinMs: MIN_MS, reconnectMaxMs: MAX_MS } = socketDefaults(new ManualClock());
-  let fake: FakePulsar;
-  let clock: ManualClock;
-  let sockets: ManagedSocket[];
-
-  beforeEach(async () => {
-    fake = await FakePulsar.start();
-    clock = new ManualClock();
-    sockets = [];
-  });
-
-  afterEach(async () => {
-    // A close waits for the server's close frame at most CLOSE_GRACE_MS on the manual clock.
-    const closing = sockets.map((s) => s.close());
-    clock.advance(1000);
-    await Promise.all(closing);
-    await fake.stop();
-  });
+  const bed = sessionBed();
 
   function socket(extra: Partial<SocketOptions> = {}): ManagedSocket {
-    const s = new ManagedSocket({ ...socketDefaults(clock), url: `${fake.wsUrl}${PRODUCER}/t`, ...extra });
-    sockets.push(s);
+    const s = new ManagedSocket({ ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/t`, ...extra });
+    bed.closeAfter(s, (c) => c.close());
     return s;
   }
 
@@ -46,7 +27,7 @@ describe("session/socket", () => {
 
   const opened = (s: ManagedSocket): Promise<true> => until(() => s.isOpen, 10_000, "the session to open");
   const stateOf = (s: ManagedSocket, state: SocketState["state"]): Promise<SocketState> =>
-    until(() => (s.state.state === state ? s.state : undefined), 10_000, `state ${state} (now ${JSON.stringify(s.state)})`);
+    until(() => (s.state.state === state ? s.state : undefined), 10_000, `state ${state}`, { detail: () => `now ${JSON.stringify(s.state)}` });
 
   it("opens with the configured headers, no compression offer, and carries text frames both ways", async () => {
     const s = socket({ headers: { Authorization: "Bearer t0k3n" } });
@@ -57,39 +38,39 @@ describe("session/socket", () => {
     s.start();
     await opened(s);
     assert.deepEqual(seen.states, [{ state: "connecting", attempt: 1 }, { state: "open" }]);
-    const [handshake] = fake.handshakes({ role: "producer" });
+    const [handshake] = bed.fake.handshakes({ role: "producer" });
     assert.equal(handshake.headers.authorization, "Bearer t0k3n");
     assert.equal(handshake.headers["sec-websocket-extensions"], undefined);
 
     assert.equal(s.send(JSON.stringify({ payload: Buffer.from("hi").toString("base64"), context: "1" })), true);
     await until(() => received.length === 1, 10_000, "the ack");
     assert.equal((JSON.parse(received[0]) as { context?: string }).context, "1");
-    assert.equal(fake.messages("t")[0].payload.toString(), "hi");
+    assert.equal(bed.fake.messages("t")[0].payload.toString(), "hi");
 
     // A binary frame is not part of the protocol: dropped, while the text after it arrives.
-    fake.sendRaw({ role: "producer" }, Buffer.from('{"binary":true}'));
-    fake.sendRaw({ role: "producer" }, '{"text":true}');
+    bed.fake.sendRaw({ role: "producer" }, Buffer.from('{"binary":true}'));
+    bed.fake.sendRaw({ role: "producer" }, '{"text":true}');
     await until(() => received.length === 2, 10_000, "the text frame");
     assert.equal(received[1], '{"text":true}');
     assert.deepEqual(seen.downs, []);
   });
 
   it("stops for good on 400 (the configuration is wrong), with the server's message", async () => {
-    fake.refuseNext(400, "Invalid query params: Invalid subscriptionType Foo");
+    bed.fake.refuseNext(400, "Invalid query params: Invalid subscriptionType Foo");
     const s = socket();
     s.start();
     const failed = await stateOf(s, "failed");
     assert.ok(failed.state === "failed" && failed.failure.kind === "handshake");
     assert.equal(failed.failure.outcome.status, 400);
     assert.equal(failed.failure.message, "Invalid query params: Invalid subscriptionType Foo");
-    assert.deepEqual(clock.pending(), [], "no reconnect is scheduled");
-    clock.advance(10 * MAX_MS);
-    assert.equal(fake.handshakes().length, 1);
+    assert.deepEqual(bed.clock.pending(), [], "no reconnect is scheduled");
+    bed.clock.advance(10 * MAX_MS);
+    assert.equal(bed.fake.handshakes().length, 1);
   });
 
   for (const [status, slow] of [[401, true], [403, true], [404, true], [409, false], [429, false], [500, false], [503, false]] as const) {
     it(`retries a ${status} upgrade after ${slow ? "the slowest delay" : "the backoff delay"}, not before`, async () => {
-      fake.refuseNext(status, `refused ${status}`);
+      bed.fake.refuseNext(status, `refused ${status}`);
       const s = socket();
       s.start();
       const retrying = await stateOf(s, "retrying");
@@ -98,12 +79,12 @@ describe("session/socket", () => {
       assert.equal(retrying.delayMs, expected);
       assert.equal(retrying.failure.outcome.status, status);
       assert.equal(retrying.failure.message, `refused ${status}`);
-      clock.advance(expected - 1);
+      bed.clock.advance(expected - 1);
       assert.equal(s.state.state, "retrying");
-      clock.advance(1);
+      bed.clock.advance(1);
       assert.deepEqual(s.state, { state: "connecting", attempt: 2 });
       await opened(s);
-      assert.deepEqual(fake.handshakes().map((h) => h.status), [status, 101]);
+      assert.deepEqual(bed.fake.handshakes().map((h) => h.status), [status, 101]);
     });
   }
 
@@ -116,9 +97,9 @@ describe("session/socket", () => {
     assert.equal(retrying.delayMs, MIN_MS);
   });
 
-  it("takes the backoff jitter from the clock: half to full delay", async () => {
-    clock.jitter = () => 0;
-    fake.refuseNext(503, "", 2);
+  it("takes the backoff jitter from the bed.clock: half to full delay", async () => {
+    bed.clock.jitter = () => 0;
+    bed.fake.refuseNext(503, "", 2);
     const s = socket();
     const seen = record(s);
     s.start();
@@ -128,13 +109,13 @@ describe("session/socket", () => {
         return list.length === count ? list[count - 1].delayMs : undefined;
       }, 10_000, `refusal ${count}`);
     assert.equal(await retries(1), MIN_MS / 2);
-    clock.jitter = () => 0.5;
-    clock.advance(MIN_MS / 2);
+    bed.clock.jitter = () => 0.5;
+    bed.clock.advance(MIN_MS / 2);
     assert.equal(await retries(2), 2 * MIN_MS * 0.75);
   });
 
   it("doubles the delay up to the cap, and starts again from the minimum only after a stable session", async () => {
-    fake.refuseNext(503, "busy", 5);
+    bed.fake.refuseNext(503, "busy", 5);
     const s = socket({ stableAfterMs: 5000 });
     const seen = record(s);
     s.start();
@@ -143,24 +124,24 @@ describe("session/socket", () => {
       await until(() => seen.states.filter((st) => st.state === "retrying").length === attempt, 10_000, `refusal ${attempt}`);
       const delayMs = (s.state as { delayMs: number }).delayMs;
       delays.push(delayMs);
-      clock.advance(delayMs - 1);
+      bed.clock.advance(delayMs - 1);
       assert.equal(s.state.state, "retrying", `attempt ${attempt + 1} waits the whole delay`);
-      clock.advance(1);
+      bed.clock.advance(1);
     }
     assert.deepEqual(delays, [100, 200, 400, 800, 800]);
     await opened(s);
 
     // Open long enough: the next failure retries after the minimum again.
-    clock.advance(5000);
-    fake.dropConnections({ role: "producer", code: 1011, reason: "restart" });
+    bed.clock.advance(5000);
+    bed.fake.dropConnections({ role: "producer", code: 1011, reason: "restart" });
     await stateOf(s, "retrying");
     assert.deepEqual(seen.downs, [{ kind: "closed", code: 1011, message: "restart" }]);
     assert.equal((s.state as { delayMs: number }).delayMs, MIN_MS);
 
     // Dropped again right after opening: no reset, the delay keeps doubling.
-    clock.advance(MIN_MS);
+    bed.clock.advance(MIN_MS);
     await opened(s);
-    fake.dropConnections({ role: "producer" });
+    bed.fake.dropConnections({ role: "producer" });
     await stateOf(s, "retrying");
     assert.equal((s.state as { delayMs: number }).delayMs, 2 * MIN_MS);
     assert.equal(seen.downs.length, 2);
@@ -171,22 +152,22 @@ describe("session/socket", () => {
     const seen = record(s);
     s.start();
     await opened(s);
-    assert.deepEqual(clock.pending(), [1000]);
-    clock.advance(1000);
-    assert.deepEqual(clock.pending(), [500, 1000], "a ping is out with its pong deadline");
-    await until(() => clock.pending().length === 1, 10_000, "the pong to clear the deadline");
-    assert.equal(fake.openConnections({ role: "producer" })[0].pingsReceived, 1);
-    clock.advance(999);
+    assert.deepEqual(bed.clock.pending(), [1000]);
+    bed.clock.advance(1000);
+    assert.deepEqual(bed.clock.pending(), [500, 1000], "a ping is out with its pong deadline");
+    await until(() => bed.clock.pending().length === 1, 10_000, "the pong to clear the deadline");
+    assert.equal(bed.fake.openConnections({ role: "producer" })[0].pingsReceived, 1);
+    bed.clock.advance(999);
     assert.equal(s.state.state, "open");
 
-    fake.freeze({ role: "producer" });
-    clock.advance(1);
-    assert.deepEqual(clock.pending(), [500, 1000]);
+    bed.fake.freeze({ role: "producer" });
+    bed.clock.advance(1);
+    assert.deepEqual(bed.clock.pending(), [500, 1000]);
     await sleep(100); // real time for a pong that must not come
-    assert.deepEqual(clock.pending(), [500, 1000]);
-    clock.advance(499);
+    assert.deepEqual(bed.clock.pending(), [500, 1000]);
+    bed.clock.advance(499);
     assert.equal(s.state.state, "open");
-    clock.advance(1);
+    bed.clock.advance(1);
     assert.deepEqual(seen.downs, [{ kind: "keepalive", message: "no pong within 500 ms" }]);
     assert.equal(s.state.state, "retrying");
     assert.equal(s.isOpen, false);
@@ -200,9 +181,9 @@ describe("session/socket", () => {
     s.recycle("stuck");
     assert.deepEqual(seen.downs, [{ kind: "network", message: "stuck" }]);
     assert.equal(s.state.state, "retrying");
-    clock.advance(MIN_MS);
+    bed.clock.advance(MIN_MS);
     await opened(s);
-    assert.equal(fake.handshakes({ role: "producer" }).length, 2);
+    assert.equal(bed.fake.handshakes({ role: "producer" }).length, 2);
   });
 
   it("closes for good: no reconnect afterwards, whether open or waiting to retry", async () => {
@@ -211,16 +192,16 @@ describe("session/socket", () => {
     await opened(open);
     await open.close();
     assert.deepEqual(open.state, { state: "closed" });
-    await until(() => fake.openConnections().length === 0, 10_000, "the server to see the close");
+    await until(() => bed.fake.openConnections().length === 0, 10_000, "the server to see the close");
 
-    fake.refuseNext(503, "", 1);
+    bed.fake.refuseNext(503, "", 1);
     const waiting = socket();
     waiting.start();
     await stateOf(waiting, "retrying");
     await waiting.close();
-    assert.deepEqual(clock.pending(), [], "the reconnect timer is cancelled");
-    clock.advance(10 * MAX_MS);
-    assert.equal(fake.handshakes().length, 2);
+    assert.deepEqual(bed.clock.pending(), [], "the reconnect timer is cancelled");
+    bed.clock.advance(10 * MAX_MS);
+    assert.equal(bed.fake.handshakes().length, 2);
     assert.equal(open.send("{}"), false);
   });
 
@@ -228,17 +209,17 @@ describe("session/socket", () => {
     const s = socket();
     s.start();
     await opened(s);
-    fake.freeze({ role: "producer" });
+    bed.fake.freeze({ role: "producer" });
     let closed = false;
     const closing = s.close().then(() => {
       closed = true;
     });
     await sleep(100);
     assert.equal(closed, false, "still waiting for the server's close frame");
-    clock.advance(999);
+    bed.clock.advance(999);
     await sleep(10);
     assert.equal(closed, false);
-    clock.advance(1);
+    bed.clock.advance(1);
     await closing;
     assert.deepEqual(s.state, { state: "closed" });
   });
