@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "nodes/**/*.html", "**/*.js", "**/*.mjs", "harness/pulsar/work/**", "compat/**", "bench/results/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "nodes/**/*.html", "**/*.js", "**/*.mjs", "**/*.cjs", "harness/pulsar/work/**", "compat/**", "bench/results/**"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

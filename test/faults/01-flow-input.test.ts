@@ -10,7 +10,8 @@ import fc from "fast-check";
 import type { Node } from "node-red";
 import { FakePulsar } from "../fake/fake-pulsar";
 import { recordFigure } from "./support/figures";
-import { flow, helper, inject, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, until, watchers } from "./support/nr";
+import { flow, helper, inject, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, watchers } from "./support/nr";
+import { until } from "../support/wait";
 
 interface Case {
   name: string;

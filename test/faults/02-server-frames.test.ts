@@ -13,7 +13,8 @@ import type { NodeMessage } from "node-red";
 import { FakePulsar, messageIdToBase64 } from "../fake/fake-pulsar";
 import { recordFigure } from "./support/figures";
 import { onLog } from "./support/log-capture";
-import { flow, helper, inject, nodesWithTls, Outcomes, sleep, startNodeRed, stopNodeRed, until, watchers } from "./support/nr";
+import { flow, helper, inject, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, watchers } from "./support/nr";
+import { sleep, until } from "../support/wait";
 
 type Role = "producer" | "consumer" | "reader";
 type Outcome = "error" | "ignore" | "message";

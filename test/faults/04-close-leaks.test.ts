@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { FakePulsar } from "../fake/fake-pulsar";
 import { recordFigure } from "./support/figures";
 import { activeResources, DoneTracker, openSocketsDescribed, processListeners, SessionTracker, TimerTracker } from "./support/leaks";
-import { flow, helper, inject, nodesWithTls, NodePrototype, sleep, startNodeRed, stopNodeRed, unspy, until, watchers, type FlowNode } from "./support/nr";
+import { flow, helper, inject, nodesWithTls, NodePrototype, startNodeRed, stopNodeRed, unspy, watchers, type FlowNode } from "./support/nr";
+import { sleep, until } from "../support/wait";
 
 const CLOSE_TIMEOUT_S = 1;
 /** Node removal: acks are released 200 ms into the close, which must then drain before this. */

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import type { NodeMessage } from "node-red";
 import type { PulsarInstance } from "../../harness/pulsar";
 import { recordFigure } from "./support/figures";
-import { flow, helper, idsOf, inject, nodesWithTls, Outcomes, sleep, startNodeRed, stopNodeRed, unspy, until, watchers, type FlowNode } from "./support/nr";
+import { flow, helper, idsOf, inject, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, unspy, watchers, type FlowNode } from "./support/nr";
+import { sleep, until } from "../support/wait";
 import { plainPulsar, readAll } from "./support/pulsar";
 import { TcpProxy, type ProxyConnection } from "./support/proxy";
 

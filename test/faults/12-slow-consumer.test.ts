@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import type { NodeMessage } from "node-red";
 import type { PulsarInstance } from "../../harness/pulsar";
 import { recordFigure } from "./support/figures";
-import { flow, gc, helper, idsOf, nodesWithTls, Outcomes, sleep, startNodeRed, stopNodeRed, unspy, until, watchers, type FlowNode } from "./support/nr";
+import { flow, gc, helper, idsOf, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, unspy, watchers, type FlowNode } from "./support/nr";
+import { sleep, until } from "../support/wait";
 import { plainPulsar, rawPublish, subscriptionBacklog } from "./support/pulsar";
 import { faultNodes, maxHeld } from "./support/test-nodes";
 

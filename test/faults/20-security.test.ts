@@ -17,7 +17,8 @@ import type { PulsarInstance } from "../../harness/pulsar";
 import { makeCerts, removeCerts, type TestCerts } from "./support/certs";
 import { recordFigure } from "./support/figures";
 import { logContains, registerSecret, secretOccurrences } from "./support/log-capture";
-import { adminGet, flow, helper, inject, nodesWithTls, Outcomes, sleep, startNodeRed, stopNodeRed, until, watchers, type FlowNode } from "./support/nr";
+import { adminGet, flow, helper, inject, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, watchers, type FlowNode } from "./support/nr";
+import { sleep, until } from "../support/wait";
 import { startOwnPulsar, stopPlainPulsar } from "./support/pulsar";
 import { TcpProxy } from "./support/proxy";
 

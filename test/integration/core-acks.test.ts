@@ -12,7 +12,7 @@ import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
 import { endpointNode, helper, inNode, outNode, seqs, TestFlow, useNodeRed, type InMsg } from "./support/flow";
 import { backlog, topicAdminPath, uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
-import { sleep, waitUntil } from "./support/wait";
+import { sleep, waitUntil } from "../support/wait";
 
 const START_TIMEOUT_MS = 240_000;
 

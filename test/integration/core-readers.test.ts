@@ -10,7 +10,7 @@ import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
 import { endpointNode, helper, inNode, outNode, seqs, TestFlow, useNodeRed, type InMsg } from "./support/flow";
 import { uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
-import { sleep } from "./support/wait";
+import { sleep } from "../support/wait";
 
 const START_TIMEOUT_MS = 240_000;
 

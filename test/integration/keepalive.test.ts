@@ -11,7 +11,7 @@ import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
 import { endpointNode, inNode, outNode, seqs, TestFlow, useNodeRed } from "./support/flow";
 import { topicStats, uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
-import { sleep, waitUntil } from "./support/wait";
+import { sleep, waitUntil } from "../support/wait";
 
 const START_TIMEOUT_MS = 240_000;
 const IDLE_TIMEOUT_MS = 3000;

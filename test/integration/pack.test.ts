@@ -7,23 +7,13 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../support/net";
+import { until } from "../support/wait";
 
 const root = path.resolve(__dirname, "../../..");
 const nodeRedMain = require.resolve("node-red/red.js", { paths: [root] });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 function getJson(url: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -42,21 +32,6 @@ function getJson(url: string): Promise<unknown> {
       })
       .on("error", reject);
   });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < end) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}: ${String(lastError)}`);
 }
 
 describe("npm pack → install into a fresh Node-RED user directory", function () {
@@ -97,10 +72,10 @@ describe("npm pack → install into a fresh Node-RED user directory", function (
     runtime.stderr!.on("data", (d: Buffer) => (log += d.toString()));
 
     type NodeSet = { module: string; types: string[]; enabled: boolean; err?: string };
-    const sets = await waitFor("the node list", async () => {
+    const sets = await until(async () => {
       const list = (await getJson(`http://127.0.0.1:${port}/nodes`)) as NodeSet[];
       return Array.isArray(list) ? list : undefined;
-    }, 60000);
+    }, 60000, "the node list", { intervalMs: 250, retryErrors: true });
     const ours = sets.filter((s) => s.module === "@pulsar-ws/node-red-pulsar");
     const types = ours.flatMap((s) => s.types).sort();
     assert.deepEqual(types, ["pulsar-in", "pulsar-out", "pulsar-ws-endpoint"]);

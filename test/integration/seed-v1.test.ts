@@ -11,7 +11,7 @@ import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
 import { endpointNode, inNode, outNode, seqs, TestFlow, useNodeRed } from "./support/flow";
 import { topicStats, uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
-import { waitUntil } from "./support/wait";
+import { waitUntil } from "../support/wait";
 
 const START_TIMEOUT_MS = 240_000;
 const SEED_FRAME = '{"payload":"SGVsbG8gV29ybGQ=","properties":{"key1":"value1","key2":"value2"},"context":"1"}';

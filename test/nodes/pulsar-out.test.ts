@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
 import { FakePulsar } from "../fake/fake-pulsar";
-import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, sleep, until, type FlowNode } from "./setup";
+import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type FlowNode } from "./setup";
+import { sleep, until } from "../support/wait";
 
 type OutMsg = NodeMessage & { pulsar: { messageId: string; topic: string } };
 type StatusSpy = { args: { fill?: string; shape?: string; text?: string }[][] };

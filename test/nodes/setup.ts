@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the Node-RED node tests: the test helper bound to the Node-RED under test
  * (NODE_RED_PATH picks Node-RED 5 for scripts/test-nr5.sh; the devDependency 4.1.x otherwise),
- * the three node modules, flow builders and small waiting utilities.
+ * the three node modules, flow builders, and done()/done(err) tracking.
  */
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
@@ -9,6 +9,7 @@ import helper from "node-red-node-test-helper";
 import endpointNode from "../../nodes/pulsar-ws-endpoint";
 import inNode from "../../nodes/pulsar-in";
 import outNode from "../../nodes/pulsar-out";
+import { until } from "../support/wait";
 
 helper.init(require.resolve(process.env.NODE_RED_PATH ?? "node-red"));
 
@@ -56,17 +57,8 @@ export function collect(node: Node): Collected {
   };
 }
 
-export async function until<T>(fn: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// test/examples takes `until` from here.
+export { until };
 
 /**
  * Complete and Catch nodes scoped to `nodeId`, wired to helper sinks: the way a flow observes

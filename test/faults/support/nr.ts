@@ -8,10 +8,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Node, NodeAPI, NodeMessage } from "node-red";
-import { allNodes, flow, helper, sleep, until, type FlowNode } from "../../nodes/setup";
+import { allNodes, flow, helper, type FlowNode } from "../../nodes/setup";
 import { captureNodeRedLog } from "./log-capture";
 
-export { allNodes, flow, helper, sleep, until, type FlowNode };
+export { allNodes, flow, helper, type FlowNode };
 
 type NodeModule = (RED: NodeAPI) => void;
 
@@ -206,5 +206,3 @@ export function gc(): void {
   (globalThis as { gc?: () => void }).gc = fn;
   fn();
 }
-
-export { sleep as wait };

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
 import type { PulsarInstance } from "../../../harness/pulsar";
 import { allNodes, flow, helper, type FlowNode } from "../../nodes/setup";
-import { waitUntil } from "./wait";
+import { waitUntil } from "../../support/wait";
 
 export { helper, type FlowNode };
 

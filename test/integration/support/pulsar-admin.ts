@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { PulsarInstance } from "../../../harness/pulsar";
-import { waitUntil } from "./wait";
+import { waitUntil } from "../../support/wait";
 
 export interface ConsumerStats {
   consumerName?: string;

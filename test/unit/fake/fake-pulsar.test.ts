@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { FakePulsar, FakePulsarOptions, messageIdToBase64 } from "../fake/fake-pulsar";
+import { FakePulsar, FakePulsarOptions, messageIdToBase64 } from "../../fake/fake-pulsar";
+import { sleep } from "../../support/wait";
 
 type Frame = Record<string, unknown>;
 
@@ -91,7 +92,6 @@ async function refusal(fake: FakePulsar, path: string, headers: Record<string, s
   return result;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
 const decoded = (frame: Frame): string => Buffer.from(frame.payload as string, "base64").toString();
 

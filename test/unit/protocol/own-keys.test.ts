@@ -3,9 +3,9 @@
  * own key); copying must neither drop it nor touch a prototype.
  */
 import assert from "node:assert/strict";
-import { toConsumedMsg } from "../../nodes/lib/protocol/consume";
-import { frameWithContext, prepareFrame } from "../../nodes/lib/protocol/produce";
-import { parseServerFrame } from "../../nodes/lib/protocol/server-frames";
+import { toConsumedMsg } from "../../../nodes/lib/protocol/consume";
+import { frameWithContext, prepareFrame } from "../../../nodes/lib/protocol/produce";
+import { parseServerFrame } from "../../../nodes/lib/protocol/server-frames";
 
 describe("properties named __proto__ or constructor", () => {
   it("are published as own keys, and no prototype changes", () => {

@@ -18,7 +18,7 @@ import {
   type AdminGet,
   type AdminTarget,
   type HttpAnswer,
-} from "../../nodes/lib/admin/client";
+} from "../../../nodes/lib/admin/client";
 
 const defaults = { tenant: "public", namespace: "default" };
 const target: AdminTarget = { httpBase: "http://pulsar.test:8080" };
@@ -199,7 +199,7 @@ describe("pulsar-admin: HTTP getter", () => {
 });
 
 describe("pulsar-admin: messages", () => {
-  const root = path.resolve(__dirname, "../../..");
+  const root = path.resolve(__dirname, "../../../..");
   const read = (file: string): string => fs.readFileSync(path.join(root, file), "utf8");
   const catalog = JSON.parse(read("nodes/locales/en-US/admin.json")) as { pulsar: { admin: { result: Record<string, string> } } };
   const results = catalog.pulsar.admin.result;

@@ -1,7 +1,3 @@
-/**
- * What a user reads when a session is not open: the status says why in a word or two, and a log
- * line leads with the reason and ends with the shortened URL.
- */
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -31,6 +27,8 @@ function lines(): { node: Node; logged: string[] } {
 
 const LONG_URL = `ws://127.0.0.1:8080/ws/v2/consumer/persistent/public/default/${"sensor-".repeat(12)}x/my-subscription?subscriptionType=Shared&receiverQueueSize=100&token=secret`;
 
+// What a user reads when a session is not open: the status says why in a word or two, and a
+// log line leads with the reason and ends with the shortened URL.
 describe("status and log texts", () => {
   it("says why it is connecting again, in a word or two", () => {
     const reason = (failure: SocketFailure): string => statusFor({ state: "retrying", delayMs: 5000, failure }).parts.map((p) => t(`pulsar.status.${p.key}`, p.params)).join(", ");
@@ -70,5 +68,19 @@ describe("status and log texts", () => {
     assert.ok(short.startsWith("ws://127.0.0.1:8080/ws/v2/consumer/persistent/"), short);
     assert.ok(short.endsWith("x/my-subscription?…"), short);
     assert.equal(shortUrl("ws://h/ws/v2/producer/persistent/a/b/c"), "ws://h/ws/v2/producer/persistent/a/b/c");
+  });
+});
+
+describe("status", () => {
+  it("maps session states to short status views", () => {
+    assert.deepEqual(statusFor({ state: "open" }), { fill: "green", shape: "dot", parts: [{ key: "connected" }] });
+    assert.deepEqual(statusFor({ state: "open" }, { unacked: 3 }), { fill: "green", shape: "dot", parts: [{ key: "unacked", params: { count: 3 } }] });
+    assert.equal(statusFor({ state: "open" }, { paused: true }).parts[0].key, "paused");
+    assert.deepEqual(statusFor({ state: "connecting", attempt: 1 }, { buffered: 5 }).parts, [{ key: "connecting" }, { key: "buffered", params: { count: 5 } }]);
+    const unauthorized = statusFor({ state: "retrying", delayMs: 45000, failure: { kind: "handshake", outcome: classifyHandshake(401), message: "Failed to authenticate" } });
+    assert.deepEqual(unauthorized, { fill: "red", shape: "ring", parts: [{ key: "unauthorized", params: { status: 401 } }, { key: "retry-in", params: { seconds: 45 } }] });
+    assert.equal(statusFor({ state: "retrying", delayMs: 100, failure: { kind: "handshake", outcome: classifyHandshake(409), message: "" } }).fill, "yellow");
+    assert.equal(statusFor({ state: "failed", failure: { kind: "handshake", outcome: classifyHandshake(400), message: "" } }).parts.length, 1);
+    assert.equal(statusFor({ state: "retrying", delayMs: 1000, failure: { kind: "network", code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE", message: "" } }).parts[0].key, "certificate");
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { frameLimitFromReason, isRefusalClose } from "../../nodes/lib/protocol/close-reasons";
+import { frameLimitFromReason, isRefusalClose } from "../../../nodes/lib/protocol/close-reasons";
 
 describe("protocol/close-reasons", () => {
   it("reads both sizes from the 1009 reasons Pulsar's Jetty writes", () => {
