@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { Aedes } from "aedes";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
-import { startPulsar, type PulsarInstance } from "../../harness/pulsar";
+import { startPulsar, type PulsarInstance } from "../../../harness/pulsar";
 import { Editor, STEP_MS } from "./editor";
 import { TrafficRecorder } from "./recorder";
 import { freePort, packTarball, prepareUserDir, root, startNodeRed, type Runtime } from "./runtime";
