@@ -25,7 +25,7 @@
 
     /**
      * A property missing from a node (a flow written by hand or by a tool, setting only the
-     * properties it cares about, as spec §9 allows) takes the runtime's default: valid.
+     * properties it cares about, as the flow JSON contract allows) takes the runtime's default: valid.
      */
     function missing(v) {
         return v === undefined;

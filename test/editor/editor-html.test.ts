@@ -413,7 +413,7 @@ function visible(form: Form, selector: string): boolean[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Expectations from the spec (§9) and the options the runtime reads
+// Expectations: the flow JSON contract (property names of exported flows) and the options the runtime reads
 
 const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
   "pulsar-ws-endpoint": {
@@ -435,7 +435,7 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
   },
 };
 
-const SPEC_PROPERTIES: Record<NodeType, string[]> = {
+const CONTRACT_PROPERTIES: Record<NodeType, string[]> = {
   "pulsar-ws-endpoint": ["name", "serviceUrl", "cluster", "tenant", "namespace", "tls"],
   "pulsar-out": ["name", "endpoint", "topic"],
   "pulsar-in": ["name", "endpoint", "topic", "mode", "subscription", "subscriptionType", "initialPosition", "ackMode",
@@ -493,10 +493,10 @@ describe("editor html", () => {
         for (const [key, value] of Object.entries(EXPECTED_DEFAULTS[type])) {
           assert.deepEqual(plain(def.defaults[key].value), value, `${type}.${key}`);
         }
-        for (const key of SPEC_PROPERTIES[type]) assert.ok(key in def.defaults, `spec §9: ${type}.${key}`);
+        for (const key of CONTRACT_PROPERTIES[type]) assert.ok(key in def.defaults, `flow JSON contract: ${type}.${key}`);
       });
 
-      it(`${type}: the defaults validate, so a flow with only the §9 properties deploys`, () => {
+      it(`${type}: the defaults validate, so a flow with only the contract's properties deploys`, () => {
         const def = definition(type);
         const overrides: Record<string, unknown> =
           type === "pulsar-ws-endpoint" ? {} : { endpoint: "e1", topic: "orders", subscription: "flow-1" };
@@ -870,17 +870,17 @@ describe("editor html", () => {
       }
     });
 
-    // Spec §9: a flow setting only these properties must deploy with defaults, also through the
+    // The flow JSON contract: a flow setting only these properties must deploy with defaults, also through the
     // editor (an import must not come out marked invalid).
-    const SPEC9: Record<NodeType, Record<string, unknown>> = {
+    const CONTRACT_ONLY: Record<NodeType, Record<string, unknown>> = {
       "pulsar-ws-endpoint": { name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "" },
       "pulsar-out": { name: "", endpoint: "ep", topic: "t" },
       "pulsar-in": { name: "", endpoint: "ep", topic: "t", mode: "subscription", subscription: "s", subscriptionType: "Exclusive", initialPosition: "Latest", ackMode: "auto", payloadFormat: "auto", startMessageId: "latest" },
     };
     for (const type of TYPES) {
-      it(`${type}: a node with only the spec §9 properties passes every validator`, () => {
+      it(`${type}: a node with only the flow JSON contract's properties passes every validator`, () => {
         const def = definition(type);
-        const node: NodeLike = { id: "n9", _: translate, ...SPEC9[type] };
+        const node: NodeLike = { id: "n9", _: translate, ...CONTRACT_ONLY[type] };
         for (const [prop, spec] of Object.entries(def.defaults)) {
           if (!spec.validate) continue;
           assert.equal(spec.validate.call(node, node[prop], {}), true, `${type}.${prop} = ${JSON.stringify(node[prop])}`);
