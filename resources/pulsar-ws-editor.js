@@ -13,7 +13,8 @@
     // "." and ".." would be resolved as path steps on the way to Pulsar: refused, as by the runtime.
     var DOT_SEGMENT = /^\.\.?$/;
     var DOMAIN_PREFIX = /^(persistent|non-persistent):\/\/(.*)$/;
-    // C0 and C1 control characters, as refused by the runtime.
+    // C0 and C1 control characters, as refused by the runtime: matching them is the point.
+    // eslint-disable-next-line no-control-regex
     var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
     function t(node, key, opts) {
@@ -99,7 +100,7 @@
     }
 
     function intValidator(min, max, blankAllowed) {
-        return function (v, opt) {
+        return function (v, _opt) {
             return checkInt(this, v, min, max, blankAllowed);
         };
     }
@@ -130,13 +131,13 @@
     }
 
     function secondsValidator(min, max, minExclusive) {
-        return function (v, opt) {
+        return function (v, _opt) {
             return checkSeconds(this, v, min, max, minExclusive);
         };
     }
 
     function oneOf(values) {
-        return function (v, opt) {
+        return function (v, _opt) {
             return missing(v) || values.indexOf(v === null ? "" : v) !== -1 ? true : t(this, "pulsar.validation.option");
         };
     }
