@@ -268,11 +268,27 @@
         };
     }
 
-    /** The suggestions to offer for what is typed: those that start with it (any case). */
+    /**
+     * Pulsar's own topics (system topics such as __change_events, a test harness's
+     * __harness_ready): a name, the last path step, that starts with "__". Never suggested.
+     */
+    function isInternalTopic(item) {
+        var name = item.slice(item.lastIndexOf("/") + 1);
+        return name.indexOf("__") === 0;
+    }
+
+    /** What Pulsar listed, less its internal topics. */
+    function userSuggestions(items) {
+        return items.filter(function (item) {
+            return !isInternalTopic(item);
+        });
+    }
+
+    /** The suggestions to offer for what is typed: those that start with it (any case), itself included. */
     function matchSuggestions(items, typed) {
         var lower = typed.toLowerCase();
-        return items.filter(function (item) {
-            return item !== typed && item.toLowerCase().indexOf(lower) === 0;
+        return userSuggestions(items).filter(function (item) {
+            return item.toLowerCase().indexOf(lower) === 0;
         });
     }
 
@@ -307,11 +323,19 @@
             }
             var dir = value.slice(0, value.lastIndexOf("/") + 1);
             var key = request.id + "|" + dir;
+            /** Offers the matches; asked with the lookup button, says why there are none. */
             function offer(items) {
-                done(matchSuggestions(items, value));
+                var matches = matchSuggestions(items, value);
+                if (!loud || matches.length > 0) {
+                    say(null);
+                } else if (userSuggestions(items).length === 0) {
+                    say({ level: "warn", key: "pulsar.admin.lookup.empty" });
+                } else {
+                    say({ level: "warn", key: "pulsar.admin.lookup.noMatch", params: { typed: value } });
+                }
+                done(matches);
             }
             if (lists[key]) {
-                say(loud && lists[key].length === 0 ? { level: "warn", key: "pulsar.admin.lookup.empty" } : null);
                 offer(lists[key]);
                 return;
             }
@@ -322,11 +346,11 @@
             adminCall("lookup", request, function (res) {
                 if (res.ok) {
                     lists[key] = res.items;
-                    say(loud && res.items.length === 0 ? { level: "warn", key: "pulsar.admin.lookup.empty" } : null);
+                    offer(res.items);
                 } else {
                     say(loud ? res.error : null);
+                    done([]);
                 }
-                offer(res.items || []);
             });
         }
 
@@ -385,6 +409,7 @@
         chosenId: chosenId,
         adminCall: adminCall,
         showLines: showLines,
+        isInternalTopic: isInternalTopic,
         matchSuggestions: matchSuggestions,
         topicSuggestions: topicSuggestions,
         topicField: topicField

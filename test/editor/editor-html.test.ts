@@ -276,7 +276,8 @@ class FakeQuery {
       // Node-RED's autoComplete searches on keyup and lists what search gives back.
       if (evt.type === "keyup" && el.autoComplete) {
         el.autoComplete.search(el.value ?? "", (items) => {
-          el.offered = items;
+          // Copied: an array made inside the vm has the other realm's prototype.
+          el.offered = [...items];
         });
       }
     }
@@ -1052,6 +1053,58 @@ describe("editor html", () => {
         topic.val("public/").trigger("change");
         form.$(`#${type}-topic-lookup`).trigger("click");
         assert.deepEqual(input.offered, ["public/default/", "public/other/"]);
+        editorNodes.clear();
+      });
+
+      it(`${type}: a filled Topic field offers what starts with it, the exact name included; internal topics never`, () => {
+        editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080" });
+        const { form } = openEditor(type, { endpoint: "ep1" });
+        form.answer = (_path, body) => ({
+          ok: true,
+          items: body.dir === ""
+            ? ["__harness_ready", "orders", "orders-dlq", "payments", "public/", "pulsar/"]
+            : ["public/default/__change_events", "public/default/__change_events-partition-0", "public/default/browser-e2e", "public/default/browser-e2e-2"],
+        });
+        const topic = form.$("#node-input-topic");
+        const offered = (value: string): string[] | undefined => {
+          topic.val(value).trigger("keyup");
+          return topic.els[0].offered;
+        };
+        assert.deepEqual(offered(""), ["orders", "orders-dlq", "payments", "public/", "pulsar/"]);
+        assert.deepEqual(offered("orders"), ["orders", "orders-dlq"]);
+        assert.deepEqual(offered("Orders-DLQ"), ["orders-dlq"]);
+        assert.deepEqual(offered("_"), []);
+        assert.deepEqual(offered("__harness"), []);
+        assert.deepEqual(offered("public/default/"), ["public/default/browser-e2e", "public/default/browser-e2e-2"]);
+        assert.deepEqual(offered("public/default/browser-e2e"), ["public/default/browser-e2e", "public/default/browser-e2e-2"]);
+        assert.deepEqual(offered("public/default/__change"), []);
+        // The lookup button next to a filled field opens the same list.
+        topic.val("public/default/browser-e2e");
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.deepEqual(topic.els[0].offered, ["public/default/browser-e2e", "public/default/browser-e2e-2"]);
+        assert.equal(textOf(form.$(`#${type}-topic-lookup-status`).els[0]), "");
+        editorNodes.clear();
+      });
+
+      it(`${type}: the lookup button says so when nothing matches, or when Pulsar lists only internal topics`, () => {
+        editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080" });
+        const { form } = openEditor(type, { endpoint: "ep1" });
+        form.answer = (_path, body) => ({ ok: true, items: body.dir === "" ? ["orders", "public/"] : ["t/ns/__change_events"] });
+        const topic = form.$("#node-input-topic");
+        const status = form.$(`#${type}-topic-lookup-status`);
+        topic.val("zz");
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.deepEqual(topic.els[0].offered, []);
+        assert.equal(textOf(status.els[0]), shared("pulsar.admin.lookup.noMatch"));
+        // Typing on to something that matches clears the hint.
+        topic.val("or").trigger("keyup");
+        assert.deepEqual(topic.els[0].offered, ["orders"]);
+        assert.equal(textOf(status.els[0]), "");
+        // A namespace with internal topics only: as good as empty.
+        topic.val("t/ns/");
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.deepEqual(topic.els[0].offered, []);
+        assert.equal(textOf(status.els[0]), shared("pulsar.admin.lookup.empty"));
         editorNodes.clear();
       });
 
