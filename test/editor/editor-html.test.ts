@@ -631,6 +631,12 @@ describe("editor html", () => {
       });
     }
 
+    it("package.json lists pulsar-in before pulsar-out: the editor's palette keeps that order (in before out, as core's mqtt)", () => {
+      const order = Object.values(pkg["node-red"].nodes).map((file) => path.basename(file, ".js"));
+      assert.deepEqual([...order].sort(), [...TYPES].sort());
+      assert.ok(order.indexOf("pulsar-in") < order.indexOf("pulsar-out"), order.join(", "));
+    });
+
     it("pulsar-out and pulsar-in: network, one on-palette colour (not MQTT's), pulsar.svg, ports", () => {
       const out = definition("pulsar-out");
       const inn = definition("pulsar-in");
