@@ -1158,6 +1158,22 @@ describe("editor html", () => {
       accepts(def, "reconnectMax", [20], node);
     });
 
+    it("checkboxes are laid out as core nodes do: an empty label column, the box, then its own label", () => {
+      for (const type of TYPES) {
+        const template = templateOf(nodeHtml(type), type);
+        const boxes = [...template.matchAll(/<input type="checkbox"[^>]*>/g)];
+        assert.ok(boxes.length >= 1, type);
+        assert.ok(!/<label\b[^>]*>\s*<input/.test(template), `${type}: a label wraps a checkbox (its text then wraps under the label column)`);
+        for (const [input] of boxes) {
+          const id = /id="([^"]+)"/.exec(input)?.[1];
+          assert.ok(id, input);
+          assert.match(input, /style="[^"]*width: ?auto/, `${type} #${id}: the box keeps its own width`);
+          const row = new RegExp(`<label>&nbsp;</label>\\s*${input.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*<label for="${id}" style="width: ?auto;?"[^>]*>`);
+          assert.match(template, row, `${type} #${id}: <label>&nbsp;</label><input type="checkbox" …> <label for="${id}" style="width:auto">`);
+        }
+      }
+    });
+
     it("pulsar-out: batching options show only with batching on", () => {
       const { form } = openEditor("pulsar-out");
       assert.ok(visible(form, ".pulsar-out-batching").every((v) => !v));
