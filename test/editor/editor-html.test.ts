@@ -1424,13 +1424,35 @@ describe("editor html", () => {
           .flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => fs.readFileSync(path.join(dir, f), "utf8")))
           .join("\n");
         statuses = Object.entries(runtimeStatus.status)
-          .filter(([key]) => new RegExp(`(key: "${key}"|statusKey: "${key}"|pulsar\\.status\\.${key}\\b)`).test(code))
+          // A key the code names as a string (status parts, handshake outcomes, e.g. a ternary's "not-found-v1").
+          .filter(([key]) => new RegExp(`("${key}"|pulsar\\.status\\.${key}\\b)`).test(code))
           .map(([, value]) => String(value));
         assert.ok(statuses.length >= 10, statuses.join(" | "));
       }
       for (const status of statuses) {
         const re = new RegExp(status.split(/__\w+__/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^\\s<)]+"));
         assert.match(all, re, `status "${status}" is not in the help`);
+      }
+    });
+
+    it("pulsar-out / pulsar-in: a 404 with a Cluster on Pulsar 4.2 is the status the node shows, not topic not found", () => {
+      const v1 = lookup("pulsar.status.not-found-v1");
+      assert.ok(v1, "pulsar.status.not-found-v1");
+      const shown = v1.replace("__status__", "404");
+      for (const type of ["pulsar-out", "pulsar-in", "pulsar-ws-endpoint"] as const) {
+        const plain = text(help(type));
+        assert.ok(plain.includes(shown), `${type} help lacks "${shown}"`);
+        const notFound = /topic not found \(404\)[^.]*\./.exec(plain.slice(plain.indexOf("(red ring)") - 40));
+        assert.ok(notFound && !/Cluster/.test(notFound[0]), `${type}: topic not found (404) still explained by the Cluster: ${notFound?.[0] ?? ""}`);
+      }
+    });
+
+    it("long code spans wrap in the help sidebar (Node-RED keeps code on one line)", () => {
+      for (const type of TYPES) {
+        const style = /<style>([\s\S]*?)<\/style>/.exec(help(type));
+        assert.ok(style, `${type}: no <style> in the help`);
+        assert.match(style[1], /\.red-ui-help code\s*\{[^}]*white-space:\s*normal[^}]*overflow-wrap:\s*anywhere/);
+        assert.ok(help(type).trim().startsWith("<p>"), `${type}: the palette tooltip is still the first <p>`);
       }
     });
 
