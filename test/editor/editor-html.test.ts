@@ -631,6 +631,21 @@ describe("editor html", () => {
       });
     }
 
+    it("the three dialogs share resources/pulsar-ws-editor.js and .css, with no styles of their own", () => {
+      const css = fs.readFileSync(path.join(root, "resources", "pulsar-ws-editor.css"), "utf8");
+      for (const type of TYPES) {
+        const html = nodeHtml(type);
+        assert.match(html, /<link rel="stylesheet" href="resources\/@pulsar-ws\/node-red-pulsar\/pulsar-ws-editor\.css">/, type);
+        assert.ok(!/<style\b/.test(html), `${type}: a <style> of its own`);
+        assert.match(templateOf(html, type), /^\s*<div class="pulsar-ws-form">/, `${type}: the template's root has class pulsar-ws-form`);
+        // Every layout class a template uses is styled by the shared file.
+        for (const [, cls] of templateOf(html, type).matchAll(/class="[^"]*\b(pulsar-ws-(?:num|unit|topic|lookup|section))\b/g)) {
+          assert.ok(css.includes(`.${cls}`), `${type}: .${cls} not in pulsar-ws-editor.css`);
+        }
+      }
+      for (const cls of ["pulsar-ws-test-line", "pulsar-ws-level-error"]) assert.ok(css.includes(`.${cls}`), cls);
+    });
+
     it("package.json lists pulsar-in before pulsar-out: the editor's palette keeps that order (in before out, as core's mqtt)", () => {
       const order = Object.values(pkg["node-red"].nodes).map((file) => path.basename(file, ".js"));
       assert.deepEqual([...order].sort(), [...TYPES].sort());
