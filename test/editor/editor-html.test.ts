@@ -522,7 +522,7 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
   "pulsar-ws-endpoint": {
     name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "",
     tokenInQuery: false, pingInterval: 30, pongTimeout: 10, reconnectMin: 1, reconnectMax: 60, maxFrameSize: 1048576,
-    compression: false,
+    maxIncomingFrameSize: 8388608, handshakeTimeout: 30, compression: false,
   },
   "pulsar-out": {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
@@ -992,6 +992,8 @@ describe("editor html", () => {
         pongTimeout: [10, "0.5", 0, -2],
         reconnectMin: [1, "0.25", 0],
         maxFrameSize: [1024, 1048576, 1023, "1.5"],
+        maxIncomingFrameSize: [1024, 8388608, 1023, "2.5", "x"],
+        handshakeTimeout: [1, 30, "0.5", 601, 0, "x"],
       })) {
         for (const value of values) {
           agree(ep, prop, value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", [prop]: value as Raw }, undefined));
