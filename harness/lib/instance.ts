@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { newTokens } from "./auth";
-import { classDataSharing } from "./cds";
+import { classDataSharing, type ClassDataSharing } from "./cds";
 import { resolveClasspath } from "./classpath";
 import { freeLoopbackPorts, standaloneConfig, writeConfig, type Ports } from "./config";
 import { DEFAULT_LOG_DIR, LOOPBACK } from "./paths";
@@ -36,6 +36,7 @@ export class ManagedPulsar implements PulsarInstance {
   readonly logFile: string;
   readyInMs = 0;
   private child: ChildProcess | undefined;
+  private sharing: ClassDataSharing | undefined;
   private spawnError: Error | undefined;
   private stopped = false;
 
@@ -69,6 +70,7 @@ export class ManagedPulsar implements PulsarInstance {
     this.spawnJvm();
     try {
       await this.waitUntilReady(began + this.startTimeoutMs);
+      this.sharing?.ready();
     } catch (err) {
       await this.kill();
       throw new Error(`${errorText(err)}\nPulsar ${this.version} log: ${this.logFile}\n` +
@@ -109,7 +111,8 @@ export class ManagedPulsar implements PulsarInstance {
 
   private spawnJvm(): void {
     const { dataDir, configFile, logFile } = this.layout;
-    const sharing = classDataSharing(this.version);
+    const sharing = classDataSharing(this.version, this.classpath);
+    this.sharing = sharing;
     const args = [
       ...jvmArgs(),
       ...sharing.jvmArgs,
@@ -127,7 +130,7 @@ export class ManagedPulsar implements PulsarInstance {
     child.on("error", (err) => {
       this.spawnError = new Error(`cannot run java: ${err.message}`);
     });
-    child.once("exit", (_code, signal) => sharing.finish(signal === null));
+    child.once("exit", () => sharing.finish());
     this.child = child;
   }
 
