@@ -89,6 +89,11 @@ export function jvmArgs(): string[] {
 /**
  * Spawns a harness JVM with stdout and stderr appended to `logFile`. CLASSPATH instead of -cp keeps
  * the 30 KB classpath out of `ps` output. The child is tracked: it dies with this Node process.
+ *
+ * It leads a process group of its own: a Ctrl-C in the terminal goes to the terminal's process
+ * group, and a JVM in it would start shutting down at once, racing whoever owns it (npm start stops
+ * Node-RED before Pulsar, so that Node-RED's nodes close against a live broker). The owner stops it
+ * instead, and can kill the whole group as a last resort.
  */
 export function spawnJava(args: string[], classpath: string, cwd: string, logFile: string): ChildProcess {
   const logFd = fs.openSync(logFile, "a");
@@ -96,6 +101,7 @@ export function spawnJava(args: string[], classpath: string, cwd: string, logFil
     cwd,
     env: { ...process.env, CLASSPATH: classpath },
     stdio: ["ignore", logFd, logFd],
+    detached: true,
   });
   fs.closeSync(logFd);
   trackChild(child);
