@@ -31,6 +31,10 @@ const EXAMPLES_DIR = path.join(ROOT, "examples");
 const PACKAGE_NAME = "@pulsar-ws/node-red-pulsar";
 /** A graceful stop that takes longer than this ends with SIGKILL to everything npm start began. */
 const STOP_DEADLINE_MS = 10_000;
+/** Node-RED normally stops in 2-3 s; past this it is killed so that Pulsar's stop still fits. */
+const NODE_RED_STOP_MS = 5_000;
+/** Pulsar normally stops in 2-3 s (see stopInOrder for why it is bounded). */
+const PULSAR_STOP_MS = 4_000;
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -119,14 +123,42 @@ interface Running {
   stopBroker?: () => Promise<void>;
 }
 
+/** Resolves after `ms`, or earlier when `child` exits; says whether it exited. */
+function exitWithin(child: ChildProcess, ms: number): Promise<boolean> {
+  return Promise.race([waitForExit(child).then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+}
+
 /**
  * Handlers go in before anything starts, so a signal during start-up stops what is already up.
- * Pulsar, Node-RED and the MQTT broker stop in parallel; past STOP_DEADLINE_MS whatever is left of
- * the process tree gets SIGKILL. process.exit() then also kills (through the harness's exit hook)
- * any JVM the harness still tracks, e.g. a Pulsar still starting or a class-data dump.
+ * Node-RED stops first, while Pulsar still answers, so its nodes close cleanly instead of waiting
+ * on a broker that is going away (the JVM has a process group of its own, so a terminal's Ctrl-C
+ * does not reach it directly); then the MQTT broker, then Pulsar. Past STOP_DEADLINE_MS whatever
+ * is left of the process tree gets SIGKILL. process.exit() then also kills (through the harness's
+ * exit hook) any JVM the harness still tracks, e.g. a Pulsar still starting or a class-data dump.
  */
 function stopOnSignals(running: Running): (reason: string, code: number) => void {
   let stopping = false;
+  const stopInOrder = async (): Promise<void> => {
+    const nodeRed = running.nodeRed;
+    if (nodeRed) {
+      nodeRed.kill("SIGINT");
+      if (!(await exitWithin(nodeRed, NODE_RED_STOP_MS))) nodeRed.kill("SIGKILL");
+    }
+    await running.stopBroker?.();
+    const pulsar = running.pulsar;
+    if (pulsar) {
+      // A broker stopped while it is still loading the topics Node-RED just connected to sometimes
+      // hangs in its shutdown for 10 s and more. Its data is a temp dir that stop() deletes anyway,
+      // so past a short bound it is killed instead.
+      const stopped = pulsar.stop();
+      const inTime = await Promise.race([stopped.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PULSAR_STOP_MS))]);
+      if (!inTime) {
+        console.log(`Pulsar did not stop within ${PULSAR_STOP_MS / 1000} s: killing it (its data is a temp dir, discarded either way).`);
+        await pulsar.kill();
+        await stopped;
+      }
+    }
+  };
   const stop = (reason: string, code: number): void => {
     if (stopping) return;
     stopping = true;
@@ -137,13 +169,7 @@ function stopOnSignals(running: Running): (reason: string, code: number) => void
       killAll(descendants(process.pid));
       process.exit(code || 1);
     }, STOP_DEADLINE_MS);
-    const nodeRed = running.nodeRed;
-    if (nodeRed) nodeRed.kill("SIGINT");
-    void Promise.allSettled([
-      nodeRed ? waitForExit(nodeRed) : undefined,
-      running.stopBroker?.(),
-      running.pulsar?.stop(),
-    ]).then(() => {
+    stopInOrder().catch((err: unknown) => console.error(err)).finally(() => {
       clearTimeout(deadline);
       console.log(`Stopped in ${((Date.now() - began) / 1000).toFixed(1)} s.`);
       killAll(descendants(process.pid));
@@ -162,7 +188,8 @@ async function main(): Promise<void> {
   if (!serviceUrl) {
     const webPort = await choosePort(["PULSAR_PORT"], 8080, "Pulsar");
     console.log(`Starting Pulsar standalone 4.2 on 127.0.0.1:${webPort}...`);
-    running.pulsar = await startPulsar({ line: "4.2", webPort });
+    // The broker's own shutdown wait (the harness's 10 s) bounded lower, to fit PULSAR_STOP_MS.
+    running.pulsar = await startPulsar({ line: "4.2", webPort, extraConfig: { brokerShutdownTimeoutMs: "3000" } });
     serviceUrl = running.pulsar.httpUrl;
     console.log(`Pulsar ${running.pulsar.version} ready in ${(running.pulsar.readyInMs / 1000).toFixed(1)} s at ${serviceUrl} ` +
       `(log: ${running.pulsar.logFile})`);
