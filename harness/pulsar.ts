@@ -6,7 +6,8 @@
  * This file is the public entry; the work is split by concern under harness/lib/:
  * classpath (Maven, cache), config (ports, standalone.conf), process (JVM spawn, bookkeeping),
  * cds (class-data sharing), readiness (probes until usable), auth (tokens, TLS keys),
- * instance (start/stop/kill/restart), shared (external and shared instances).
+ * instance (start/stop/kill/restart), shared (external and shared instances), websocket-proxy
+ * (Pulsar's separate WebSocket proxy service in front of an instance).
  */
 export { PULSAR_VERSIONS } from "./lib/types";
 export type { AdminResponse, PulsarInstance, PulsarLine, PulsarTokens, StartOptions } from "./lib/types";
@@ -15,3 +16,5 @@ export { signHs256Token } from "./lib/auth";
 export { wsHandshakeStatus } from "./lib/probes";
 export { startPulsar } from "./lib/instance";
 export { externalPulsar, sharedPulsar, stopAllPulsar } from "./lib/shared";
+export { startWebSocketProxy } from "./lib/websocket-proxy";
+export type { WebSocketProxy, WebSocketProxyOptions } from "./lib/websocket-proxy";

@@ -36,6 +36,12 @@ function archivePath(version: string): string {
   return path.join(WORK_DIR, `cds-${cacheKey(version)}.jsa`);
 }
 
+/** The archive of a version when one has been built, for other JVMs on the same classpath. */
+export function archiveFor(version: string): string | undefined {
+  const archive = archivePath(version);
+  return fs.existsSync(archive) ? archive : undefined;
+}
+
 /** A name private to this process (`<base>.<pid>-<n>.tmp`), so orphans can be told from live files. */
 function privateTmp(base: string): string {
   return path.join(WORK_DIR, `${base}.${process.pid}-${++tmpCounter}.tmp`);

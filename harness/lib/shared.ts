@@ -1,6 +1,7 @@
 /** An external Pulsar named by environment variables, and instances shared by the suites of one process. */
 import { managedInstances, startPulsar } from "./instance";
 import { adminRequest } from "./probes";
+import { runningProxies } from "./websocket-proxy";
 import type { PulsarInstance, PulsarLine } from "./types";
 
 /**
@@ -47,10 +48,14 @@ export function sharedPulsar(line: PulsarLine): Promise<PulsarInstance> {
   return instance;
 }
 
-/** Stops every instance this process started (shared or not) and forgets the shared ones. */
+/**
+ * Stops every instance this process started (shared or not) and forgets the shared ones; WebSocket
+ * proxies first, since they stand in front of the instances.
+ */
 export async function stopAllPulsar(): Promise<void> {
   const starting = [...shared.values()];
   shared.clear();
   await Promise.allSettled(starting); // a start still under way registers its instance first
+  await Promise.all([...runningProxies].map((proxy) => proxy.stop()));
   await Promise.all([...managedInstances].map((instance) => instance.stop()));
 }
