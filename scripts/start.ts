@@ -177,6 +177,12 @@ function stopOnSignals(running: Running): (reason: string, code: number) => void
     });
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal, 0));
+  // npm forwards only SIGINT and SIGTERM; on SIGHUP (or SIGKILL) npm dies and leaves this process to
+  // init. Noticing the new parent stops everything all the same.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop(`parent process ${parent} (npm) is gone`, 0);
+  }, 1_000).unref();
   return stop;
 }
 

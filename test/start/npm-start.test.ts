@@ -2,8 +2,8 @@
  * `npm start` end to end (slow: each run starts Pulsar and Node-RED; `npm run test:start`):
  *
  * 1. SIGTERM to the npm process stops every process below it and frees every port within 15 s; a
- *    second run does the same with SIGINT. (Before, SIGINT did nothing for 30 s and SIGTERM left
- *    start.js, the JVM, Node-RED and the MQTT broker running.)
+ *    second run does the same with SIGINT, a third with SIGHUP. (Before, SIGINT did nothing for 30 s
+ *    and SIGTERM left start.js, the JVM, Node-RED and the MQTT broker running.)
  * 2. The deployed flow has exactly one pulsar-ws-endpoint.
  * 3. An example imported while npm start runs (as the editor's "Import copy" does: new ids, then a
  *    "modified nodes" deploy) gets a connected pulsar in that moves messages, beside the deployed copy
@@ -219,7 +219,7 @@ function importedCopy(name: string, serviceUrl: string): { tab: FlowNode; nodes:
   return { tab, nodes: copies, ids };
 }
 
-describe("npm start (slow: Pulsar + Node-RED, twice)", function () {
+describe("npm start (slow: Pulsar + Node-RED, three runs)", function () {
   this.timeout(START_TIMEOUT_MS + 4 * IO_TIMEOUT_MS);
   const runs: Started[] = [];
 
@@ -299,6 +299,14 @@ describe("npm start (slow: Pulsar + Node-RED, twice)", function () {
       const started = await startNpm();
       runs.push(started);
       await stopAndCheck(started, "SIGINT");
+    });
+  });
+
+  describe("run 3: SIGHUP, which npm does not forward (it dies and leaves start.js behind)", () => {
+    it("stops everything within 15 s of SIGHUP to the npm process", async () => {
+      const started = await startNpm();
+      runs.push(started);
+      await stopAndCheck(started, "SIGHUP");
     });
   });
 });
