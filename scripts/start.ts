@@ -21,7 +21,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startPulsar, type PulsarInstance } from "../harness/pulsar";
-import { exampleFlows, type ExampleFile, type FlowNode } from "./start/flows";
+import { DEPLOYED_SUBSCRIPTION_SUFFIX, exampleFlows, type ExampleFile, type FlowNode } from "./start/flows";
 import { checkRequireEsm } from "./start/node-version";
 import { descendants, killAll } from "./start/processes";
 
@@ -97,7 +97,8 @@ function prepareUserDir(serviceUrl: string, uiPort: number, reset: boolean): voi
   const flowFile = path.join(USER_DIR, "flows.json");
   if (reset || !fs.existsSync(flowFile)) {
     fs.writeFileSync(flowFile, JSON.stringify(exampleFlows(readExamples(), serviceUrl), null, 2));
-    console.log(`Deployed the example flows from examples/ (${flowFile}).`);
+    console.log(`Deployed the example flows from examples/ (${flowFile}): one endpoint, subscriptions ending in ` +
+      `${DEPLOYED_SUBSCRIPTION_SUFFIX}, so an example imported again (Import > Examples) runs beside them.`);
   } else {
     console.log(`Keeping your flows in ${flowFile} (npm start -- --reset brings back the examples).`);
   }
