@@ -49,7 +49,7 @@ describe("cluster case 2: admin unload moves the topic", function () {
     recordCase({
       case: "2 admin unload", way: "WS proxy", offered: r.offered, completed: r.acked + r.failed,
       lost: r.unsettled + r.missingInTopic + r.missingAtConsumer, duplicates: r.storedDuplicates + r.deliveredDuplicates, recoverS: r.recoverS, seconds: r.seconds,
-      notes: `bundle ${bundle} ${from.name} → ${newOwner.name} (unload ${unloadStatus} in ${unloadMs} ms); done(err) ${r.failed}; stored dups ${r.storedDuplicates}, delivered dups ${r.deliveredDuplicates}; longest delivery pause ${r.longestGapS.toFixed(1)} s; backlog ${r.backlog}; statuses after: ${statusSummary(r.statuses) || "none"}`,
+      notes: `bundle ${bundle} ${from.name} → ${newOwner.name} (unload ${unloadStatus} in ${unloadMs} ms); done(err) ${r.failed}; stored dups ${r.storedDuplicates}, delivered dups ${r.deliveredDuplicates}; longest delivery pause ${r.longestGapS.toFixed(1)} s; backlog ${r.backlog}; statuses after: ${statusSummary(r.statuses)}`,
     });
     assert.ok(unloadStatus >= 200 && unloadStatus < 300, `unload answered ${unloadStatus}`);
     assert.equal(newOwner.name, to.name, "ownership moved to the other broker");

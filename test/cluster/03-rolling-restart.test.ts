@@ -33,7 +33,7 @@ describe("cluster case 3: rolling restart of both brokers", function () {
     recordCase({
       case: "3 rolling restart", way: "WS proxy", offered: r.offered, completed: r.acked + r.failed,
       lost: r.unsettled + r.missingInTopic + r.missingAtConsumer, duplicates: r.storedDuplicates + r.deliveredDuplicates, recoverS: r.recoverS, seconds: r.seconds,
-      notes: `restarts (stop + start until ready): ${restarts.join(", ")}, ${r.faultSeconds.toFixed(0)} s in all; done(err) ${r.failed}; stored dups ${r.storedDuplicates}, delivered dups ${r.deliveredDuplicates}; statuses: ${statusSummary(r.statuses) || "none"}`,
+      notes: `restarts (stop + start until ready): ${restarts.join(", ")}, ${r.faultSeconds.toFixed(0)} s in all; done(err) ${r.failed}; stored dups ${r.storedDuplicates}, delivered dups ${r.deliveredDuplicates}; statuses: ${statusSummary(r.statuses)}`,
     });
     assert.equal(restarts.length, 2);
     assert.equal(r.unsettled, 0, "every input ends in done or done(err)");

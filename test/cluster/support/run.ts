@@ -162,7 +162,13 @@ export async function produceConsume(c: PulsarCluster, opts: RunOptions): Promis
   }
 }
 
-/** "connected ×3, reconnecting ×2": the distinct status texts of a run, most frequent first, at most `max`. */
+/**
+ * What the nodes showed after the fault began besides the steady "connected" and "N unacked"
+ * (e.g. "in: reconnecting ×2"), most frequent first, at most `max`; "none" when nothing else.
+ */
 export function statusSummary(statuses: Map<string, number>, max = 4): string {
-  return [...statuses.entries()].sort((a, b) => b[1] - a[1]).slice(0, max).map(([t, n]) => `${t} ×${n}`).join(", ");
+  const steady = /: (connected|\d+ unacked)$/;
+  const unusual = [...statuses.entries()].filter(([t]) => !steady.test(t));
+  if (unusual.length === 0) return "none besides connected / N unacked";
+  return unusual.sort((a, b) => b[1] - a[1]).slice(0, max).map(([t, n]) => `${t} ×${n}`).join(", ");
 }
