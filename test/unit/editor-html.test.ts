@@ -1108,7 +1108,7 @@ describe("editor html", () => {
   });
 
   describe("help", () => {
-    function help(type: NodeType): string {
+    function help(type: NodeType | "pulsar-admin"): string {
       const file = path.join(localeDir, `${type}.html`);
       assert.ok(fs.existsSync(file), `${file} missing`);
       const html = fs.readFileSync(file, "utf8");
@@ -1187,7 +1187,7 @@ describe("editor html", () => {
     });
 
     it("every status the runtime can show is explained in the help", () => {
-      const all = text(TYPES.map((type) => help(type)).join(" "));
+      const all = text([...TYPES, "pulsar-admin" as const].map((type) => help(type)).join(" "));
       let statuses: string[] = ["connecting", "connected", "disconnected", "buffering __count__", "__count__ unacked",
         "paused", "bad request (__status__)", "unauthorized (__status__)", "forbidden (__status__)",
         "topic not found (__status__)", "retry in __seconds__s"];
