@@ -195,19 +195,25 @@ function header(answer: AdminAnswer, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Pulsar answers a peek with the payload as body and the metadata in X-Pulsar-* headers. */
 function peeked(answer: AdminAnswer): PeekedMessage {
-  const properties: Record<string, string> = {};
-  for (const [name, value] of Object.entries(answer.headers)) {
-    const m = /^x-pulsar-property-(.+)$/i.exec(name);
-    if (m && value !== undefined) properties[m[1]] = Array.isArray(value) ? value.join(",") : value;
+  let properties: Record<string, string> = {};
+  const json = header(answer, "X-Pulsar-PROPERTY");
+  if (json) {
+    try {
+      const parsed = JSON.parse(json) as unknown;
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) properties = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+    } catch {
+      // An unreadable header leaves the properties empty; the payload still comes.
+    }
   }
   const msg: PeekedMessage = { properties, payload: answer.bytes.toString("utf8") };
   const id = header(answer, "X-Pulsar-Message-ID");
   if (id) msg.messageId = id;
   const publishTime = header(answer, "X-Pulsar-publish-time");
   if (publishTime) msg.publishTime = publishTime;
-  const key = header(answer, "X-Pulsar-partitionKey");
-  if (key) msg.key = key;
+  const key = header(answer, "X-Pulsar-partition-key");
+  if (key) msg.key = header(answer, "X-Pulsar-partition-key-b64-encoded") === "true" ? Buffer.from(key, "base64").toString("utf8") : key;
   return msg;
 }
 

@@ -40,6 +40,8 @@ interface Member {
 export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   /** The wanted topics by full name, in the order they were added; a session each while connected. */
   private readonly members = new Map<string, Member>();
+  /** Topics removed again, so that an ack naming one is not sent to another topic's session. */
+  private readonly removed = new Set<string>();
   private connected = true;
   private paused = false;
   private closed = false;
@@ -106,6 +108,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     }
     const opened: ConsumerSession[] = [];
     for (const topic of fresh) {
+      this.removed.delete(topic.full);
       const member: Member = { topic };
       this.members.set(topic.full, member);
       if (this.connected) opened.push(this.openMember(member));
@@ -121,6 +124,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
       const m = this.members.get(name);
       if (!m) continue;
       this.members.delete(name);
+      this.removed.add(name);
       removed.push(m);
     }
     await Promise.all(removed.map((m) => this.closeMember(m)));
@@ -167,7 +171,8 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
 
   /**
    * Acks on the session that delivered the id on its current socket; else (an id from an earlier
-   * socket, which Pulsar still acks by id) on the session of `topicHint`, or the only session.
+   * socket, which Pulsar still acks by id) on the session of `topicHint` (msg.topic), or without
+   * one on the only session.
    * Undefined when no session could take it, else whether the frame went out now.
    */
   ack(messageId: string, topicHint?: string): boolean | undefined {
@@ -198,7 +203,10 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     if (topicHint !== undefined) {
       const hinted = this.members.get(topicHint)?.session;
       if (hinted) return hinted;
+      // A topic consumed before (unsubscribed, disconnected) has no session to go to, even if another is open.
+      if (this.removed.has(topicHint) || this.members.has(topicHint)) return undefined;
     }
+    // Otherwise (msg.topic changed by the flow) the only session, the behaviour of one topic per node.
     const open = this.sessions();
     return open.length === 1 ? open[0].session : undefined;
   }
