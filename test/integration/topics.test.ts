@@ -2,8 +2,8 @@
  * Integration on real Pulsar: several topics and a pattern in one pulsar-in, the control messages
  * (each effect checked on Pulsar's side through its admin REST API), seek to a time, a
  * partitioned topic with 4 partitions, and every pulsar-admin operation against Pulsar's own
- * REST answer. 4.2 always; the multi-topic and admin cases also on 4.0 (INTEGRATION_40=0 skips
- * starting a 4.0 JVM).
+ * REST answer. The topic-list, pattern, control and seek cases run on 4.2 and 4.0
+ * (INTEGRATION_40=0 skips starting a 4.0 JVM); the partitioned and admin cases on 4.2.
  */
 import assert from "node:assert/strict";
 import { type PulsarInstance, type PulsarLine, sharedPulsar } from "../../harness/pulsar";
