@@ -11,6 +11,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { matchPattern, type TopicPattern } from "../protocol/topic-list";
 import { parseTopic, type TopicDefaults } from "../protocol/topics";
 import { buildSessionUrl } from "../protocol/urls";
 import type { TlsOptions } from "../session/socket";
@@ -303,5 +304,35 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
     return { ok: true, items: items.slice(0, MAX_ITEMS) };
   } catch (err) {
     return { ok: false, items: [], error: networkFailure(err, target.httpBase) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pattern preview: which existing topics a pulsar-in topicPattern matches today
+
+export interface PatternPreview {
+  ok: boolean;
+  /** Full names matched, sorted (at most MAX_ITEMS). */
+  items: string[];
+  /** How many matched in all (items may be cut). */
+  count: number;
+  namespace?: string;
+  error?: AdminLine;
+}
+
+/** Lists the pattern's namespace as pulsar-in's discovery does and matches it. */
+export async function previewPattern(get: AdminGet, target: AdminTarget, pattern: TopicPattern): Promise<PatternPreview> {
+  const namespace = `${pattern.tenant}/${pattern.namespace}`;
+  try {
+    const base = `/admin/v2/${pattern.domain}/${namespacePath(pattern.tenant, pattern.namespace)}`;
+    const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
+    const listed = all.status === 200 ? isJsonArray(all.body) : undefined;
+    if (!listed) return { ok: false, items: [], count: 0, namespace, error: httpFailure(all, namespace, !!target.token) };
+    const parents = partitioned.status === 200 ? isJsonArray(partitioned.body) ?? [] : [];
+    const strings = (xs: unknown[]): string[] => xs.filter((x): x is string => typeof x === "string");
+    const matched = matchPattern(pattern, strings(listed), strings(parents));
+    return { ok: true, items: matched.slice(0, MAX_ITEMS), count: matched.length, namespace };
+  } catch (err) {
+    return { ok: false, items: [], count: 0, namespace, error: networkFailure(err, target.httpBase) };
   }
 }
