@@ -1,4 +1,3 @@
-/* global module */
 /**
  * The layering of nodes/, checked by `npm test` (npm run check:imports):
  *   protocol/  pure mapping of Node-RED values to Pulsar frames and back; imports nothing of ours above it

@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "nodes/**/*.html", "**/*.js", "**/*.mjs", "**/*.cjs", "harness/pulsar/work/**", "compat/**", "bench/results/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "nodes/**/*.html", "**/*.js", "!resources/*.js", "**/*.mjs", "**/*.cjs", "harness/pulsar/work/**", "compat/**"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -15,6 +15,27 @@ export default tseslint.config(
       "no-console": ["error", { "allow": ["warn", "error"] }],
       // Node-RED constructors conventionally name their instance `node`.
       "@typescript-eslint/no-this-alias": ["error", { "allowedNames": ["node"] }]
+    }
+  },
+  {
+    // The editor's shared code: plain browser scripts that Node-RED serves from resources/.
+    files: ["resources/*.js"],
+    languageOptions: {
+      ecmaVersion: 2017,
+      sourceType: "script",
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        console: "readonly",
+        RED: "readonly",
+        $: "readonly"
+      }
+    },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { "argsIgnorePattern": "^_" }],
+      "no-console": ["error", { "allow": ["warn", "error"] }]
     }
   },
   {

@@ -1,7 +1,7 @@
 /**
  * `node dist/harness/cli.js start [--line 4.2|4.0] [--auth]`: starts a Pulsar standalone through the
  * harness, prints its URLs (and tokens with --auth) as one JSON line on stdout, and stops it cleanly
- * on SIGINT/SIGTERM. Used by `npm start`.
+ * on SIGINT/SIGTERM (e.g. for a Pulsar to point PULSAR_WS_URL at).
  */
 import { PulsarInstance, PulsarLine, startPulsar } from "./pulsar";
 

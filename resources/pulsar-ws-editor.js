@@ -1,8 +1,10 @@
 /**
- * Editor helpers shared by the dialogs of @pulsar-ws/node-red-pulsar (pulsar-ws-endpoint,
- * pulsar-out, pulsar-in): i18n lookup and the validators that mirror the runtime's own checks.
+ * Editor code shared by the dialogs of @pulsar-ws/node-red-pulsar (pulsar-ws-endpoint,
+ * pulsar-out, pulsar-in): i18n lookup, the validators that mirror the runtime's own checks, the
+ * dialog plumbing (tabs, reading sibling fields while a dialog is open), and the calls to the
+ * runtime's admin endpoints (Test connection, topic suggestions).
  * Node-RED serves a module's resources/ folder at resources/<module>/; each node's .html loads
- * this file before its own script, so the validation rules live in one place.
+ * this file before its own script, so no dialog borrows code from another node's definition.
  */
 (function () {
     "use strict";
@@ -13,7 +15,8 @@
     // "." and ".." would be resolved as path steps on the way to Pulsar: refused, as by the runtime.
     var DOT_SEGMENT = /^\.\.?$/;
     var DOMAIN_PREFIX = /^(persistent|non-persistent):\/\/(.*)$/;
-    // C0 and C1 control characters, as refused by the runtime.
+    // C0 and C1 control characters, as refused by the runtime: matching them is the point.
+    // eslint-disable-next-line no-control-regex
     var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
     function t(node, key, opts) {
@@ -25,7 +28,7 @@
 
     /**
      * A property missing from a node (a flow written by hand or by a tool, setting only the
-     * properties it cares about, as spec §9 allows) takes the runtime's default: valid.
+     * properties it cares about, as the flow JSON contract allows) takes the runtime's default: valid.
      */
     function missing(v) {
         return v === undefined;
@@ -99,7 +102,7 @@
     }
 
     function intValidator(min, max, blankAllowed) {
-        return function (v, opt) {
+        return function (v, _opt) {
             return checkInt(this, v, min, max, blankAllowed);
         };
     }
@@ -130,15 +133,259 @@
     }
 
     function secondsValidator(min, max, minExclusive) {
-        return function (v, opt) {
+        return function (v, _opt) {
             return checkSeconds(this, v, min, max, minExclusive);
         };
     }
 
     function oneOf(values) {
-        return function (v, opt) {
+        return function (v, _opt) {
             return missing(v) || values.indexOf(v === null ? "" : v) !== -1 ? true : t(this, "pulsar.validation.option");
         };
+    }
+
+    /** Empty, `${VAR}`, or a Pulsar name (cluster, tenant, namespace): true, or the i18n message. */
+    function namedEntityValidator() {
+        return function (v, _opt) {
+            var s = str(v);
+            return s === "" || ENV_REF.test(s) || (NAMED_ENTITY.test(s) && !DOT_SEGMENT.test(s)) ? true : t(this, "pulsar.validation.namedEntity");
+        };
+    }
+
+    // ----- Dialog plumbing
+
+    /**
+     * The fields of one dialog, for validators that depend on a sibling property. Node-RED runs
+     * validators with the node as `this`, also when no dialog is open (on load, on deploy): only
+     * while this node's dialog is open is the form the truth, otherwise the node's stored value.
+     *   prefix: "node-input" or "node-config-input"
+     */
+    function dialogFields(prefix) {
+        var editingId = null;
+        return {
+            open: function (node) {
+                editingId = node.id;
+            },
+            close: function () {
+                editingId = null;
+            },
+            current: function (node, prop) {
+                if (node && editingId !== null && node.id === editingId) {
+                    var el = $("#" + prefix + "-" + prop);
+                    if (el.length) {
+                        return el.attr("type") === "checkbox" ? el.prop("checked") : el.val();
+                    }
+                }
+                return node ? node[prop] : undefined;
+            }
+        };
+    }
+
+    /**
+     * A dialog's tabs (RED.tabs): `listId` is the <ul> of labels, `contentId` the element holding
+     * one <div> a tab; tabs: [{ id, label }] in order.
+     */
+    function dialogTabs(listId, contentId, tabs) {
+        var widget = RED.tabs.create({
+            id: listId,
+            onchange: function (tab) {
+                $("#" + contentId).children().hide();
+                $("#" + tab.id).show();
+            }
+        });
+        tabs.forEach(function (tab) {
+            widget.addTab(tab);
+        });
+        setTimeout(function () { widget.resize(); }, 0);
+        return widget;
+    }
+
+    // ----- Test connection and topic suggestions. The runtime makes the admin calls
+    // (nodes/lib/admin-api.ts) with the token typed in the endpoint's dialog or, failing that, the
+    // stored credential, so the token never comes to the browser; answers are i18n keys with
+    // parameters.
+
+    var STORED_PASSWORD = "__PWRD__";
+    var LEVEL_ICON = { ok: "fa-check", warn: "fa-exclamation-triangle", error: "fa-times", running: "fa-spinner fa-spin" };
+
+    /** A token only when the user typed one: the editor shows a stored one as a placeholder. */
+    function typedToken(value) {
+        var s = str(value);
+        return s === STORED_PASSWORD ? "" : s;
+    }
+
+    /** "_ADD_" is the config-node selector's "add new" entry, i.e. none chosen. */
+    function chosenId(value) {
+        var s = str(value);
+        return s === "_ADD_" ? "" : s;
+    }
+
+    function adminCall(path, body, done) {
+        $.ajax({
+            url: "pulsar-ws-endpoint/" + path,
+            type: "POST",
+            contentType: "application/json; charset=utf-8",
+            data: JSON.stringify(body),
+            dataType: "json",
+            timeout: 30000
+        }).done(done).fail(function (xhr, status) {
+            var line = { level: "error", key: "pulsar.admin.result.request-failed", params: { status: xhr.status || status } };
+            done({ ok: false, lines: [line], items: [], error: line });
+        });
+    }
+
+    function lineText(line) {
+        var params = $.extend({}, line.params);
+        params.reason = params.reason ? ": " + params.reason : "";
+        return t(null, line.key, params);
+    }
+
+    /** Result lines ({ level, key, params }) as icon + text rows in `$target`. */
+    function showLines($target, lines) {
+        $target.empty();
+        lines.forEach(function (line) {
+            $('<div class="pulsar-ws-test-line"></div>').addClass("pulsar-ws-level-" + line.level)
+                .append($('<i class="fa"></i>').addClass(LEVEL_ICON[line.level]))
+                .append($("<span></span>").text(lineText(line)))
+                .appendTo($target);
+        });
+    }
+
+    /** An endpoint config node as the editor holds it, for the suggestions of its users. */
+    function nodeRequest(id) {
+        var ep = id ? RED.nodes.node(id) : null;
+        if (!ep) {
+            return null;
+        }
+        return {
+            id: id,
+            serviceUrl: ep.serviceUrl,
+            cluster: ep.cluster,
+            tenant: ep.tenant,
+            namespace: ep.namespace,
+            tls: ep.tls || "",
+            token: typedToken(ep.credentials && ep.credentials.token)
+        };
+    }
+
+    /**
+     * Pulsar's own topics (system topics such as __change_events, a test harness's
+     * __harness_ready): a name, the last path step, that starts with "__". Never suggested.
+     */
+    function isInternalTopic(item) {
+        var name = item.slice(item.lastIndexOf("/") + 1);
+        return name.indexOf("__") === 0;
+    }
+
+    /** What Pulsar listed, less its internal topics. */
+    function userSuggestions(items) {
+        return items.filter(function (item) {
+            return !isInternalTopic(item);
+        });
+    }
+
+    /** The suggestions to offer for what is typed: those that start with it (any case), itself included. */
+    function matchSuggestions(items, typed) {
+        var lower = typed.toLowerCase();
+        return userSuggestions(items).filter(function (item) {
+            return item.toLowerCase().indexOf(lower) === 0;
+        });
+    }
+
+    /**
+     * Topic suggestions on a topic field, one level at a time: short names of the default
+     * namespace and tenants, then "tenant/" → its namespaces, "tenant/ns/" → its topics (a typed
+     * persistent:// or non-persistent:// is kept). Node-RED's autoComplete shows them while
+     * typing; the lookup button opens them and says why a list is empty. Each level is asked once
+     * per dialog.
+     *   opts: { input, button, status: jQuery; endpointId: function returning the chosen endpoint }
+     */
+    function topicSuggestions(opts) {
+        var lists = {};
+        var explain = false;
+
+        function say(line) {
+            if (line) {
+                showLines(opts.status, [line]);
+            } else {
+                opts.status.empty();
+            }
+        }
+
+        function search(value, done) {
+            var request = nodeRequest(chosenId(opts.endpointId()));
+            var loud = explain;
+            explain = false;
+            if (!request) {
+                say(loud ? { level: "warn", key: "pulsar.admin.lookup.noEndpoint" } : null);
+                done([]);
+                return;
+            }
+            var dir = value.slice(0, value.lastIndexOf("/") + 1);
+            var key = request.id + "|" + dir;
+            /** Offers the matches; asked with the lookup button, says why there are none. */
+            function offer(items) {
+                var matches = matchSuggestions(items, value);
+                if (!loud || matches.length > 0) {
+                    say(null);
+                } else if (userSuggestions(items).length === 0) {
+                    say({ level: "warn", key: "pulsar.admin.lookup.empty" });
+                } else {
+                    say({ level: "warn", key: "pulsar.admin.lookup.noMatch", params: { typed: value } });
+                }
+                done(matches);
+            }
+            if (lists[key]) {
+                offer(lists[key]);
+                return;
+            }
+            if (loud) {
+                say({ level: "running", key: "pulsar.admin.lookup.loading" });
+            }
+            request.dir = dir;
+            adminCall("lookup", request, function (res) {
+                if (res.ok) {
+                    lists[key] = res.items;
+                    offer(res.items);
+                } else {
+                    say(loud ? res.error : null);
+                    done([]);
+                }
+            });
+        }
+
+        function open() {
+            // The widget lists on keyup; a key code it does not treat specially stands for "now".
+            opts.input.trigger($.Event("keyup", { keyCode: 40 }));
+        }
+
+        opts.input.autoComplete({ search: search, minLength: 0 });
+        opts.input.on("change", function () {
+            // A picked tenant or namespace ends with "/": go on to the next level.
+            if (/\/$/.test(str(opts.input.val())) && opts.input.is(":focus")) {
+                setTimeout(open, 0);
+            }
+        });
+        opts.button.on("click", function (evt) {
+            evt.preventDefault();
+            explain = true;
+            opts.input.focus();
+            open();
+        });
+    }
+
+    /**
+     * The Topic field of a pulsar-out / pulsar-in dialog (#node-input-topic), with its lookup
+     * button #<type>-topic-lookup and hint line #<type>-topic-lookup-status, suggesting from the
+     * endpoint chosen in the form.
+     */
+    function topicField(type) {
+        topicSuggestions({
+            input: $("#node-input-topic"),
+            button: $("#" + type + "-topic-lookup"),
+            status: $("#" + type + "-topic-lookup-status"),
+            endpointId: function () { return $("#node-input-endpoint").val(); }
+        });
     }
 
     window.PulsarWsEditor = {
@@ -154,6 +401,17 @@
         intValidator: intValidator,
         checkSeconds: checkSeconds,
         secondsValidator: secondsValidator,
-        oneOf: oneOf
+        oneOf: oneOf,
+        namedEntityValidator: namedEntityValidator,
+        dialogFields: dialogFields,
+        dialogTabs: dialogTabs,
+        typedToken: typedToken,
+        chosenId: chosenId,
+        adminCall: adminCall,
+        showLines: showLines,
+        isInternalTopic: isInternalTopic,
+        matchSuggestions: matchSuggestions,
+        topicSuggestions: topicSuggestions,
+        topicField: topicField
     };
 })();

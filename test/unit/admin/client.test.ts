@@ -205,7 +205,7 @@ describe("pulsar-admin: messages", () => {
   const results = catalog.pulsar.admin.result;
 
   it("every result key the runtime or the editor produces is in admin.json, and every one there is produced", () => {
-    const sources = ["nodes/lib/admin/client.ts", "nodes/lib/admin/editor-api.ts", "nodes/pulsar-ws-endpoint.html"].map(read).join("\n");
+    const sources = ["nodes/lib/admin/client.ts", "nodes/lib/admin/editor-api.ts", "nodes/pulsar-ws-endpoint.html", "resources/pulsar-ws-editor.js"].map(read).join("\n");
     // `R + "key"`, `R + (cond ? "a" : "b")` and full "pulsar.admin.result.key" literals.
     const uses = [...sources.matchAll(/R \+ (\([^)]*\)|"[^"]*")|"pulsar\.admin\.result\.([a-z0-9-]+)"/g)];
     const produced = new Set(uses.flatMap((m) => (m[2] ? [m[2]] : [...m[1].matchAll(/"([a-z0-9-]+)"/g)].map((q) => q[1]))));

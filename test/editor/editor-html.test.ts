@@ -148,7 +148,19 @@ function templateOf(html: string, type: NodeType): string {
 // ---------------------------------------------------------------------------------------------
 // A small fake jQuery over the elements of a template
 
-type Handler = () => void;
+/** What a handler gets: the event's type, and preventDefault (the lookup button calls it). */
+interface FakeEvent {
+  type: string;
+  keyCode?: number;
+  preventDefault(): void;
+}
+type Handler = (evt: FakeEvent) => void;
+
+/** The options a script gives Node-RED's autoComplete widget. */
+interface AutoCompleteOptions {
+  search: (value: string, done: (items: string[]) => void) => void;
+  minLength?: number;
+}
 
 interface FakeElement {
   tag: string;
@@ -161,6 +173,24 @@ interface FakeElement {
   visible: boolean;
   extraClasses: Set<string>;
   handlers: Map<string, Handler[]>;
+  /** Text set with .text(), and elements appended (the lines of a status area). */
+  text: string;
+  children: FakeElement[];
+  autoComplete?: AutoCompleteOptions;
+  /** What autoComplete's search offered on the last keyup, as the widget would list it. */
+  offered?: string[];
+}
+
+function newElement(tag: string, id = "", classes: string[] = [], type = ""): FakeElement {
+  return {
+    tag, id, classes, type, options: [], value: "", checked: false, visible: true,
+    extraClasses: new Set<string>(), handlers: new Map<string, Handler[]>(), text: "", children: [],
+  };
+}
+
+/** The text an element shows, its children's included. */
+function textOf(el: FakeElement): string {
+  return el.text + el.children.map(textOf).join("");
 }
 
 function parseElements(template: string): FakeElement[] {
@@ -178,18 +208,7 @@ function parseElements(template: string): FakeElement[] {
       if (select) select.options.push(attr("value"));
       continue;
     }
-    const el: FakeElement = {
-      tag: m[1],
-      id: attr("id"),
-      classes: attr("class").split(/\s+/).filter(Boolean),
-      type: attr("type"),
-      options: [],
-      value: "",
-      checked: false,
-      visible: true,
-      extraClasses: new Set<string>(),
-      handlers: new Map<string, Handler[]>(),
-    };
+    const el = newElement(m[1], attr("id"), attr("class").split(/\s+/).filter(Boolean), attr("type"));
     elements.push(el);
     select = el.tag === "select" ? el : select;
   }
@@ -228,6 +247,7 @@ class FakeQuery {
     if (!this.els.length) return false;
     if (selector === ":checked") return this.els[0].checked;
     if (selector === ":visible") return this.els[0].visible;
+    if (selector === ":focus") return false;
     throw new Error("fake jQuery: is(" + selector + ")");
   }
 
@@ -249,8 +269,54 @@ class FakeQuery {
     return this;
   }
 
-  trigger(event: string): FakeQuery {
-    for (const el of this.els) for (const h of el.handlers.get(event) ?? []) h();
+  trigger(event: string | { type: string; keyCode?: number }): FakeQuery {
+    const evt: FakeEvent = { ...(typeof event === "string" ? { type: event } : event), preventDefault: () => undefined };
+    for (const el of this.els) {
+      for (const h of el.handlers.get(evt.type) ?? []) h(evt);
+      // Node-RED's autoComplete searches on keyup and lists what search gives back.
+      if (evt.type === "keyup" && el.autoComplete) {
+        el.autoComplete.search(el.value ?? "", (items) => {
+          // Copied: an array made inside the vm has the other realm's prototype.
+          el.offered = [...items];
+        });
+      }
+    }
+    return this;
+  }
+
+  autoComplete(options: AutoCompleteOptions): FakeQuery {
+    for (const el of this.els) el.autoComplete = options;
+    return this;
+  }
+
+  focus(): FakeQuery {
+    return this;
+  }
+
+  empty(): FakeQuery {
+    for (const el of this.els) {
+      el.children = [];
+      el.text = "";
+    }
+    return this;
+  }
+
+  text(value: string): FakeQuery {
+    for (const el of this.els) el.text = value;
+    return this;
+  }
+
+  addClass(cls: string): FakeQuery {
+    return this.toggleClass(cls, true);
+  }
+
+  append(child: FakeQuery): FakeQuery {
+    if (this.els.length) this.els[0].children.push(...child.els);
+    return this;
+  }
+
+  appendTo(target: FakeQuery): FakeQuery {
+    target.append(this);
     return this;
   }
 
@@ -285,20 +351,52 @@ class FakeQuery {
   }
 }
 
+/** An admin call of the editor (POST pulsar-ws-endpoint/<path>) and what the runtime answers. */
+type AdminAnswer = (path: string, body: Record<string, unknown>) => Record<string, unknown>;
+
+interface FakeJQuery {
+  (selector: unknown): FakeQuery;
+  ajax(opts: { url: string; data: string }): { done(cb: (res: unknown) => void): { fail(cb: () => void): void } };
+  extend(...objects: (Record<string, unknown> | undefined)[]): Record<string, unknown>;
+  Event(type: string, props?: Record<string, unknown>): { type: string };
+}
+
 interface Form {
-  $: (selector: unknown) => FakeQuery;
+  $: FakeJQuery;
   els: FakeElement[];
+  /** Every admin call, in order; `answer` decides what the runtime says. */
+  calls: { path: string; body: Record<string, unknown> }[];
+  answer: AdminAnswer;
 }
 
 function makeForm(template: string): Form {
   const els = parseElements(template);
-  const $ = (selector: unknown): FakeQuery => {
+  const query = (selector: unknown): FakeQuery => {
     if (typeof selector !== "string") return new FakeQuery([]);
     if (selector.startsWith("#")) return new FakeQuery(els.filter((e) => e.id === selector.slice(1)));
     if (selector.startsWith(".")) return new FakeQuery(els.filter((e) => e.classes.includes(selector.slice(1))));
+    // A new element, e.g. $('<div class="x"></div>').
+    const created = /^<(\w+)(?:\s+class="([^"]*)")?\s*>/.exec(selector);
+    if (created) return new FakeQuery([newElement(created[1], "", (created[2] ?? "").split(/\s+/).filter(Boolean))]);
     return new FakeQuery([]);
   };
-  return { $, els };
+  const form: Form = {
+    $: Object.assign(query, {
+      ajax(opts: { url: string; data: string }) {
+        const path = opts.url.replace(/^pulsar-ws-endpoint\//, "");
+        const body = JSON.parse(opts.data) as Record<string, unknown>;
+        form.calls.push({ path, body });
+        const res = form.answer(path, body);
+        return { done: (cb: (r: unknown) => void) => (cb(res), { fail: (): void => undefined }) };
+      },
+      extend: (...objects: (Record<string, unknown> | undefined)[]) => Object.assign({}, ...objects.map((o) => o ?? {})),
+      Event: (type: string, props?: Record<string, unknown>) => ({ type, ...props }),
+    }),
+    els,
+    calls: [],
+    answer: () => ({ ok: true, items: [] }),
+  };
+  return form;
 }
 
 /** An empty page: what validators see when no edit dialog is open. */
@@ -312,8 +410,14 @@ interface Loaded {
   redKeys: string[];
 }
 
-/** Every topicSuggestions(opts) call of an editor script, in order. */
-const suggestionCalls: Record<string, unknown>[] = [];
+/** A key as RED._ gets it from the shared editor code (the stub answers with the key itself). */
+function shared(key: string): string {
+  assert.ok(lookup(key) !== undefined, `${key} not in the catalog`);
+  return `${pkg.name}/pulsar-ws-endpoint:${key}`;
+}
+
+/** Config nodes the editor holds, by id (RED.nodes.node). */
+const editorNodes = new Map<string, Record<string, unknown>>();
 
 function runEditorScript(type: NodeType, form: Form = noForm): Loaded {
   const blocks = javascriptBlocks(nodeHtml(type));
@@ -325,9 +429,8 @@ function runEditorScript(type: NodeType, form: Form = noForm): Loaded {
         assert.ok(!defs.has(nodeType), `${nodeType} registered twice`);
         defs.set(nodeType, def);
       },
-      // pulsar-out / pulsar-in take their topic suggestions from the endpoint's definition.
-      getType(nodeType: string): { topicSuggestions: (opts: Record<string, unknown>) => void } | undefined {
-        return nodeType === "pulsar-ws-endpoint" ? { topicSuggestions: (opts) => suggestionCalls.push(opts) } : undefined;
+      node(id: string): Record<string, unknown> | null {
+        return editorNodes.get(id) ?? null;
       },
     },
     validators: {
@@ -413,13 +516,13 @@ function visible(form: Form, selector: string): boolean[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Expectations from the spec (§9) and the options the runtime reads
+// Expectations: the flow JSON contract (property names of exported flows) and the options the runtime reads
 
 const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
   "pulsar-ws-endpoint": {
     name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "",
     tokenInQuery: false, pingInterval: 30, pongTimeout: 10, reconnectMin: 1, reconnectMax: 60, maxFrameSize: 1048576,
-    compression: false,
+    maxIncomingFrameSize: 8388608, handshakeTimeout: 30, compression: false,
   },
   "pulsar-out": {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
@@ -435,7 +538,7 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
   },
 };
 
-const SPEC_PROPERTIES: Record<NodeType, string[]> = {
+const CONTRACT_PROPERTIES: Record<NodeType, string[]> = {
   "pulsar-ws-endpoint": ["name", "serviceUrl", "cluster", "tenant", "namespace", "tls"],
   "pulsar-out": ["name", "endpoint", "topic"],
   "pulsar-in": ["name", "endpoint", "topic", "mode", "subscription", "subscriptionType", "initialPosition", "ackMode",
@@ -446,6 +549,11 @@ const SPEC_PROPERTIES: Record<NodeType, string[]> = {
 const PALETTE = ["#3FADB5", "#87A980", "#A6BBCF", "#AAAA66", "#C0C0C0", "#C0DEED", "#C7E9C0", "#D7D7A0", "#D8BFD8",
   "#DAC4B4", "#DEB887", "#DEBD5C", "#E2D96E", "#E6E0F8", "#E7E7AE", "#E9967A", "#F3B567", "#FDD0A2", "#FDF0C2",
   "#FFAAAA", "#FFCC66", "#FFF0F0", "#FFFFFF"];
+
+/** The keys of a node definition that Node-RED reads (docs: creating-nodes/node-html, properties). */
+const NODE_RED_KEYS = ["category", "color", "defaults", "credentials", "inputs", "outputs", "icon", "align", "paletteLabel",
+  "label", "labelStyle", "inputLabels", "outputLabels", "oneditprepare", "oneditsave", "oneditcancel", "oneditdelete",
+  "oneditresize", "onpaletteadd", "onpaletteremove", "button", "exportable"];
 
 const ALLOWED_SUBKEYS = ["label", "placeholder", "tip", "option", "validation", "paletteLabel", "section"];
 
@@ -493,10 +601,10 @@ describe("editor html", () => {
         for (const [key, value] of Object.entries(EXPECTED_DEFAULTS[type])) {
           assert.deepEqual(plain(def.defaults[key].value), value, `${type}.${key}`);
         }
-        for (const key of SPEC_PROPERTIES[type]) assert.ok(key in def.defaults, `spec §9: ${type}.${key}`);
+        for (const key of CONTRACT_PROPERTIES[type]) assert.ok(key in def.defaults, `flow JSON contract: ${type}.${key}`);
       });
 
-      it(`${type}: the defaults validate, so a flow with only the §9 properties deploys`, () => {
+      it(`${type}: the defaults validate, so a flow with only the contract's properties deploys`, () => {
         const def = definition(type);
         const overrides: Record<string, unknown> =
           type === "pulsar-ws-endpoint" ? {} : { endpoint: "e1", topic: "orders", subscription: "flow-1" };
@@ -522,6 +630,27 @@ describe("editor html", () => {
         }
       });
     }
+
+    it("the three dialogs share resources/pulsar-ws-editor.js and .css, with no styles of their own", () => {
+      const css = fs.readFileSync(path.join(root, "resources", "pulsar-ws-editor.css"), "utf8");
+      for (const type of TYPES) {
+        const html = nodeHtml(type);
+        assert.match(html, /<link rel="stylesheet" href="resources\/@pulsar-ws\/node-red-pulsar\/pulsar-ws-editor\.css">/, type);
+        assert.ok(!/<style\b/.test(html), `${type}: a <style> of its own`);
+        assert.match(templateOf(html, type), /^\s*<div class="pulsar-ws-form">/, `${type}: the template's root has class pulsar-ws-form`);
+        // Every layout class a template uses is styled by the shared file.
+        for (const [, cls] of templateOf(html, type).matchAll(/class="[^"]*\b(pulsar-ws-(?:num|unit|topic|lookup|section))\b/g)) {
+          assert.ok(css.includes(`.${cls}`), `${type}: .${cls} not in pulsar-ws-editor.css`);
+        }
+      }
+      for (const cls of ["pulsar-ws-test-line", "pulsar-ws-level-error"]) assert.ok(css.includes(`.${cls}`), cls);
+    });
+
+    it("package.json lists pulsar-in before pulsar-out: the editor's palette keeps that order (in before out, as core's mqtt)", () => {
+      const order = Object.values(pkg["node-red"].nodes).map((file) => path.basename(file, ".js"));
+      assert.deepEqual([...order].sort(), [...TYPES].sort());
+      assert.ok(order.indexOf("pulsar-in") < order.indexOf("pulsar-out"), order.join(", "));
+    });
 
     it("pulsar-out and pulsar-in: network, one on-palette colour (not MQTT's), pulsar.svg, ports", () => {
       const out = definition("pulsar-out");
@@ -863,6 +992,8 @@ describe("editor html", () => {
         pongTimeout: [10, "0.5", 0, -2],
         reconnectMin: [1, "0.25", 0],
         maxFrameSize: [1024, 1048576, 1023, "1.5"],
+        maxIncomingFrameSize: [1024, 8388608, 1023, "2.5", "x"],
+        handshakeTimeout: [1, 30, "0.5", 601, 0, "x"],
       })) {
         for (const value of values) {
           agree(ep, prop, value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", [prop]: value as Raw }, undefined));
@@ -870,17 +1001,17 @@ describe("editor html", () => {
       }
     });
 
-    // Spec §9: a flow setting only these properties must deploy with defaults, also through the
+    // The flow JSON contract: a flow setting only these properties must deploy with defaults, also through the
     // editor (an import must not come out marked invalid).
-    const SPEC9: Record<NodeType, Record<string, unknown>> = {
+    const CONTRACT_ONLY: Record<NodeType, Record<string, unknown>> = {
       "pulsar-ws-endpoint": { name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "" },
       "pulsar-out": { name: "", endpoint: "ep", topic: "t" },
       "pulsar-in": { name: "", endpoint: "ep", topic: "t", mode: "subscription", subscription: "s", subscriptionType: "Exclusive", initialPosition: "Latest", ackMode: "auto", payloadFormat: "auto", startMessageId: "latest" },
     };
     for (const type of TYPES) {
-      it(`${type}: a node with only the spec §9 properties passes every validator`, () => {
+      it(`${type}: a node with only the flow JSON contract's properties passes every validator`, () => {
         const def = definition(type);
-        const node: NodeLike = { id: "n9", _: translate, ...SPEC9[type] };
+        const node: NodeLike = { id: "n9", _: translate, ...CONTRACT_ONLY[type] };
         for (const [prop, spec] of Object.entries(def.defaults)) {
           if (!spec.validate) continue;
           assert.equal(spec.validate.call(node, node[prop], {}), true, `${type}.${prop} = ${JSON.stringify(node[prop])}`);
@@ -900,25 +1031,121 @@ describe("editor html", () => {
   });
 
   describe("form behaviour", () => {
-    it("pulsar-ws-endpoint: a Test connection button with a result line; topic suggestions for its users", () => {
+    it("pulsar-ws-endpoint: a Test connection button with a result line; no dialog borrows another's code", () => {
       const template = templateOf(nodeHtml("pulsar-ws-endpoint"), "pulsar-ws-endpoint");
       assert.match(template, /<button type="button" id="pulsar-ws-endpoint-test"[^>]*>.*data-i18n="pulsar\.admin\.test\.button"/);
       assert.match(template, /id="pulsar-ws-endpoint-test-result"/);
-      assert.equal(typeof (definition("pulsar-ws-endpoint") as NodeDef & { topicSuggestions?: unknown }).topicSuggestions, "function");
+      // Shared code lives in resources/pulsar-ws-editor.js, not on another node's definition.
+      for (const type of TYPES) {
+        const js = javascriptBlocks(nodeHtml(type))[0];
+        assert.ok(!/RED\.nodes\.getType\(/.test(js), `${type} reaches into another node's definition`);
+        assert.deepEqual(Object.keys(definition(type)).filter((key) => !NODE_RED_KEYS.includes(key)), [], `${type}: keys Node-RED does not know`);
+      }
     });
 
     for (const type of ["pulsar-out", "pulsar-in"] as const) {
-      it(`${type}: the topic field gets suggestions from the chosen endpoint, with a lookup button`, () => {
-        suggestionCalls.length = 0;
+      it(`${type}: the topic field gets suggestions from the endpoint chosen in the form, one level at a time`, () => {
+        editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080", tenant: "public", namespace: "default" });
+        editorNodes.set("ep2", { id: "ep2", serviceUrl: "http://h2:8080", tenant: "public", namespace: "default", credentials: { token: "__PWRD__" } });
         const { form } = openEditor(type, { endpoint: "ep1" });
-        assert.equal(suggestionCalls.length, 1);
-        const opts = suggestionCalls[0] as { input: FakeQuery; button: FakeQuery; status: FakeQuery; endpointId: () => unknown };
-        assert.equal(opts.input.els[0]?.id, "node-input-topic");
-        assert.equal(opts.button.els[0]?.id, `${type}-topic-lookup`);
-        assert.equal(opts.status.els[0]?.id, `${type}-topic-lookup-status`);
-        assert.equal(opts.endpointId(), "ep1");
+        form.answer = (_path, body) => ({
+          ok: true,
+          items: body.dir === "" ? ["orders", "payments", "public/", "pulsar/"] : [`${String(body.dir)}default/`, `${String(body.dir)}other/`],
+        });
+        const topic = form.$("#node-input-topic");
+        const input = topic.els[0];
+        assert.ok(input.autoComplete, "the topic field has Node-RED's autoComplete");
+        assert.equal(input.autoComplete.minLength, 0);
+
+        topic.val("o").trigger("keyup");
+        assert.deepEqual(input.offered, ["orders"]);
+        assert.deepEqual(form.calls.map((c) => [c.path, c.body.id, c.body.dir]), [["lookup", "ep1", ""]]);
+        assert.equal(form.calls[0].body.serviceUrl, "http://h1:8080");
+        // The level is asked once per dialog.
+        topic.val("p").trigger("keyup");
+        assert.deepEqual(input.offered, ["payments", "public/", "pulsar/"]);
+        assert.equal(form.calls.length, 1);
+
+        // The endpoint chosen in the form, not the saved one; a stored token stays on the runtime.
         form.$("#node-input-endpoint").val("ep2");
-        assert.equal(opts.endpointId(), "ep2", "the endpoint chosen in the form, not the saved one");
+        topic.val("public/d").trigger("keyup");
+        assert.deepEqual(input.offered, ["public/default/"]);
+        assert.deepEqual([form.calls[1].body.id, form.calls[1].body.dir, form.calls[1].body.token], ["ep2", "public/", ""]);
+
+        // The lookup button opens the list for what is typed.
+        topic.val("public/").trigger("change");
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.deepEqual(input.offered, ["public/default/", "public/other/"]);
+        editorNodes.clear();
+      });
+
+      it(`${type}: a filled Topic field offers what starts with it, the exact name included; internal topics never`, () => {
+        editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080" });
+        const { form } = openEditor(type, { endpoint: "ep1" });
+        form.answer = (_path, body) => ({
+          ok: true,
+          items: body.dir === ""
+            ? ["__harness_ready", "orders", "orders-dlq", "payments", "public/", "pulsar/"]
+            : ["public/default/__change_events", "public/default/__change_events-partition-0", "public/default/browser-e2e", "public/default/browser-e2e-2"],
+        });
+        const topic = form.$("#node-input-topic");
+        const offered = (value: string): string[] | undefined => {
+          topic.val(value).trigger("keyup");
+          return topic.els[0].offered;
+        };
+        assert.deepEqual(offered(""), ["orders", "orders-dlq", "payments", "public/", "pulsar/"]);
+        assert.deepEqual(offered("orders"), ["orders", "orders-dlq"]);
+        assert.deepEqual(offered("Orders-DLQ"), ["orders-dlq"]);
+        assert.deepEqual(offered("_"), []);
+        assert.deepEqual(offered("__harness"), []);
+        assert.deepEqual(offered("public/default/"), ["public/default/browser-e2e", "public/default/browser-e2e-2"]);
+        assert.deepEqual(offered("public/default/browser-e2e"), ["public/default/browser-e2e", "public/default/browser-e2e-2"]);
+        assert.deepEqual(offered("public/default/__change"), []);
+        // The lookup button next to a filled field opens the same list.
+        topic.val("public/default/browser-e2e");
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.deepEqual(topic.els[0].offered, ["public/default/browser-e2e", "public/default/browser-e2e-2"]);
+        assert.equal(textOf(form.$(`#${type}-topic-lookup-status`).els[0]), "");
+        editorNodes.clear();
+      });
+
+      it(`${type}: the lookup button says so when nothing matches, or when Pulsar lists only internal topics`, () => {
+        editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080" });
+        const { form } = openEditor(type, { endpoint: "ep1" });
+        form.answer = (_path, body) => ({ ok: true, items: body.dir === "" ? ["orders", "public/"] : ["t/ns/__change_events"] });
+        const topic = form.$("#node-input-topic");
+        const status = form.$(`#${type}-topic-lookup-status`);
+        topic.val("zz");
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.deepEqual(topic.els[0].offered, []);
+        assert.equal(textOf(status.els[0]), shared("pulsar.admin.lookup.noMatch"));
+        // Typing on to something that matches clears the hint.
+        topic.val("or").trigger("keyup");
+        assert.deepEqual(topic.els[0].offered, ["orders"]);
+        assert.equal(textOf(status.els[0]), "");
+        // A namespace with internal topics only: as good as empty.
+        topic.val("t/ns/");
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.deepEqual(topic.els[0].offered, []);
+        assert.equal(textOf(status.els[0]), shared("pulsar.admin.lookup.empty"));
+        editorNodes.clear();
+      });
+
+      it(`${type}: the lookup button says why nothing is offered (no endpoint, Pulsar's refusal)`, () => {
+        const { form } = openEditor(type, { endpoint: "_ADD_" });
+        const status = form.$(`#${type}-topic-lookup-status`);
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        // Outside a node's own `_`, the shared code translates in the endpoint set's namespace (RED._ stub: the key).
+        assert.equal(textOf(status.els[0]), shared("pulsar.admin.lookup.noEndpoint"));
+        assert.equal(form.calls.length, 0);
+
+        editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080" });
+        form.$("#node-input-endpoint").val("ep1");
+        form.answer = () => ({ ok: false, items: [], error: { level: "error", key: "pulsar.admin.result.unauthorized", params: { reason: "bad token" } } });
+        form.$(`#${type}-topic-lookup`).trigger("click");
+        assert.equal(textOf(status.els[0]), shared("pulsar.admin.result.unauthorized"));
+        assert.deepEqual(form.$("#node-input-topic").els[0].offered, []);
+        editorNodes.clear();
       });
     }
 
@@ -946,6 +1173,22 @@ describe("editor html", () => {
       rejects(def, "reconnectMax", [20], node);
       def.oneditcancel?.call(node);
       accepts(def, "reconnectMax", [20], node);
+    });
+
+    it("checkboxes are laid out as core nodes do: an empty label column, the box, then its own label", () => {
+      for (const type of TYPES) {
+        const template = templateOf(nodeHtml(type), type);
+        const boxes = [...template.matchAll(/<input type="checkbox"[^>]*>/g)];
+        assert.ok(boxes.length >= 1, type);
+        assert.ok(!/<label\b[^>]*>\s*<input/.test(template), `${type}: a label wraps a checkbox (its text then wraps under the label column)`);
+        for (const [input] of boxes) {
+          const id = /id="([^"]+)"/.exec(input)?.[1];
+          assert.ok(id, input);
+          assert.match(input, /style="[^"]*width: ?auto/, `${type} #${id}: the box keeps its own width`);
+          const row = new RegExp(`<label>&nbsp;</label>\\s*${input.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*<label for="${id}" style="width: ?auto;?"[^>]*>`);
+          assert.match(template, row, `${type} #${id}: <label>&nbsp;</label><input type="checkbox" …> <label for="${id}" style="width:auto">`);
+        }
+      }
     });
 
     it("pulsar-out: batching options show only with batching on", () => {
@@ -1198,13 +1441,35 @@ describe("editor html", () => {
           .flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => fs.readFileSync(path.join(dir, f), "utf8")))
           .join("\n");
         statuses = Object.entries(runtimeStatus.status)
-          .filter(([key]) => new RegExp(`(key: "${key}"|statusKey: "${key}"|pulsar\\.status\\.${key}\\b)`).test(code))
+          // A key the code names as a string (status parts, handshake outcomes, e.g. a ternary's "not-found-v1").
+          .filter(([key]) => new RegExp(`("${key}"|pulsar\\.status\\.${key}\\b)`).test(code))
           .map(([, value]) => String(value));
         assert.ok(statuses.length >= 10, statuses.join(" | "));
       }
       for (const status of statuses) {
         const re = new RegExp(status.split(/__\w+__/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^\\s<)]+"));
         assert.match(all, re, `status "${status}" is not in the help`);
+      }
+    });
+
+    it("pulsar-out / pulsar-in: a 404 with a Cluster on Pulsar 4.2 is the status the node shows, not topic not found", () => {
+      const v1 = lookup("pulsar.status.not-found-v1");
+      assert.ok(v1, "pulsar.status.not-found-v1");
+      const shown = v1.replace("__status__", "404");
+      for (const type of ["pulsar-out", "pulsar-in", "pulsar-ws-endpoint"] as const) {
+        const plain = text(help(type));
+        assert.ok(plain.includes(shown), `${type} help lacks "${shown}"`);
+        const notFound = /topic not found \(404\)[^.]*\./.exec(plain.slice(plain.indexOf("(red ring)") - 40));
+        assert.ok(notFound && !/Cluster/.test(notFound[0]), `${type}: topic not found (404) still explained by the Cluster: ${notFound?.[0] ?? ""}`);
+      }
+    });
+
+    it("long code spans wrap in the help sidebar (Node-RED keeps code on one line)", () => {
+      for (const type of TYPES) {
+        const style = /<style>([\s\S]*?)<\/style>/.exec(help(type));
+        assert.ok(style, `${type}: no <style> in the help`);
+        assert.match(style[1], /\.red-ui-help code\s*\{[^}]*white-space:\s*normal[^}]*overflow-wrap:\s*anywhere/);
+        assert.ok(help(type).trim().startsWith("<p>"), `${type}: the palette tooltip is still the first <p>`);
       }
     });
 

@@ -9,7 +9,16 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 
-export const root = path.resolve(__dirname, "../../..");
+/** The project root: the nearest folder above this file (test/ or dist/test/) with the package's package.json. */
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const pkgFile = path.join(dir, "package.json");
+    if (fs.existsSync(pkgFile) && (JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { "node-red"?: unknown })["node-red"]) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`package root not found above ${start}`);
+  }
+}
+
+export const root = findRoot(__dirname);
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
