@@ -77,6 +77,8 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
     /** Pattern mode: matched topics the flow unsubscribed or deleted the subscription of. */
     const excluded = new Set<string>();
+    /** Pattern mode: the topics discovery added (only these does it drop again; a subscribe's stay). */
+    const discovered = new Set<string>();
     /** Readers: where each topic's next session starts (a seek changes it), as a query value. */
     const readerStarts = new Map<string, string>();
     let readerStart: Position = { kind: "latest" };
@@ -162,7 +164,8 @@ export = function register(RED: NodeAPI): void {
       const g = group;
       if (!g || closing || !pattern) return;
       const wanted = names.filter((n) => !excluded.has(n));
-      const gone = g.topicNames.filter((n) => n.startsWith(`${pattern!.domain}://${pattern!.tenant}/${pattern!.namespace}/`) && !names.includes(n));
+      const gone = [...discovered].filter((n) => !names.includes(n));
+      for (const n of gone) discovered.delete(n);
       if (gone.length) await g.remove(gone);
       const settings = usableSettings(endpoint);
       const fresh = parseTopicList(wanted.filter((n) => !g.has(n)), settings.defaults);
@@ -174,7 +177,11 @@ export = function register(RED: NodeAPI): void {
       } else {
         lastDiscoveryWarning = "";
       }
-      if (fresh.length && room > 0 && g.isConnected) await addTopics(g, fresh.slice(0, room));
+      if (fresh.length && room > 0 && g.isConnected) {
+        const taken = fresh.slice(0, room);
+        await addTopics(g, taken);
+        for (const tp of taken) discovered.add(tp.full);
+      }
       updateStatus();
     }
 

@@ -178,15 +178,19 @@ describe("pulsar-in node: several topics and control messages", function () {
     assert.equal(consumers("t3"), 0);
   });
 
-  it("a pattern: only matching topics, and discovery picks up topics created later", async () => {
+  it("a pattern: only matching topics, discovery picks up topics created later, a subscribed topic outside the pattern stays", async () => {
     fake.createTopic("sensor-a");
     fake.createTopic("other");
-    const { node } = await load([endpoint(fake.wsUrl), consumer({ topic: "", topicPattern: "sensor-.*", patternDiscoverySeconds: 1 })]);
+    const { node, tracker } = await load([endpoint(fake.wsUrl), consumer({ topic: "", topicPattern: "sensor-.*", patternDiscoverySeconds: 1 })]);
     await until(() => consumers("sensor-a") === 1, 3000, "sensor-a consumed");
     assert.equal(consumers("other"), 0);
     fake.createTopic("sensor-b");
     await until(() => consumers("sensor-b") === 1, 4000, "sensor-b found by the next discovery");
     await until(() => statusTexts(node).at(-1) === "connected (2 topics)", 3000, "2 topics");
+    // A topic subscribed by the flow stays, though the pattern does not match it.
+    assert.ok((await control(node, tracker, { action: "subscribe", topic: "other" })).ok);
+    await sleep(1500);
+    assert.equal(consumers("other"), 1, "not dropped by the next discovery");
   });
 
   it("a topicPattern that is not a regular expression is a configuration error", async () => {
