@@ -644,7 +644,7 @@ describe("editor html", () => {
         assert.ok(!/<style\b/.test(html), `${type}: a <style> of its own`);
         assert.match(templateOf(html, type), /^\s*<div class="pulsar-ws-form">/, `${type}: the template's root has class pulsar-ws-form`);
         // Every layout class a template uses is styled by the shared file.
-        for (const [, cls] of templateOf(html, type).matchAll(/class="[^"]*\b(pulsar-ws-(?:num|unit|topic|lookup|section))\b/g)) {
+        for (const [, cls] of templateOf(html, type).matchAll(/class="[^"]*\b(pulsar-ws-(?:num|unit|topic|pattern|lookup|section))\b/g)) {
           assert.ok(css.includes(`.${cls}`), `${type}: .${cls} not in pulsar-ws-editor.css`);
         }
       }
@@ -1100,6 +1100,9 @@ describe("editor html", () => {
       form.$("#node-input-topicPattern").val("orders.*").trigger("change");
       assert.deepEqual(visible(form, ".pulsar-in-topics"), [false, false], "a pattern hides the topic list");
       assert.deepEqual(visible(form, ".pulsar-in-pattern"), [true]);
+      // The pattern field has the Topic field's suggestions too.
+      const patternInput = form.$("#node-input-topicPattern").els[0];
+      assert.ok(patternInput.autoComplete, "the pattern field has Node-RED's autoComplete");
       form.$("#pulsar-in-pattern-preview").trigger("click");
       assert.deepEqual([form.calls[0].path, form.calls[0].body.id, form.calls[0].body.pattern, form.calls[0].body.token], ["pattern", "ep1", "orders.*", ""]);
       const status = textOf(form.$("#pulsar-in-pattern-status").els[0]);
