@@ -6,9 +6,11 @@
  */
 import type { Node, NodeAPI } from "node-red";
 import { registerAdminApi } from "./lib/admin/editor-api";
+import { PulsarAdmin } from "./lib/admin/operations";
 import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings } from "./lib/endpoint-settings";
 import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
 import { asPulsarError } from "./lib/protocol/errors";
+import { httpBaseOf } from "./lib/protocol/urls";
 import { ConsumerSession } from "./lib/session/consumer";
 import { ProducerSession } from "./lib/session/producer";
 import type { SocketState } from "./lib/session/socket";
@@ -54,6 +56,14 @@ export = function register(RED: NodeAPI): void {
       session.on("state", untrackWhenClosed(session));
       return session;
     };
+
+    // The admin REST API is served on the same host and port as the WebSocket API (the broker's
+    // or proxy's web service), so the same base, token and TLS apply.
+    endpoint.adminTarget = () => {
+      const settings = usableSettings(endpoint);
+      return { httpBase: httpBaseOf(settings.base), token: settings.token, tls: settings.tls };
+    };
+    endpoint.admin = () => new PulsarAdmin(endpoint.adminTarget());
 
     // Node-RED stops a flow's nodes and its config nodes in parallel, and the users drain
     // their own sessions (pulsar-out waits for acks). So wait for them to finish, bounded,

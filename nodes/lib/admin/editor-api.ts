@@ -3,6 +3,7 @@
  *
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/test    { id, serviceUrl, cluster, tenant, namespace, tls, token? }
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/lookup  { …the same…, dir }
+ *   POST <httpAdminRoot>/pulsar-ws-endpoint/pattern { …the same…, pattern }  (pulsar-in's topicPattern preview)
  *
  * The editor sends what its dialog holds (the config may not be deployed yet); the runtime calls
  * Pulsar's admin REST API and answers with i18n keys (see client.ts). The token goes one
@@ -17,7 +18,8 @@ import type { Request, Response } from "express";
 import { resolveEndpointSettings } from "../endpoint-settings";
 import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
 import { asPulsarError } from "../protocol/errors";
-import { httpGetter, lookup, testConnection, type AdminLine, type AdminTarget } from "./client";
+import { httpGetter, lookup, previewPattern, testConnection, type AdminLine, type AdminTarget } from "./client";
+import { parseTopicPattern } from "../protocol/topic-list";
 import type { TopicDefaults } from "../protocol/topics";
 import { httpBaseOf } from "../protocol/urls";
 import type { TlsOptions } from "../session/socket";
@@ -33,6 +35,7 @@ interface ProbeBody {
   tls?: unknown;
   token?: unknown;
   dir?: unknown;
+  pattern?: unknown;
 }
 
 /** How the editor shows a stored password credential it does not know. */
@@ -137,6 +140,20 @@ export function registerAdminApi(RED: NodeAPI): void {
     handle(
       (probe, body) => lookup(httpGetter(probe.target), probe.target, text(body.dir), probe.defaults),
       (line) => ({ ok: false, items: [], error: line }),
+    ),
+  );
+
+  RED.httpAdmin.post(
+    "/pulsar-ws-endpoint/pattern",
+    canWrite,
+    handle(
+      async (probe, body) => {
+        // A pattern that is not usable throws its PulsarError: answered as `failed` below.
+        const pattern = parseTopicPattern(body.pattern, probe.defaults);
+        if (!pattern) return { ok: true, items: [], count: 0 };
+        return previewPattern(httpGetter(probe.target), probe.target, pattern);
+      },
+      (line) => ({ ok: false, items: [], count: 0, error: line }),
     ),
   );
 }
