@@ -65,6 +65,11 @@ interface Entry {
 
 /** A frame that the same refusal close followed this many times in a row is not sent again. */
 export const MAX_SAME_CLOSE = 3;
+/**
+ * Below this (and below twice the largest frame acked) a frame is never blamed for a drop without
+ * a refusal code: no WebSocket service is set up to refuse frames this small.
+ */
+const SUSPECT_FRAME_BYTES = 64 * 1024;
 
 export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   private readonly socket: ManagedSocket;
@@ -241,11 +246,11 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     const head = unacked[0];
     const headBytes = head.sentBytes ?? head.bytes;
     // A close that refuses what was sent may be the head's fault. So may any drop when the head is
-    // larger than every frame the server has acked: Jetty sometimes resets the connection over an
-    // oversize frame instead of closing it with 1009. A drop behind a frame of the usual size is
-    // the network's or a restart's, and never counts against it.
+    // far larger than every frame the server has acked: Jetty sometimes resets the connection over
+    // an oversize frame instead of closing it with 1009. A drop behind a frame of about the usual
+    // size is the network's or a restart's, and never counts against it.
     const refusal = failure.kind === "closed" && isRefusalClose(failure.code);
-    if (!refusal && headBytes <= this.largestAcked) {
+    if (!refusal && headBytes <= Math.max(2 * this.largestAcked, SUSPECT_FRAME_BYTES)) {
       head.closeStrikes = 0;
       head.lastClose = undefined;
       return unacked;
