@@ -230,6 +230,15 @@ describe("pulsar-in node", function () {
     assert.equal(msg.payload, "after");
   });
 
+  it("emits a property named __proto__ as an own key of msg.properties, touching no prototype", async () => {
+    const { out } = await load([endpoint(fake.wsUrl), consumer()]);
+    await connected();
+    fake.sendRaw({ role: "consumer" }, '{"messageId":"CAcQAzAA","payload":"eA==","properties":{"a":"1","__proto__":"str"},"publishTime":"2026-01-01T00:00:00Z"}');
+    const [msg] = (await out.waitFor(1)) as InMsg[];
+    assert.deepEqual(Object.entries(msg.properties), [["a", "1"], ["__proto__", "str"]]);
+    assert.equal(Object.getPrototypeOf(msg.properties), Object.prototype);
+  });
+
   it("closes its socket on redeploy", async () => {
     await load([endpoint(fake.wsUrl), consumer()]);
     await connected();

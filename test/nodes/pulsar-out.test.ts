@@ -100,6 +100,19 @@ describe("pulsar-out node", function () {
     assert.ok(stored[3].deliverAt !== undefined);
   });
 
+  it("publishes a property named __proto__ like any other (as JSON.parse makes it)", async () => {
+    const frames: string[] = [];
+    fake.on("frame", (f: { text: string; role: string }) => {
+      if (f.role === "producer") frames.push(f.text);
+    });
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    const properties = JSON.parse('{"a":"1","__proto__":"str"}') as Record<string, unknown>;
+    const [r] = await tracker.waitFor([inject(node, { payload: "x", properties })]);
+    assert.equal(r.ok, true);
+    const sent = JSON.parse(frames.at(-1)!) as { properties: Record<string, string> };
+    assert.deepEqual(Object.entries(sent.properties), [["a", "1"], ["__proto__", "str"]]);
+  });
+
   it("refuses bad input with done(err) naming the problem, sends nothing, and keeps working", async () => {
     const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
     await until(() => fake.openConnections({ role: "producer" }).length === 1);
