@@ -1,6 +1,6 @@
 /**
  * The published artefact, as a user gets it: `npm pack` → `npm install <tarball>` into a fresh
- * Node-RED user directory → a real Node-RED runtime lists the three node types and logs no
+ * Node-RED user directory → a real Node-RED runtime lists the four node types and logs no
  * warning or error about them.
  */
 import assert from "node:assert/strict";
@@ -49,7 +49,7 @@ describe("npm pack → install into a fresh Node-RED user directory", function (
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it("installs the tarball and Node-RED loads the three node types without warnings", async () => {
+  it("installs the tarball and Node-RED loads the four node types without warnings", async () => {
     // The build already ran (npm test builds first); skip prepack's second build.
     const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8" });
     const [{ filename, files }] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
@@ -78,7 +78,7 @@ describe("npm pack → install into a fresh Node-RED user directory", function (
     }, 60000, "the node list", { intervalMs: 250, retryErrors: true });
     const ours = sets.filter((s) => s.module === "@pulsar-ws/node-red-pulsar");
     const types = ours.flatMap((s) => s.types).sort();
-    assert.deepEqual(types, ["pulsar-in", "pulsar-out", "pulsar-ws-endpoint"]);
+    assert.deepEqual(types, ["pulsar-admin", "pulsar-in", "pulsar-out", "pulsar-ws-endpoint"]);
     for (const set of ours) {
       assert.equal(set.err, undefined, `node set error: ${set.err}`);
       assert.ok(set.enabled, `node set not enabled: ${JSON.stringify(set)}`);
