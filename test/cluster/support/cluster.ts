@@ -4,7 +4,6 @@
  * the end, a raw-WebSocket reader from earliest as the oracle of what a topic holds, and the counts
  * (CLUSTER_SCALE scales every case's message count down for quick local runs; CI runs 1).
  */
-import WebSocket from "ws";
 import { startPulsarCluster, stopAllPulsar, type ClusterBroker, type PulsarCluster } from "../../../harness/pulsar";
 import { sleep } from "../../support/wait";
 
@@ -69,49 +68,6 @@ after(async function () {
   console.log(`\n=== cluster suite (scale ${SCALE}) ===\n${clusterLine}\n${table()}\nwall time: ${((Date.now() - suiteStart) / 1000).toFixed(0)} s\n`);
 });
 
-export interface ReadResult {
-  copies: Map<string, number>;
-  total: number;
-}
-
-/** Reads a public/default topic from the earliest message through `wsBase` until every expected payload was seen (then idle 1.5 s). */
-export function readAll(wsBase: string, topic: string, expected: Iterable<string>, timeoutMs = 120_000): Promise<ReadResult> {
-  const want = new Set(expected);
-  const copies = new Map<string, number>();
-  let total = 0;
-  let missing = want.size;
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${wsBase}/ws/v2/reader/persistent/public/default/${encodeURIComponent(topic)}?messageId=earliest&receiverQueueSize=1000`, { perMessageDeflate: false });
-    let idle: NodeJS.Timeout | undefined;
-    const finish = (): void => {
-      clearTimeout(idle);
-      clearTimeout(overall);
-      ws.terminate();
-      resolve({ copies, total });
-    };
-    const overall = setTimeout(finish, timeoutMs);
-    const armIdle = (): void => {
-      clearTimeout(idle);
-      if (missing === 0) idle = setTimeout(finish, 1500);
-    };
-    ws.on("message", (data) => {
-      const frame = JSON.parse(data.toString()) as { messageId: string; payload: string };
-      const text = Buffer.from(frame.payload, "base64").toString("utf8");
-      total++;
-      const n = (copies.get(text) ?? 0) + 1;
-      copies.set(text, n);
-      if (n === 1 && want.has(text)) missing--;
-      ws.send(JSON.stringify({ messageId: frame.messageId }));
-      armIdle();
-    });
-    ws.on("open", armIdle);
-    ws.on("error", (err) => {
-      clearTimeout(idle);
-      clearTimeout(overall);
-      reject(err);
-    });
-  });
-}
 
 /** The subscription's backlog (msgBacklog) from the topic's stats, or undefined when they cannot be read. */
 export async function backlog(c: PulsarCluster, topic: string, subscription: string): Promise<number | undefined> {

@@ -11,7 +11,8 @@ import { flow, helper, idsOf, inject, nodesWithTls, Outcomes, unspy, watchers, t
 import { faultNodes } from "../../faults/support/test-nodes";
 import { until } from "../../support/wait";
 import type { PulsarCluster } from "../../../harness/pulsar";
-import { drainedBacklog, readAll } from "./cluster";
+import { readAll } from "../../support/read-topic";
+import { drainedBacklog } from "./cluster";
 
 const PRODUCERS = 2;
 const OUTSTANDING = 1000;
@@ -131,7 +132,7 @@ export async function produceConsume(c: PulsarCluster, opts: RunOptions): Promis
     const acked = ids.filter((id) => outcomes.ok.has(id));
     await until(() => acked.every((id) => consumed.has(id)), Math.max(1000, end - Date.now()), "the consumer to process every acked message").catch(() => undefined);
     const bl = await drainedBacklog(c, opts.topic, subscription, 60_000);
-    const read = await readAll(c.proxy.wsUrl, opts.topic, acked, 120_000);
+    const read = await readAll(c.proxy.wsUrl, opts.topic, acked, { timeoutMs: 120_000 });
     const seconds = (Date.now() - started) / 1000;
     const errors = new Map<string, number>();
     for (const [id, e] of outcomes.failed) if (idSet.has(id)) errors.set(e.message, (errors.get(e.message) ?? 0) + 1);
