@@ -6,9 +6,10 @@
  */
 import type { Node, NodeAPI } from "node-red";
 import { registerAdminApi } from "./lib/admin/editor-api";
-import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings } from "./lib/endpoint-settings";
-import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
-import { asPulsarError } from "./lib/protocol/errors";
+import { EndpointConnection, type ProxyNodeSettings } from "./lib/connection";
+import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings, type EndpointSettings } from "./lib/endpoint-settings";
+import type { EndpointCredentials, EndpointDef, EndpointNode, HttpProxyNode } from "./lib/endpoint-types";
+import { asPulsarError, configError } from "./lib/protocol/errors";
 import { ConsumerSession } from "./lib/session/consumer";
 import { ProducerSession } from "./lib/session/producer";
 import type { SocketState } from "./lib/session/socket";
@@ -32,15 +33,33 @@ export = function register(RED: NodeAPI): void {
 
     try {
       const tls = lookupTls(RED, def.tls);
-      endpoint.settings = resolveEndpointSettings(def, endpoint.credentials?.token, tls.kind === "options" ? tls.options : undefined);
+      const settings = resolveEndpointSettings(def, endpoint.credentials?.token, tls.kind === "options" ? tls.options : undefined, endpoint.credentials?.oauth2ClientSecret);
+      endpoint.connection = new EndpointConnection({
+        bases: settings.bases,
+        auth: settings.auth,
+        proxy: lookupProxy(def.proxy),
+        tls: settings.tls,
+        env: (name) => {
+          const value: unknown = RED.util.getSetting(endpoint, name);
+          return value === undefined || value === null ? undefined : String(value);
+        },
+        handshakeTimeoutMs: settings.handshakeTimeoutMs,
+      });
+      endpoint.settings = settings;
     } catch (err) {
       endpoint.configError = asPulsarError(err, "config");
     }
 
+    /** The socket options of one session: the endpoint's, plus its per-attempt token, proxy and failover. */
+    const hooked = (settings: EndpointSettings, url: (attempt: { base: string; token?: string }) => string) => {
+      const hooks = endpoint.connection!.sessionHooks(settings.tokenInQuery, url);
+      return { ...socketOptions(settings), ...hooks };
+    };
+
     endpoint.createProducer = (req) => {
       const settings = usableSettings(endpoint);
-      const url = sessionUrl(settings, "producer", req.topic, req.query);
-      const session = new ProducerSession({ ...req.session, socket: { ...socketOptions(settings), url }, maxFrameSize: settings.maxFrameSize });
+      const socket = hooked(settings, (attempt) => sessionUrl(settings, "producer", req.topic, req.query, undefined, attempt));
+      const session = new ProducerSession({ ...req.session, socket, maxFrameSize: settings.maxFrameSize });
       sessions.add(session);
       session.on("state", untrackWhenClosed(session));
       return session;
@@ -48,8 +67,14 @@ export = function register(RED: NodeAPI): void {
 
     endpoint.createConsumer = (req) => {
       const settings = usableSettings(endpoint);
-      const url = (resumeAfter: string | undefined): string => sessionUrl(settings, req.role, req.topic, req.query(resumeAfter), req.subscription);
-      const session = new ConsumerSession({ ...req.session, kind: req.role, socket: socketOptions(settings), url });
+      // A reader resumes after its last message: the URL depends on it, and on the attempt.
+      let resume: string | undefined;
+      const { url: attemptUrl, ...socket } = hooked(settings, (attempt) => sessionUrl(settings, req.role, req.topic, req.query(resume), req.subscription, attempt));
+      const url = (resumeAfter: string | undefined): string => {
+        resume = resumeAfter;
+        return attemptUrl();
+      };
+      const session = new ConsumerSession({ ...req.session, kind: req.role, socket, url });
       sessions.add(session);
       session.on("state", untrackWhenClosed(session));
       return session;
@@ -74,8 +99,18 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
+  /** The core `http proxy` config node named by `proxy`, or undefined: then the environment decides. */
+  function lookupProxy(id: string | undefined): ProxyNodeSettings | undefined {
+    if (!id) return undefined;
+    const node = RED.nodes.getNode(id) as HttpProxyNode | null;
+    if (!node || typeof node.url !== "string" || !node.url.trim()) throw configError("proxy-missing");
+    const noProxy = Array.isArray(node.noproxy) ? node.noproxy.filter((e): e is string => typeof e === "string") : [];
+    const url = /^[a-z]+:\/\//i.test(node.url.trim()) ? node.url.trim() : `http://${node.url.trim()}`;
+    return { url, noProxy, username: node.credentials?.username || undefined, password: node.credentials?.password || undefined };
+  }
+
   RED.nodes.registerType<Node<EndpointCredentials>, EndpointDef, never, EndpointCredentials>("pulsar-ws-endpoint", PulsarWsEndpoint, {
-    credentials: { token: { type: "password" } },
+    credentials: { token: { type: "password" }, oauth2ClientSecret: { type: "password" } },
   });
   registerAdminApi(RED);
 };

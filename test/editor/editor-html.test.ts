@@ -523,6 +523,7 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
     name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "",
     tokenInQuery: false, pingInterval: 30, pongTimeout: 10, reconnectMin: 1, reconnectMax: 60, maxFrameSize: 1048576,
     maxIncomingFrameSize: 8388608, handshakeTimeout: 30, compression: false,
+    authType: "", oauth2IssuerUrl: "", oauth2ClientId: "", oauth2Audience: "", oauth2Scope: "", proxy: "",
   },
   "pulsar-out": {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
@@ -678,7 +679,7 @@ describe("editor html", () => {
     it("pulsar-ws-endpoint: config category, token is a password credential and never a default, tls-config", () => {
       const def = definition("pulsar-ws-endpoint");
       assert.equal(def.category, "config");
-      assert.deepEqual(plain(def.credentials), { token: { type: "password" } });
+      assert.deepEqual(plain(def.credentials), { token: { type: "password" }, oauth2ClientSecret: { type: "password" } });
       assert.equal(def.credentials?.token.type, "password");
       assert.ok(!("token" in def.defaults));
       assert.equal(def.defaults.tls.type, "tls-config");
