@@ -6,10 +6,11 @@
  */
 import type { Node, NodeAPI } from "node-red";
 import { registerAdminApi } from "./lib/admin/editor-api";
-import { EndpointConnection, type ProxyNodeSettings } from "./lib/connection";
+import { EndpointConnection } from "./lib/connection";
 import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings, type EndpointSettings } from "./lib/endpoint-settings";
-import type { EndpointCredentials, EndpointDef, EndpointNode, HttpProxyNode } from "./lib/endpoint-types";
-import { asPulsarError, configError } from "./lib/protocol/errors";
+import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
+import { asPulsarError } from "./lib/protocol/errors";
+import { lookupProxy } from "./lib/proxy-config";
 import { ConsumerSession } from "./lib/session/consumer";
 import { ProducerSession } from "./lib/session/producer";
 import type { SocketState } from "./lib/session/socket";
@@ -37,7 +38,7 @@ export = function register(RED: NodeAPI): void {
       endpoint.connection = new EndpointConnection({
         bases: settings.bases,
         auth: settings.auth,
-        proxy: lookupProxy(def.proxy),
+        proxy: lookupProxy(RED, def.proxy),
         tls: settings.tls,
         env: (name) => {
           const value: unknown = RED.util.getSetting(endpoint, name);
@@ -46,6 +47,7 @@ export = function register(RED: NodeAPI): void {
         handshakeTimeoutMs: settings.handshakeTimeoutMs,
       });
       endpoint.settings = settings;
+      endpoint.proxyId = def.proxy ?? "";
     } catch (err) {
       endpoint.configError = asPulsarError(err, "config");
     }
@@ -97,16 +99,6 @@ export = function register(RED: NodeAPI): void {
         done();
       };
     });
-  }
-
-  /** The core `http proxy` config node named by `proxy`, or undefined: then the environment decides. */
-  function lookupProxy(id: string | undefined): ProxyNodeSettings | undefined {
-    if (!id) return undefined;
-    const node = RED.nodes.getNode(id) as HttpProxyNode | null;
-    if (!node || typeof node.url !== "string" || !node.url.trim()) throw configError("proxy-missing");
-    const noProxy = Array.isArray(node.noproxy) ? node.noproxy.filter((e): e is string => typeof e === "string") : [];
-    const url = /^[a-z]+:\/\//i.test(node.url.trim()) ? node.url.trim() : `http://${node.url.trim()}`;
-    return { url, noProxy, username: node.credentials?.username || undefined, password: node.credentials?.password || undefined };
   }
 
   RED.nodes.registerType<Node<EndpointCredentials>, EndpointDef, never, EndpointCredentials>("pulsar-ws-endpoint", PulsarWsEndpoint, {

@@ -17,6 +17,15 @@ import { httpBaseOf, shortUrl } from "./protocol/urls";
 import { ConnectProxyAgent, proxyFromEnv } from "./session/proxy-agent";
 import { PrepareFailure, type ConnectExtras, type SocketFailure, type TlsOptions } from "./session/socket";
 
+/** The admin client's hooks (admin/client.ts AdminTarget), kept structural to avoid a cycle. */
+export interface AdminTargetHooks {
+  httpBases: string[];
+  bearer: () => Promise<string | undefined>;
+  refused: (token: string | undefined) => void;
+  worked: (httpBase: string) => void;
+  agentFor: (url: string) => Agent | undefined;
+}
+
 export type AuthSettings = { type: "none" } | { type: "token"; token: string } | { type: "oauth2"; oauth2: OAuth2Settings };
 
 /** From a core `http proxy` config node: its URL, `noproxy` list and optional credentials. */
@@ -46,7 +55,8 @@ const ENV_REF = /^\$\{(\S+)\}$/;
 export function isServerGone(failure: SocketFailure): boolean {
   switch (failure.kind) {
     case "network":
-      return failure.code !== "EPROXY"; // the proxy, not the server, said no
+      // A proxy's 502/503/504 says the server is not there; its 407 or 403 is about us.
+      return failure.code !== "EPROXY" || (failure.status !== undefined && failure.status >= 502 && failure.status <= 504);
     case "keepalive":
       return true;
     case "closed":
@@ -201,6 +211,20 @@ export class EndpointConnection {
   httpBases(): string[] {
     const first = this.urls.current;
     return [first, ...this.urls.bases.filter((b) => b !== first)].map(httpBaseOf);
+  }
+
+  /** What an admin call needs: the bases in failover order, the token per call, the proxy. */
+  adminTarget(): Pick<AdminTargetHooks, "httpBases" | "bearer" | "refused" | "worked" | "agentFor"> {
+    return {
+      httpBases: this.httpBases(),
+      bearer: () => this.bearer(),
+      refused: (token) => this.refused(token),
+      worked: (httpBase) => {
+        const base = this.urls.bases.find((b) => httpBaseOf(b) === httpBase);
+        if (base) this.urls.worked(base);
+      },
+      agentFor: (url) => this.agentFor(url),
+    };
   }
 }
 

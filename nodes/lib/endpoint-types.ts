@@ -53,6 +53,8 @@ export interface EndpointNode extends Node<EndpointCredentials> {
   settings?: EndpointSettings;
   /** Token, proxy and failover for sessions and admin calls; set with `settings`. */
   connection?: EndpointConnection;
+  /** The `proxy` property it was deployed with (the editor's admin calls compare it). */
+  proxyId?: string;
   configError?: PulsarError;
   createProducer(req: ProducerRequest): ProducerSession;
   createConsumer(req: ConsumerRequest): ConsumerSession;

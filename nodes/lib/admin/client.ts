@@ -10,6 +10,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { PrepareFailure } from "../session/socket";
 import { parseTopic, type TopicDefaults } from "../protocol/topics";
 import { buildSessionUrl } from "../protocol/urls";
 import type { TlsOptions } from "../session/socket";
@@ -17,7 +18,17 @@ import type { TlsOptions } from "../session/socket";
 export interface AdminTarget {
   /** http(s) base with any path prefix, no trailing slash. */
   httpBase: string;
+  /** Several bases (the service URL list): tried in this order while the network fails. */
+  httpBases?: string[];
   token?: string;
+  /** Asked on every call instead of `token` (OAuth2, a token file): see connection.ts. */
+  bearer?: () => Promise<string | undefined>;
+  /** Pulsar answered 401 to this token: the next `bearer` gets a new one when it can. */
+  refused?: (token: string | undefined) => void;
+  /** A base answered: later calls and sessions start there. */
+  worked?: (httpBase: string) => void;
+  /** The agent for a URL (the proxy tunnel), or undefined to connect directly. */
+  agentFor?: (url: string) => http.Agent | undefined;
   tls?: TlsOptions;
   timeoutMs?: number;
 }
@@ -62,29 +73,59 @@ export const MAX_ITEMS = 500;
 const PROBE_TOPIC = "__pulsar_ws_probe";
 const R = "pulsar.admin.result.";
 
+/**
+ * GETs with the endpoint's token, proxy and service URL list: a network failure moves on to the
+ * next base (failover, as the sessions do); a 401 to a renewable token is retried once with a new one.
+ */
 export function httpGetter(target: AdminTarget): AdminGet {
+  const bases = target.httpBases?.length ? target.httpBases : [target.httpBase];
+  return async (path) => {
+    let lastError: unknown;
+    for (const base of bases) {
+      const token = target.bearer ? await target.bearer() : target.token;
+      let answer: HttpAnswer;
+      try {
+        answer = await getOnce(target, base + path, token);
+        if (answer.status === 401 && target.bearer && target.refused) {
+          target.refused(token);
+          const renewed = await target.bearer();
+          if (renewed !== token) answer = await getOnce(target, base + path, renewed);
+        }
+      } catch (err) {
+        lastError = err;
+        continue;
+      }
+      target.worked?.(base);
+      return answer;
+    }
+    throw lastError;
+  };
+}
+
+function getOnce(target: AdminTarget, href: string, token: string | undefined): Promise<HttpAnswer> {
   const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return (path) =>
-    new Promise((resolve, reject) => {
-      const url = new URL(target.httpBase + path);
-      const headers: Record<string, string> = { Accept: "application/json" };
-      if (target.token) headers.Authorization = `Bearer ${target.token}`;
-      const client = url.protocol === "https:" ? https : http;
-      const req = client.request(url, { method: "GET", headers, timeout: timeoutMs, ...(url.protocol === "https:" ? target.tls : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
+  return new Promise((resolve, reject) => {
+    const url = new URL(href);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const client = url.protocol === "https:" ? https : http;
+    const agent = target.agentFor?.(href);
+    const options = { method: "GET", headers, timeout: timeoutMs, ...(agent ? { agent } : {}), ...(url.protocol === "https:" ? target.tls : {}) };
+    const req = client.request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
+        else chunks.push(chunk);
       });
-      req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
-      req.on("error", reject);
-      req.end();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
     });
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 /** Pulsar's JSON error body carries a `reason`; HTML error pages and the like give nothing. */
@@ -111,9 +152,11 @@ const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTN
 
 /** A network failure as a line the user can act on. */
 export function networkFailure(err: unknown, httpBase: string): AdminLine {
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException & { status?: number };
   const host = new URL(httpBase).host;
+  if (err instanceof PrepareFailure) return { level: "error", key: R + "auth-source", params: { reason: err.message } };
   const code = typeof e?.code === "string" ? e.code : "";
+  if (code === "EPROXY") return { level: "error", key: R + "proxy-refused", params: { host, status: e.status ?? 0, reason: e.message } };
   if (code === "ETIMEDOUT_ADMIN") return { level: "error", key: R + "timeout", params: { host } };
   const reason = code || (e instanceof Error ? e.message : String(err));
   if (TLS_CODES.test(code) || /certificate|ssl|tls/i.test(e?.message ?? "")) return { level: "error", key: R + "tls", params: { host, reason } };
@@ -162,7 +205,7 @@ export async function testConnection(get: AdminGet, target: AdminTarget, default
     // The token is valid; listing topics needs more rights than producing or consuming.
     lines.push({ level: "warn", key: R + "forbidden-list", params: { namespace, status: 403 } });
   } else {
-    lines.push(answer.status === 200 ? { level: "error", key: R + "not-pulsar", params: { status: 200 } } : httpFailure(answer, namespace, !!target.token));
+    lines.push(answer.status === 200 ? { level: "error", key: R + "not-pulsar", params: { status: 200 } } : httpFailure(answer, namespace, !!(target.token || target.bearer)));
     // A wrong token or namespace already says what to fix; without Pulsar there is nothing to probe.
     return { ok: false, lines };
   }
@@ -226,7 +269,7 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
   const parsed = parseDir(dir);
   if (!parsed) return { ok: true, items: [] };
   const prefix = parsed.domain ? `${parsed.domain}://` : "";
-  const hasToken = !!target.token;
+  const hasToken = !!(target.token || target.bearer);
   try {
     if (parsed.segments.length === 0) {
       const items: string[] = [];

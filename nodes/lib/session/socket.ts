@@ -322,8 +322,8 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
         ? failure.outcome.retry
         : failure.kind === "prepare"
           ? failure.retry
-          : failure.kind === "network" && failure.code === "EPROXY"
-            ? "slow" // the proxy refused (407, 403): an operator must act first
+          : failure.kind === "network" && failure.code === "EPROXY" && (failure.status === 407 || failure.status === 403)
+            ? "slow" // the proxy refused us: an operator must act first
             : "backoff";
     if (retry === "none") {
       this.setState({ state: "failed", failure });
