@@ -6,7 +6,7 @@
  * (`tokenPublicKey`) accepts them. Every token request is recorded (time, form), so a test can
  * count them and see that they never come in a burst.
  */
-import { createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createSign, generateKeyPairSync, randomUUID, type KeyObject } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -119,7 +119,8 @@ export class OidcIssuer {
       }
       record(200);
       const now = Math.floor(Date.now() / 1000);
-      const claims: Record<string, unknown> = { sub: client.subject, iat: now, exp: now + this.lifetimeSeconds, iss: this.url };
+      // jti: two tokens issued in the same second still differ.
+      const claims: Record<string, unknown> = { sub: client.subject, iat: now, exp: now + this.lifetimeSeconds, iss: this.url, jti: randomUUID() };
       if (form.audience) claims.aud = form.audience;
       if (form.scope) claims.scope = form.scope;
       json(200, { access_token: signRs256(claims, this.keys.privateKey), token_type: "Bearer", expires_in: this.lifetimeSeconds });
