@@ -16,6 +16,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { ProxyRefusedError } from "./session/proxy-agent";
 import { PrepareFailure, type TlsOptions } from "./session/socket";
 
 export interface OAuth2Settings {
@@ -101,7 +102,9 @@ export class OAuth2Client {
       const failure =
         err instanceof PrepareFailure
           ? err
-          : new PrepareFailure(`the OAuth2 issuer could not be reached: ${this.scrub(errorText(err))}`, "oauth2-unreachable", { reason: this.scrub(errorCode(err)) }, "backoff");
+          : err instanceof ProxyRefusedError
+            ? new PrepareFailure(`the proxy refused the tunnel to the OAuth2 issuer: ${err.status}`, "proxy-refused", { status: err.status }, err.status === 407 || err.status === 403 ? "slow" : "backoff")
+            : new PrepareFailure(`the OAuth2 issuer could not be reached: ${this.scrub(errorText(err))}`, "oauth2-unreachable", { reason: this.scrub(errorCode(err)) }, "backoff");
       if (failure.statusKey === "oauth2-refused") this.refusal = { error: failure, until: this.now() + (this.opts.refusalHoldMs ?? DEFAULT_REFUSAL_HOLD_MS) };
       throw failure;
     }
