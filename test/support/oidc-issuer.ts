@@ -20,6 +20,8 @@ export interface TokenRequest {
   at: number;
   form: Record<string, string>;
   status: number;
+  /** The access token granted (status 200). */
+  token?: string;
 }
 
 export interface IssuerOptions {
@@ -101,8 +103,8 @@ export class OidcIssuer {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
-      const record = (status: number): void => {
-        this.requests.push({ at: Date.now(), form, status });
+      const record = (status: number, token?: string): void => {
+        this.requests.push({ at: Date.now(), form, status, ...(token ? { token } : {}) });
       };
       if (!/application\/x-www-form-urlencoded/.test(req.headers["content-type"] ?? "")) {
         record(400);
@@ -117,13 +119,14 @@ export class OidcIssuer {
         record(401);
         return json(401, { error: "invalid_client", error_description: "client authentication failed" });
       }
-      record(200);
       const now = Math.floor(Date.now() / 1000);
       // jti: two tokens issued in the same second still differ.
       const claims: Record<string, unknown> = { sub: client.subject, iat: now, exp: now + this.lifetimeSeconds, iss: this.url, jti: randomUUID() };
       if (form.audience) claims.aud = form.audience;
       if (form.scope) claims.scope = form.scope;
-      json(200, { access_token: signRs256(claims, this.keys.privateKey), token_type: "Bearer", expires_in: this.lifetimeSeconds });
+      const token = signRs256(claims, this.keys.privateKey);
+      record(200, token);
+      json(200, { access_token: token, token_type: "Bearer", expires_in: this.lifetimeSeconds });
     });
   }
 }
