@@ -1000,6 +1000,21 @@ describe("editor html", () => {
           agree(ep, prop, value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", [prop]: value as Raw }, undefined));
         }
       }
+      for (const value of ["", "none", "token", "kerberos", "OAuth2"]) {
+        agree(ep, "authType", value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", authType: value }, undefined));
+      }
+      // With OAuth2, the issuer URL is required and http(s); the runtime also has the client id and secret here.
+      const oauth2 = nodeOf(ep, { authType: "oauth2", oauth2ClientId: "c" });
+      for (const value of ["https://issuer.example/", "http://127.0.0.1:9000/realms/x", "", "issuer.example", "ftp://issuer"]) {
+        agree(ep, "oauth2IssuerUrl", value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", authType: "oauth2", oauth2ClientId: "c", oauth2IssuerUrl: value }, undefined, undefined, "s"), oauth2);
+      }
+      for (const value of ["c", ""]) {
+        agree(ep, "oauth2ClientId", value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", authType: "oauth2", oauth2IssuerUrl: "https://i/", oauth2ClientId: value }, undefined, undefined, "s"), oauth2);
+      }
+      // A comma-separated list of service URLs: every entry must be valid, as the runtime reads them.
+      for (const value of ["http://a:8080, http://b:8080", "http://a:8080,wss://b/gw", "http://a:8080, ftp://b", "http://a:8080,,", ", ,"]) {
+        agree(ep, "serviceUrl", value, () => resolveEndpointSettings({ serviceUrl: value }, undefined));
+      }
     });
 
     // The flow JSON contract: a flow setting only these properties must deploy with defaults, also through the

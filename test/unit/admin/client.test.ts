@@ -7,6 +7,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { freePort } from "../../support/net";
 import {
   httpGetter,
   lookup,
@@ -175,6 +176,11 @@ describe("pulsar-admin: HTTP getter", () => {
     server = http.createServer((req, res) => {
       seen.push(req.headers);
       if (req.url === "/prefix/slow") return; // never answers
+      if (req.url === "/prefix/auth") {
+        const ok = req.headers.authorization === "Bearer new";
+        res.writeHead(ok ? 200 : 401, { "Content-Type": "application/json" }).end(ok ? "[]" : '{"reason":"expired"}');
+        return;
+      }
       res.writeHead(req.url === "/prefix/admin/v2/tenants" ? 200 : 404, { "Content-Type": "application/json" });
       res.end(req.url === "/prefix/admin/v2/tenants" ? '["public"]' : '{"reason":"nope"}');
     });
@@ -190,6 +196,30 @@ describe("pulsar-admin: HTTP getter", () => {
     assert.equal(seen.at(-1)?.authorization, "Bearer s3cret");
     await httpGetter({ httpBase: base })("/other");
     assert.equal(seen.at(-1)?.authorization, undefined);
+  });
+
+  it("fails over to the next base on a network error, and says which one answered", async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/prefix`;
+    const worked: string[] = [];
+    const answer = await httpGetter({ httpBase: closed, httpBases: [closed, base], worked: (b) => worked.push(b) })("/admin/v2/tenants");
+    assert.equal(answer.status, 200);
+    assert.deepEqual(worked, [base]);
+    await assert.rejects(httpGetter({ httpBase: closed, httpBases: [closed] })("/admin/v2/tenants"), /ECONNREFUSED/);
+  });
+
+  it("asks for the token on every call; a 401 to it is retried once with a renewed one", async () => {
+    let current = "old";
+    const refused: (string | undefined)[] = [];
+    const get = httpGetter({ httpBase: base, bearer: () => Promise.resolve(current), refused: (t) => {
+      refused.push(t);
+      current = "new";
+    } });
+    assert.equal((await get("/admin/v2/tenants")).status, 200);
+    assert.equal(seen.at(-1)?.authorization, "Bearer old");
+    assert.deepEqual(refused, []);
+    assert.equal((await get("/auth")).status, 200, "renewed after the 401");
+    assert.deepEqual(refused, ["old"]);
+    assert.equal(seen.at(-1)?.authorization, "Bearer new");
   });
 
   it("gives up after its timeout with a code networkFailure reports as a timeout", async () => {
