@@ -4,10 +4,14 @@
  * the proxy's status (what the node status shows).
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import http from "node:http";
-import WebSocket from "ws";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
 import { ConnectProxyAgent, ProxyRefusedError } from "../../../nodes/lib/session/proxy-agent";
 import { FakePulsar } from "../../fake/fake-pulsar";
+import { makeCerts, removeCerts } from "../../faults/support/certs";
 import { ConnectProxy } from "../../support/connect-proxy";
 
 describe("session/proxy-agent", () => {
@@ -56,5 +60,35 @@ describe("session/proxy-agent", () => {
     const ws = await open(new ConnectProxyAgent({ url: proxy.url, username: "user", password: "pass" }, false));
     assert.ok(ws instanceof WebSocket);
     ws.close();
+  });
+
+  it("wss:// inside the tunnel: TLS to the server, verified with the CA the socket was given", async function () {
+    this.timeout(20_000);
+    const certs = makeCerts("allowed-role");
+    const server = https.createServer({ cert: fs.readFileSync(certs.serverCert), key: fs.readFileSync(certs.serverKey) });
+    const wss = new WebSocketServer({ server });
+    wss.on("connection", (socket) => socket.send("hello over tls"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const connect = (ca?: Buffer): Promise<string | Error> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(`wss://localhost:${port}/x`, { agent: new ConnectProxyAgent({ url: proxy.url }, true), ...(ca ? { ca } : {}) });
+        ws.once("message", (data) => {
+          ws.close();
+          resolve(String(data));
+        });
+        ws.once("error", (err) => resolve(err));
+      });
+    try {
+      assert.equal(await connect(fs.readFileSync(certs.caCert)), "hello over tls");
+      assert.equal(proxy.opened(`localhost:${port}`).length, 1, "through the proxy, by name");
+      const untrusted = await connect();
+      assert.ok(untrusted instanceof Error && /self.signed|unable to (get|verify)/i.test(untrusted.message), String(untrusted));
+    } finally {
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      removeCerts(certs);
+    }
   });
 });
