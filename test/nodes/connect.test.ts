@@ -7,7 +7,11 @@
  */
 import assert from "node:assert/strict";
 import type { Node } from "node-red";
+import fs from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { FakePulsar } from "../fake/fake-pulsar";
 import { ConnectProxy } from "../support/connect-proxy";
 import { freePort } from "../support/net";
@@ -163,6 +167,23 @@ describe("endpoint: oauth2, proxy, several service URLs", function () {
       if (saved.no_proxy === undefined) delete process.env.no_proxy;
       else process.env.no_proxy = saved.no_proxy;
       await proxy.stop();
+    }
+  });
+
+  it("a token file (file:///…) is read again at every reconnect: a rotated token is used", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulsar-token-node-"));
+    const file = path.join(dir, "token");
+    try {
+      fs.writeFileSync(file, "token-one\n");
+      const { node, tracker } = await load(endpoint(fake.wsUrl), { ep: { token: pathToFileURL(file).href } });
+      await sendOk(node, tracker);
+      fs.writeFileSync(file, "token-two\n");
+      fake.dropConnections();
+      await until(() => fake.handshakes({ role: "producer" }).length === 2, 10_000, "the reconnect");
+      await sendOk(node, tracker);
+      assert.deepEqual(fake.handshakes({ role: "producer" }).map((h) => h.headers.authorization), ["Bearer token-one", "Bearer token-two"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
