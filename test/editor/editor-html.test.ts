@@ -1183,6 +1183,22 @@ describe("editor html", () => {
       assert.equal(second.form.$("#node-config-input-tls").val(), "_ADD_");
     });
 
+    it("pulsar-ws-endpoint: Authentication shows the token or the OAuth2 fields; an old flow means token when it has one", () => {
+      const fresh = openEditor("pulsar-ws-endpoint");
+      assert.equal(fresh.form.$("#node-config-input-authType").val(), "none");
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-token"), [false]);
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-oauth2"), [false]);
+      fresh.form.$("#node-config-input-authType").val("oauth2").trigger("change");
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-oauth2"), [true]);
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-token"), [false]);
+
+      const old = openEditor("pulsar-ws-endpoint", { credentials: { has_token: true } });
+      assert.equal(old.form.$("#node-config-input-authType").val(), "token");
+      assert.deepEqual(visible(old.form, "#pulsar-ws-endpoint-auth-token"), [true]);
+      const chosen = openEditor("pulsar-ws-endpoint", { authType: "oauth2", credentials: { has_token: true } });
+      assert.equal(chosen.form.$("#node-config-input-authType").val(), "oauth2");
+    });
+
     it("pulsar-ws-endpoint: reconnectMax is checked against the form's reconnectMin while editing", () => {
       const { def, node, form } = openEditor("pulsar-ws-endpoint");
       form.$("#node-config-input-reconnectMin").val("30");
