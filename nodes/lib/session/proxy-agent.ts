@@ -52,11 +52,15 @@ export class ConnectProxyAgent extends http.Agent {
 
   /** `secure`: the target speaks TLS inside the tunnel (wss://, https://). */
   constructor(
-    private readonly target: ProxyTarget,
+    private target: ProxyTarget,
     private readonly secure: boolean,
   ) {
     super({ keepAlive: false });
     this.proxy = new URL(target.url);
+    // `http://user:password@proxy:3128` (as in https_proxy): credentials from the URL, unless given.
+    if (target.username === undefined && target.password === undefined && (this.proxy.username || this.proxy.password)) {
+      this.target = { ...target, username: decodeURIComponent(this.proxy.username), password: decodeURIComponent(this.proxy.password) };
+    }
     // https.request checks that its agent is an https one.
     (this as { protocol?: string }).protocol = secure ? "https:" : "http:";
   }

@@ -60,6 +60,10 @@ describe("session/proxy-agent", () => {
     const ws = await open(new ConnectProxyAgent({ url: proxy.url, username: "user", password: "pass" }, false));
     assert.ok(ws instanceof WebSocket);
     ws.close();
+    // As in https_proxy=http://user:pass@host:port
+    const fromUrl = await open(new ConnectProxyAgent({ url: proxy.url.replace("http://", "http://user:pass@") }, false));
+    assert.ok(fromUrl instanceof WebSocket, String(fromUrl));
+    fromUrl.close();
   });
 
   it("wss:// inside the tunnel: TLS to the server, verified with the CA the socket was given", async function () {
