@@ -113,10 +113,6 @@ export class EndpointConnection {
       opts.auth.type === "oauth2" ? new OAuth2Client({ ...opts.auth.oauth2, agentFor: (url) => this.agentFor(url), tls: opts.tls }) : undefined;
   }
 
-  get authType(): AuthSettings["type"] {
-    return this.opts.auth.type;
-  }
-
   /** The proxy for `url` (ws, wss, http or https), or "" to connect directly. */
   proxyFor(url: string): string {
     const node = this.opts.proxy;

@@ -52,8 +52,6 @@ export class OAuth2Client {
   private inFlight: Promise<string> | undefined;
   private refusal: { error: PrepareFailure; until: number } | undefined;
   private tokenEndpoint: string | undefined;
-  /** Token requests sent to the issuer (discovery not counted): for tests and logs. */
-  requests = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: OAuth2Options) {
@@ -82,7 +80,6 @@ export class OAuth2Client {
       const form = new URLSearchParams({ grant_type: "client_credentials", client_id: this.opts.clientId, client_secret: this.opts.clientSecret });
       if (this.opts.audience) form.set("audience", this.opts.audience);
       if (this.opts.scope) form.set("scope", this.opts.scope);
-      this.requests++;
       const started = this.now();
       const answer = await this.request(endpoint, "POST", form.toString());
       const body = parseJson(answer.body);

@@ -36,15 +36,6 @@ export class ProxyRefusedError extends Error {
 const MAX_CONNECT_ANSWER = 16 * 1024;
 const DEFAULT_TIMEOUT_MS = 30000;
 
-/** The proxy URL without credentials, for messages. */
-export function proxyHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "proxy";
-  }
-}
-
 type ConnectOptions = http.ClientRequestArgs & tls.ConnectionOptions;
 
 export class ConnectProxyAgent extends http.Agent {
