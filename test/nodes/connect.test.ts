@@ -186,4 +186,15 @@ describe("endpoint: oauth2, proxy, several service URLs", function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a ${ENV} token resolves as Node-RED resolves settings, at every connect", async () => {
+    process.env.PULSAR_NODE_TEST_TOKEN = "env-token-1";
+    try {
+      const { node, tracker } = await load(endpoint(fake.wsUrl), { ep: { token: "${PULSAR_NODE_TEST_TOKEN}" } });
+      await sendOk(node, tracker);
+      assert.equal(fake.handshakes({ role: "producer" })[0].headers.authorization, "Bearer env-token-1");
+    } finally {
+      delete process.env.PULSAR_NODE_TEST_TOKEN;
+    }
+  });
 });
