@@ -7,7 +7,8 @@
  * classpath (Maven, cache), config (ports, standalone.conf), process (JVM spawn, bookkeeping),
  * cds (class-data sharing), readiness (probes until usable), auth (tokens, TLS keys),
  * instance (start/stop/kill/restart), shared (external and shared instances), websocket-proxy
- * (Pulsar's separate WebSocket proxy service in front of an instance).
+ * (Pulsar's separate WebSocket proxy service in front of an instance), cluster (ZooKeeper, a bookie,
+ * two brokers and the WebSocket proxy, each its own JVM).
  */
 export { PULSAR_VERSIONS } from "./lib/types";
 export type { AdminResponse, PulsarInstance, PulsarLine, PulsarTokens, StartOptions } from "./lib/types";
@@ -16,5 +17,8 @@ export { signHs256Token } from "./lib/auth";
 export { wsHandshakeStatus } from "./lib/probes";
 export { startPulsar } from "./lib/instance";
 export { externalPulsar, sharedPulsar, stopAllPulsar } from "./lib/shared";
-export { startWebSocketProxy } from "./lib/websocket-proxy";
 export type { WebSocketProxy, WebSocketProxyOptions } from "./lib/websocket-proxy";
+export { startWebSocketProxy } from "./lib/websocket-proxy";
+export type { ProxyTarget } from "./lib/websocket-proxy";
+export { CLUSTER_JVM_MEMORY, CLUSTER_SESSION_TIMEOUT_MS, startPulsarCluster, webSocketRoundTrip } from "./lib/cluster";
+export type { ClusterBroker, ClusterOptions, JvmMemory, PulsarCluster } from "./lib/cluster";

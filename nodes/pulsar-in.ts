@@ -1,28 +1,41 @@
 /**
- * `pulsar-in`: emits messages from a Pulsar subscription (consumer) or a reader.
+ * `pulsar-in`: emits messages from Pulsar subscriptions (consumer) or readers, on one topic,
+ * a list of topics, or the topics of a namespace that match a pattern (re-discovered every
+ * patternDiscoverySeconds). One WebSocket session per topic, owned by a ConsumerGroup.
  *
- * Auto ack answers each message right after it is sent on. Manual ack gives the node an
- * input: a msg carrying msg.pulsar.messageId acks it, with msg.ack === false nacks it. The same
- * input takes msg.action "pause"/"resume" (pull mode stops/starts granting permits).
+ * Auto ack answers each message right after it is sent on. Manual ack: a msg carrying
+ * msg.pulsar.messageId acks it, with msg.ack === false nacks it; the ack goes to the session of
+ * the topic it came from. The same input takes control messages (msg.action): pause, resume,
+ * subscribe, unsubscribe, connect, disconnect, getSubscriptions, deleteSubscription, seek. Each
+ * ends in done() once it took effect or done(err) saying why not; they run one after another.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import type { PulsarAdmin } from "./lib/admin/operations";
 import { usableSettings } from "./lib/endpoint-settings";
 import type { EndpointNode } from "./lib/endpoint-types";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
-import { PulsarError } from "./lib/protocol/errors";
-import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat, type ConsumeContext } from "./lib/protocol/consume";
-import { asBool, consumerQuery, intWithDefault, normalizeStartMessageId, optionalEnum, readerQuery, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
+import { PatternDiscovery } from "./lib/pattern-discovery";
+import { asPulsarError, inputError, PulsarError } from "./lib/protocol/errors";
+import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat } from "./lib/protocol/consume";
+import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
+import { parsePosition, parseReaderStart, type Position } from "./lib/protocol/positions";
 import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
-import { checkSubscriptionName, parseTopic } from "./lib/protocol/topics";
+import { parseTopicList, parseTopicPattern, type TopicPattern } from "./lib/protocol/topic-list";
+import { checkSubscriptionName, type TopicName } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
-import { logStateChange, statusFor, StatusReporter } from "./lib/status";
+import { ConsumerGroup, whenOpen } from "./lib/session/consumer-group";
+import type { SocketState } from "./lib/session/socket";
+import { logStateChange, statusFor, StatusReporter, type StatusView } from "./lib/status";
 
 type Raw = string | number | boolean | undefined;
 
 interface PulsarInDef extends NodeDef, ConsumerOptionsInput, ReaderOptionsInput {
   endpoint: string;
   topic?: string;
+  topicPattern?: string;
+  patternDiscoverySeconds?: Raw;
+  maxTopics?: Raw;
   mode?: string;
   subscription?: string;
   ackMode?: string;
@@ -34,8 +47,15 @@ interface PulsarInDef extends NodeDef, ConsumerOptionsInput, ReaderOptionsInput 
 interface ControlMsg extends NodeMessage {
   action?: unknown;
   ack?: unknown;
+  position?: unknown;
   pulsar?: { messageId?: unknown };
 }
+
+const DEFAULT_MAX_TOPICS = 100;
+const MAX_MAX_TOPICS = 1000;
+/** How long subscribe / connect wait for the new sessions to open before done(err). */
+const OPEN_WAIT_MS = 30000;
+const ACTIONS = ["pause", "resume", "subscribe", "unsubscribe", "connect", "disconnect", "getSubscriptions", "deleteSubscription", "seek"];
 
 export = function register(RED: NodeAPI): void {
   const t = translator(RED);
@@ -49,48 +69,131 @@ export = function register(RED: NodeAPI): void {
     const reader = def.mode === "reader";
     const manualAck = !reader && def.ackMode === "manual";
 
-    let session: ConsumerSession | undefined;
+    let group: ConsumerGroup | undefined;
+    let discovery: PatternDiscovery | undefined;
+    let pattern: TopicPattern | undefined;
+    let subscription: string | undefined;
+    let format: PayloadFormat = "auto";
+    let closing = false;
+    /** Pattern mode: matched topics the flow unsubscribed or deleted the subscription of. */
+    const excluded = new Set<string>();
+    /** Pattern mode: the topics discovery added (only these does it drop again; a subscribe's stay). */
+    const discovered = new Set<string>();
+    /** Readers: where each topic's next session starts (a seek changes it), as a query value. */
+    const readerStarts = new Map<string, string>();
+    let readerStart: Position = { kind: "latest" };
+    const logKeys = new Map<string, { key: string }>();
+    let lastDiscoveryWarning = "";
+    /** Control messages run one after another. */
+    let controls: Promise<void> = Promise.resolve();
+
     try {
-      session = openSession();
+      group = setUp();
     } catch (err) {
       node.error(toNodeError(t, err).message);
       node.status({ fill: "red", shape: "ring", text: t("pulsar.status.config-error") });
     }
 
-    function openSession(): ConsumerSession {
+    function setUp(): ConsumerGroup {
       const settings = usableSettings(endpoint);
-      const topic = parseTopic(def.topic, settings.defaults);
-      const format: PayloadFormat = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
+      format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
       const pullMode = !reader && asBool(def.pullMode);
       const sessionOptions = { pullMode, pullWindow: intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000) };
-      let opened: ConsumerSession;
-      let ctx: ConsumeContext;
+      const maxSessions = intWithDefault("maxTopics", def.maxTopics, DEFAULT_MAX_TOPICS, 1, MAX_MAX_TOPICS);
+      const discoveryMs = secondsOption("patternDiscoverySeconds", def.patternDiscoverySeconds, 60, 1);
+      pattern = parseTopicPattern(def.topicPattern, settings.defaults);
+      const topics = pattern ? [] : parseTopicList(def.topic, settings.defaults);
+      let open: (topic: TopicName) => ConsumerSession;
       if (reader) {
-        const startAt = normalizeStartMessageId(def.startMessageId);
-        readerQuery(def, startAt); // validate options now, not at the first connect
-        ctx = { topic: topic.full, format };
-        // After a reconnect the session resumes after its last emitted message (exclusive start).
-        opened = endpoint!.createConsumer({ role: "reader", topic, query: (resumeAfter) => readerQuery(def, resumeAfter ?? startAt), session: sessionOptions });
+        readerStart = parseReaderStart(def.startMessageId);
+        readerQuery(def, "latest"); // validate options now, not at the first connect
+        // After a reconnect a session resumes after its last emitted message (exclusive start).
+        open = (topic) => endpoint!.createConsumer({ role: "reader", topic, query: (resumeAfter) => readerQuery(def, resumeAfter ?? readerStarts.get(topic.full) ?? "latest"), session: sessionOptions });
       } else {
-        const subscription = checkSubscriptionName(def.subscription);
+        subscription = checkSubscriptionName(def.subscription);
         const query = consumerQuery(def);
-        ctx = { topic: topic.full, subscription, format };
-        opened = endpoint!.createConsumer({ role: "consumer", topic, subscription, query: () => query, session: sessionOptions });
+        open = (topic) => endpoint!.createConsumer({ role: "consumer", topic, subscription, query: () => query, session: sessionOptions });
       }
-      const logKey = { key: "" };
-      opened.on("message", (frame) => deliver(opened, frame, ctx));
-      opened.on("state", (s) => {
-        logStateChange(node, t, opened.safeUrl, s, logKey, settings.cluster !== undefined);
-        updateStatus(opened);
+      const g = new ConsumerGroup({ open, maxSessions });
+      g.on("message", (frame, topic) => deliver(g, frame, topic));
+      g.on("state", (s, topic, session) => {
+        let key = logKeys.get(topic.full);
+        if (!key) logKeys.set(topic.full, (key = { key: "" }));
+        logStateChange(node, t, session.safeUrl, s, key, settings.cluster !== undefined);
+        updateStatus();
       });
-      opened.on("unacked", () => {
-        if (manualAck) updateStatus(opened);
+      g.on("unacked", () => {
+        if (manualAck) updateStatus();
       });
-      opened.on("protocolError", (err) => protocolErrors.report(err));
-      return opened;
+      g.on("protocolError", (err) => protocolErrors.report(err));
+
+      if (pattern) {
+        discovery = new PatternDiscovery(endpoint!.admin(), pattern, discoveryMs, { matched: applyDiscovered, failed: discoveryFailed });
+        discovery.start();
+      } else if (topics.length) {
+        // A reader starting at a time looks its start up first; the rest open at once.
+        void addTopics(g, topics).catch((err) => node.error(toNodeError(t, err).message));
+      }
+      group = g;
+      updateStatus();
+      return g;
     }
 
-    function deliver(s: ConsumerSession, frame: ConsumerMessageFrame, ctx: ConsumeContext): void {
+    function admin(): PulsarAdmin {
+      return endpoint!.admin();
+    }
+
+    /** Readers: the start of each new topic's session, looked up when it is a time. */
+    async function resolveReaderStarts(topics: readonly TopicName[], position: Position): Promise<void> {
+      if (!reader) return;
+      for (const topic of topics) {
+        if (position.kind === "time") readerStarts.set(topic.full, await admin().readerStartAt(topic, position.ms));
+        else readerStarts.set(topic.full, position.kind === "id" ? position.id : position.kind);
+      }
+    }
+
+    async function addTopics(g: ConsumerGroup, topics: readonly TopicName[]): Promise<ConsumerSession[]> {
+      const fresh = topics.filter((tp) => !g.has(tp.full));
+      if (g.size + fresh.length > g.maxSessions) g.add(fresh); // throws the cap's refusal before any lookup
+      await resolveReaderStarts(fresh, readerStart);
+      if (closing) return [];
+      return g.add(fresh);
+    }
+
+    async function applyDiscovered(names: string[]): Promise<void> {
+      const g = group;
+      if (!g || closing || !pattern) return;
+      const wanted = names.filter((n) => !excluded.has(n));
+      const gone = [...discovered].filter((n) => !names.includes(n));
+      for (const n of gone) discovered.delete(n);
+      if (gone.length) await g.remove(gone);
+      const settings = usableSettings(endpoint);
+      const fresh = parseTopicList(wanted.filter((n) => !g.has(n)), settings.defaults);
+      const room = Math.max(0, g.maxSessions - g.size);
+      if (fresh.length > room) {
+        const warning = t("pulsar.errors.pattern-capped", { max: g.maxSessions, matched: wanted.length, left: fresh.length - room });
+        if (warning !== lastDiscoveryWarning) node.warn(warning);
+        lastDiscoveryWarning = warning;
+      } else {
+        lastDiscoveryWarning = "";
+      }
+      if (fresh.length && room > 0 && g.isConnected) {
+        const taken = fresh.slice(0, room);
+        await addTopics(g, taken);
+        for (const tp of taken) discovered.add(tp.full);
+      }
+      updateStatus();
+    }
+
+    function discoveryFailed(err: unknown): void {
+      const warning = t("pulsar.errors.pattern-discovery", { reason: toNodeError(t, err).message });
+      if (warning !== lastDiscoveryWarning) node.warn(warning);
+      lastDiscoveryWarning = warning;
+    }
+
+    function deliver(g: ConsumerGroup, frame: ConsumerMessageFrame, topic: TopicName): void {
+      const ctx = { topic: topic.full, subscription, format };
+      const session = g.sessionOf(topic.full);
       let msg;
       try {
         msg = toConsumedMsg(frame, ctx);
@@ -99,45 +202,183 @@ export = function register(RED: NodeAPI): void {
         // id, so a flow can inspect it and (in manual mode) ack or nack it.
         const raw = toConsumedMsg(frame, { ...ctx, format: "base64" });
         node.error(toNodeError(t, err), raw as unknown as NodeMessage);
-        if (!manualAck) s.ack(frame.messageId);
+        if (!manualAck) session?.ack(frame.messageId);
         return;
       }
       node.send(msg as unknown as NodeMessage);
-      if (!manualAck) s.ack(frame.messageId);
+      if (!manualAck) session?.ack(frame.messageId);
     }
 
-    function updateStatus(s: ConsumerSession): void {
-      status.show(statusFor(s.state, { unacked: manualAck ? s.unackedCount : undefined, paused: s.isPaused, v1: endpoint?.settings?.cluster !== undefined }));
-    }
+    const severity = (s: SocketState): number =>
+      s.state === "failed" ? 4 : s.state === "retrying" && s.failure.kind === "handshake" ? 3 : s.state === "retrying" ? 2 : s.state === "connecting" ? 1 : 0;
 
-    node.on("input", (msg, _send, done) => {
-      const control = msg as ControlMsg;
-      if (!session) return done(toNodeError(t, new PulsarError("config", "no-endpoint")));
-      if (control.action !== undefined) {
-        if (control.action === "pause") session.pause();
-        else if (control.action === "resume") session.resume();
-        else return done(toNodeError(t, new PulsarError("input", "invalid-action", { action: String(control.action) })));
-        updateStatus(session);
-        return done();
+    function updateStatus(): void {
+      const g = group;
+      if (!g || closing) return;
+      const v1 = endpoint?.settings?.cluster !== undefined;
+      let view: StatusView;
+      if (!g.isConnected) view = { fill: "grey", shape: "ring", parts: [{ key: "stopped" }] };
+      else if (g.size === 0) view = { fill: "grey", shape: "ring", parts: [{ key: pattern ? "no-matching-topics" : "no-topics" }] };
+      else {
+        // A session's own state even when all are open: it names the server in use (several service URLs).
+        let worst: SocketState | undefined;
+        for (const { session } of g.sessions()) if (!worst || severity(session.state) > severity(worst)) worst = session.state;
+        view = statusFor(worst ?? { state: "open" }, { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: g.size, v1 });
       }
-      const messageId = control.pulsar?.messageId;
+      status.show(view);
+    }
+
+    /** The topics a control message names (msg.topic: a topic, a list or an array), or undefined when absent. */
+    function namedTopics(msg: ControlMsg): TopicName[] | undefined {
+      if (msg.topic === undefined || msg.topic === null || msg.topic === "") return undefined;
+      return parseTopicList(msg.topic, usableSettings(endpoint).defaults);
+    }
+
+    async function control(g: ConsumerGroup, action: string, msg: ControlMsg, send: (msg: NodeMessage) => void): Promise<void> {
+      switch (action) {
+        case "subscribe": {
+          const topics = namedTopics(msg);
+          if (!topics?.length) throw inputError("control-topic-missing", { action });
+          for (const tp of topics) excluded.delete(tp.full);
+          const opened = await addTopics(g, topics);
+          updateStatus();
+          await waitOpen(g, opened);
+          return;
+        }
+        case "unsubscribe": {
+          const topics = namedTopics(msg);
+          if (!topics) {
+            // All of them: a pattern stops being re-discovered too, until connect.
+            discovery?.stop();
+            for (const n of g.topicNames) excluded.add(n);
+            await g.remove();
+          } else {
+            for (const tp of topics) excluded.add(tp.full);
+            await g.remove(topics.map((tp) => tp.full));
+          }
+          return;
+        }
+        case "disconnect":
+          discovery?.stop();
+          await g.disconnect();
+          return;
+        case "connect": {
+          const opened = g.connect();
+          if (discovery) {
+            excluded.clear();
+            discovery.start();
+            await discovery.runNow();
+          }
+          updateStatus();
+          await waitOpen(g, [...opened, ...g.sessions().map((s) => s.session).filter((s) => !opened.includes(s))]);
+          return;
+        }
+        case "getSubscriptions":
+          msg.payload = g.topicNames;
+          send(msg);
+          return;
+        case "deleteSubscription": {
+          if (reader || !subscription) throw inputError("control-reader", { action });
+          const topics = namedTopics(msg) ?? g.topics;
+          if (!topics.length) throw inputError("control-topic-missing", { action });
+          // Consuming on would create the subscription again: stop first, then delete on the broker.
+          for (const tp of topics) excluded.add(tp.full);
+          await g.remove(topics.map((tp) => tp.full));
+          for (const tp of topics) await admin().deleteSubscription(tp, subscription);
+          return;
+        }
+        case "seek": {
+          const position = parsePosition(msg.position);
+          const topics = namedTopics(msg) ?? g.topics;
+          const consumed = topics.filter((tp) => g.has(tp.full));
+          if (!consumed.length) throw inputError("control-no-topics", { action });
+          const sub = subscription;
+          let opened: ConsumerSession[];
+          if (reader || !sub) {
+            // A reader has no cursor on the broker: its sessions start again at the new position.
+            opened = await g.restart(consumed.map((tp) => tp.full), () => resolveReaderStarts(consumed, position));
+          } else {
+            // The sessions close first, so nothing delivered before the seek is acked after it.
+            opened = await g.restart(consumed.map((tp) => tp.full), async () => {
+              for (const tp of consumed) await admin().resetCursor(tp, sub, position);
+            });
+          }
+          updateStatus();
+          await waitOpen(g, opened);
+          return;
+        }
+      }
+    }
+
+    async function waitOpen(g: ConsumerGroup, sessions: ConsumerSession[]): Promise<void> {
+      if (!g.isConnected || sessions.length === 0) return;
+      try {
+        await whenOpen(sessions, OPEN_WAIT_MS);
+      } catch (err) {
+        const e = asPulsarError(err);
+        // A refused session is not subscribed: drop its topic again, so the list says what runs.
+        if (e.code === "session-refused") {
+          const refused = g.sessions().filter((s) => sessions.includes(s.session) && s.session.state.state !== "open").map((s) => s.topic.full);
+          await g.remove(refused);
+          updateStatus();
+        }
+        throw e;
+      }
+    }
+
+    node.on("input", (msg, send, done) => {
+      const c = msg as ControlMsg;
+      const g = group;
+      if (!g) return done(toNodeError(t, endpoint?.configError ?? new PulsarError("config", "no-endpoint")));
+      if (c.action !== undefined) {
+        const action = String(c.action);
+        if (!ACTIONS.includes(action)) return done(toNodeError(t, inputError("invalid-action", { action })));
+        // Pause and resume act at once, also while another control message is under way.
+        if (action === "pause" || action === "resume") {
+          if (action === "pause") g.pause();
+          else g.resume();
+          updateStatus();
+          return done();
+        }
+        controls = controls.then(async () => {
+          if (closing) throw new PulsarError("closed", "closing");
+          await control(g, action, c, send);
+        }).then(
+          () => {
+            updateStatus();
+            done();
+          },
+          (err: unknown) => {
+            updateStatus();
+            done(toNodeError(t, err));
+          },
+        );
+        return;
+      }
+      const messageId = c.pulsar?.messageId;
       if (typeof messageId !== "string" || messageId === "") {
-        return done(toNodeError(t, new PulsarError("input", "no-message-id")));
+        return done(toNodeError(t, inputError("no-message-id")));
       }
-      if (control.ack === false) session.nack(messageId);
-      else session.ack(messageId);
-      // Acks get no reply from Pulsar; one that cannot be sent now is covered by redelivery.
+      const topicHint = typeof c.topic === "string" ? c.topic : undefined;
+      const sent = c.ack === false ? g.nack(messageId, topicHint) : g.ack(messageId, topicHint);
+      // Acks get no reply from Pulsar; one that cannot be sent now is covered by redelivery. One
+      // for a topic no longer consumed has no session to go to: say so.
+      if (sent === undefined) {
+        return done(toNodeError(t, inputError("ack-no-session", { topic: topicHint ?? "?" })));
+      }
       done();
     });
 
     node.on("close", (_removed: boolean, done: () => void) => {
+      closing = true;
+      discovery?.stop();
       const finish = (): void => {
         protocolErrors.close();
         status.clear();
         done();
       };
-      if (!session) return finish();
-      session.close().then(finish, finish);
+      if (!group) return finish();
+      group.close().then(finish, finish);
     });
   }
 

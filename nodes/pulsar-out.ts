@@ -54,7 +54,6 @@ export = function register(RED: NodeAPI): void {
       };
       // Node-RED gives up on a close after 15 s; stay well inside that.
       closeTimeoutMs = secondsOption("closeTimeout", def.closeTimeout, 5, 0, 12);
-      const logKeys = new Map<string, { key: string }>();
       pool = new ProducerPool({
         maxSessions: intWithDefault("maxProducers", def.maxProducers, 10, 1),
         // Waiting for a producer slot is bounded like the offline buffer.
@@ -65,7 +64,6 @@ export = function register(RED: NodeAPI): void {
         create: (topic) => {
           const session = endpoint!.createProducer({ topic, query, session: sessionOptions });
           const logKey = { key: "" };
-          logKeys.set(topic.full, logKey);
           session.on("state", (s) => {
             logStateChange(node, t, session.safeUrl, s, logKey, settings.cluster !== undefined);
             updateStatus();

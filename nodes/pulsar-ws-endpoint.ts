@@ -6,6 +6,7 @@
  */
 import type { Node, NodeAPI } from "node-red";
 import { registerAdminApi } from "./lib/admin/editor-api";
+import { PulsarAdmin } from "./lib/admin/operations";
 import { EndpointConnection } from "./lib/connection";
 import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings, type EndpointSettings } from "./lib/endpoint-settings";
 import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
@@ -81,6 +82,15 @@ export = function register(RED: NodeAPI): void {
       session.on("state", untrackWhenClosed(session));
       return session;
     };
+
+    // The admin REST API is served on the same host and port as the WebSocket API (the broker's
+    // or proxy's web service), so the same connection applies: the service URL list with its
+    // failover, the token per call (fixed, ${ENV}, file://, OAuth2), the proxy and TLS.
+    endpoint.adminTarget = () => {
+      usableSettings(endpoint);
+      return endpoint.connection!.adminTarget();
+    };
+    endpoint.admin = () => new PulsarAdmin(endpoint.adminTarget());
 
     // Node-RED stops a flow's nodes and its config nodes in parallel, and the users drain
     // their own sessions (pulsar-out waits for acks). So wait for them to finish, bounded,

@@ -305,7 +305,9 @@
      * persistent:// or non-persistent:// is kept). Node-RED's autoComplete shows them while
      * typing; the lookup button opens them and says why a list is empty. Each level is asked once
      * per dialog.
-     *   opts: { input, button, status: jQuery; endpointId: function returning the chosen endpoint }
+     *   opts: { input, button, status: jQuery; endpointId: function returning the chosen endpoint;
+     *           list: true for a field holding several topics separated by commas (suggests for
+     *           the entry after the last comma and keeps the ones before it) }
      */
     function topicSuggestions(opts) {
         var lists = {};
@@ -319,7 +321,18 @@
             }
         }
 
-        function search(value, done) {
+        function search(whole, done) {
+            // In a list, only the entry being typed is completed; the ones before it stay.
+            var cut = opts.list ? Math.max(whole.lastIndexOf(","), whole.lastIndexOf("\n")) + 1 : 0;
+            var head = whole.slice(0, cut);
+            var value = whole.slice(cut).replace(/^\s+/, "");
+            if (head !== "" && !/\s$/.test(head)) {
+                head += " ";
+            }
+            var reply = done;
+            done = function (items) {
+                reply(cut === 0 ? items : items.map(function (item) { return { value: head + item, label: item }; }));
+            };
             var request = nodeRequest(chosenId(opts.endpointId()));
             var loud = explain;
             explain = false;
@@ -386,12 +399,48 @@
      * button #<type>-topic-lookup and hint line #<type>-topic-lookup-status, suggesting from the
      * endpoint chosen in the form.
      */
-    function topicField(type) {
+    function topicField(type, list) {
         topicSuggestions({
             input: $("#node-input-topic"),
             button: $("#" + type + "-topic-lookup"),
             status: $("#" + type + "-topic-lookup-status"),
-            endpointId: function () { return $("#node-input-endpoint").val(); }
+            endpointId: function () { return $("#node-input-endpoint").val(); },
+            list: list === true
+        });
+    }
+
+    /**
+     * pulsar-in's pattern preview: the topics a topicPattern matches today, listed by the runtime
+     * (POST pulsar-ws-endpoint/pattern) as the node's discovery will list them.
+     *   opts: { input, button, status: jQuery; endpointId: function }
+     */
+    function patternPreview(opts) {
+        opts.button.on("click", function (evt) {
+            evt.preventDefault();
+            var request = nodeRequest(chosenId(opts.endpointId()));
+            if (!request) {
+                showLines(opts.status, [{ level: "warn", key: "pulsar.admin.lookup.noEndpoint" }]);
+                return;
+            }
+            request.pattern = str(opts.input.val());
+            showLines(opts.status, [{ level: "running", key: "pulsar.admin.pattern.loading" }]);
+            adminCall("pattern", request, function (res) {
+                if (!res.ok) {
+                    showLines(opts.status, [res.error || (res.lines && res.lines[0])]);
+                    return;
+                }
+                var shown = res.items.slice(0, 20);
+                var lines = [{ level: res.count > 0 ? "ok" : "warn", key: res.count > 0 ? "pulsar.admin.pattern.matches" : "pulsar.admin.pattern.none",
+                    params: { count: res.count, namespace: res.namespace || "" } }];
+                opts.status.empty();
+                showLines(opts.status, lines);
+                shown.forEach(function (name) {
+                    $('<div class="pulsar-ws-test-line pulsar-ws-pattern-item"></div>').text(name).appendTo(opts.status);
+                });
+                if (res.count > shown.length) {
+                    $('<div class="pulsar-ws-test-line"></div>').text(t(null, "pulsar.admin.pattern.more", { count: res.count - shown.length })).appendTo(opts.status);
+                }
+            });
         });
     }
 
@@ -419,6 +468,7 @@
         isInternalTopic: isInternalTopic,
         matchSuggestions: matchSuggestions,
         topicSuggestions: topicSuggestions,
-        topicField: topicField
+        topicField: topicField,
+        patternPreview: patternPreview
     };
 })();

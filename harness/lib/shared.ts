@@ -1,4 +1,5 @@
 /** An external Pulsar named by environment variables, and instances shared by the suites of one process. */
+import { runningClusters } from "./cluster";
 import { managedInstances, startPulsar } from "./instance";
 import { adminRequest } from "./probes";
 import { runningProxies } from "./websocket-proxy";
@@ -57,5 +58,6 @@ export async function stopAllPulsar(): Promise<void> {
   shared.clear();
   await Promise.allSettled(starting); // a start still under way registers its instance first
   await Promise.all([...runningProxies].map((proxy) => proxy.stop()));
+  await Promise.all([...runningClusters].map((cluster) => cluster.stop()));
   await Promise.all([...managedInstances].map((instance) => instance.stop()));
 }

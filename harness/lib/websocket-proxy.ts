@@ -38,8 +38,16 @@ export interface WebSocketProxy {
   httpUrl: string;
   logFile: string;
   readyInMs: number;
+  /** The proxy JVM's process id (for memory figures). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
+
+/**
+ * What the proxy needs of what it fronts: the jars' version, and the broker URLs its client uses. A
+ * cluster passes multi-host URLs (`pulsar://127.0.0.1:6650,127.0.0.1:6651`), which the client tries in turn.
+ */
+export type ProxyTarget = Pick<PulsarInstance, "line" | "version" | "httpUrl" | "brokerUrl" | "tokens">;
 
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 let proxyCounter = 0;
@@ -47,7 +55,7 @@ let proxyCounter = 0;
 export const runningProxies = new Set<WebSocketProxy>();
 
 /** Starts a WebSocket proxy in front of `pulsar` on a free loopback port; resolves once it serves a producer. */
-export async function startWebSocketProxy(pulsar: PulsarInstance, opts: WebSocketProxyOptions = {}): Promise<WebSocketProxy> {
+export async function startWebSocketProxy(pulsar: ProxyTarget, opts: WebSocketProxyOptions = {}): Promise<WebSocketProxy> {
   // An external Pulsar reports version "external": its line's version supplies the jars.
   const version = /^\d/.test(pulsar.version) ? pulsar.version : PULSAR_VERSIONS[pulsar.line];
   const classpath = await resolveClasspath(version);
@@ -96,6 +104,7 @@ export async function startWebSocketProxy(pulsar: PulsarInstance, opts: WebSocke
     httpUrl: `http://${LOOPBACK}:${port}`,
     logFile,
     readyInMs: 0,
+    pid: child.pid,
     async stop() {
       runningProxies.delete(proxy);
       await terminate(child);

@@ -17,13 +17,15 @@ import { httpBaseOf, shortUrl } from "./protocol/urls";
 import { ConnectProxyAgent, proxyFromEnv } from "./session/proxy-agent";
 import { PrepareFailure, type ConnectExtras, type SocketFailure, type TlsOptions } from "./session/socket";
 
-/** The admin client's hooks (admin/client.ts AdminTarget), kept structural to avoid a cycle. */
+/** An admin call's target (admin/client.ts AdminTarget), kept structural to avoid a cycle. */
 export interface AdminTargetHooks {
-  httpBases: string[];
-  bearer: () => Promise<string | undefined>;
+  httpBase: string;
+  httpBases: () => readonly string[];
+  bearer?: () => Promise<string | undefined>;
   refused: (token: string | undefined) => void;
   worked: (httpBase: string) => void;
   agentFor: (url: string) => Agent | undefined;
+  tls?: TlsOptions;
 }
 
 export type AuthSettings = { type: "none" } | { type: "token"; token: string } | { type: "oauth2"; oauth2: OAuth2Settings };
@@ -209,17 +211,23 @@ export class EndpointConnection {
     return [first, ...this.urls.bases.filter((b) => b !== first)].map(httpBaseOf);
   }
 
-  /** What an admin call needs: the bases in failover order, the token per call, the proxy. */
-  adminTarget(): Pick<AdminTargetHooks, "httpBases" | "bearer" | "refused" | "worked" | "agentFor"> {
+  /**
+   * What every admin call of this endpoint needs (editor checks, pulsar-in, pulsar-admin): the
+   * bases in failover order at each call, the token per call (none without authentication), the
+   * proxy and TLS. A base that answers becomes the sessions' one too.
+   */
+  adminTarget(): AdminTargetHooks {
     return {
-      httpBases: this.httpBases(),
-      bearer: () => this.bearer(),
+      httpBase: httpBaseOf(this.urls.current),
+      httpBases: () => this.httpBases(),
+      bearer: this.opts.auth.type === "none" ? undefined : () => this.bearer(),
       refused: (token) => this.refused(token),
       worked: (httpBase) => {
         const base = this.urls.bases.find((b) => httpBaseOf(b) === httpBase);
         if (base) this.urls.worked(base);
       },
       agentFor: (url) => this.agentFor(url),
+      tls: this.opts.tls,
     };
   }
 }

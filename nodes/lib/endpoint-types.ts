@@ -5,6 +5,8 @@
 import type { Node, NodeDef } from "node-red";
 import type { EndpointConnection } from "./connection";
 import type { EndpointConfigInput, EndpointSettings } from "./endpoint-settings";
+import type { PulsarAdmin } from "./admin/operations";
+import type { AdminTarget } from "./admin/client";
 import type { PulsarError } from "./protocol/errors";
 import type { QueryValue, SessionRole } from "./protocol/urls";
 import type { TopicName } from "./protocol/topics";
@@ -58,5 +60,9 @@ export interface EndpointNode extends Node<EndpointCredentials> {
   configError?: PulsarError;
   createProducer(req: ProducerRequest): ProducerSession;
   createConsumer(req: ConsumerRequest): ConsumerSession;
+  /** The admin REST API of the same service: URL (http form, path prefix kept), token, TLS. Throws the config error. */
+  adminTarget(): AdminTarget;
+  /** A client for that admin API (pulsar-in's seek, deleteSubscription, discovery; pulsar-admin). */
+  admin(): PulsarAdmin;
 }
 

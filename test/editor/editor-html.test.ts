@@ -10,6 +10,7 @@ import path from "node:path";
 import vm from "node:vm";
 import fc from "fast-check";
 import { checkSubscriptionName, parseTopic } from "../../nodes/lib/protocol/topics";
+import { parseTopicList, parseTopicPattern } from "../../nodes/lib/protocol/topic-list";
 import { normalizeServiceUrl } from "../../nodes/lib/protocol/urls";
 import { consumerQuery, normalizeStartMessageId, producerQuery } from "../../nodes/lib/protocol/options";
 import { resolveEndpointSettings } from "../../nodes/lib/endpoint-settings";
@@ -68,7 +69,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
   name: string;
   "node-red": { nodes: Record<string, string> };
 };
-const TYPES = ["pulsar-ws-endpoint", "pulsar-out", "pulsar-in"] as const;
+const TYPES = ["pulsar-ws-endpoint", "pulsar-out", "pulsar-in", "pulsar-admin"] as const;
 type NodeType = (typeof TYPES)[number];
 
 const localeDir = path.join(root, "nodes", "locales", "en-US");
@@ -535,15 +536,18 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
     name: "", endpoint: undefined, topic: "", mode: "subscription", subscription: "", subscriptionType: "Exclusive",
     initialPosition: "Latest", durable: true, consumerName: "", priorityLevel: "", ackMode: "auto", ackTimeoutMillis: "",
     negativeAckRedeliveryDelay: "", maxRedeliverCount: "", deadLetterTopic: "", receiverQueueSize: "", pullMode: false,
-    pullWindow: 100, payloadFormat: "auto", startMessageId: "latest", readerName: "", inputs: 0,
+    pullWindow: 100, payloadFormat: "auto", startMessageId: "latest", readerName: "", inputs: 1,
+    topicPattern: "", patternDiscoverySeconds: 60, maxTopics: 100,
   },
+  "pulsar-admin": { name: "", endpoint: undefined, operation: "stats", topic: "", subscription: "" },
 };
 
 const CONTRACT_PROPERTIES: Record<NodeType, string[]> = {
   "pulsar-ws-endpoint": ["name", "serviceUrl", "cluster", "tenant", "namespace", "tls"],
   "pulsar-out": ["name", "endpoint", "topic"],
   "pulsar-in": ["name", "endpoint", "topic", "mode", "subscription", "subscriptionType", "initialPosition", "ackMode",
-    "payloadFormat", "startMessageId"],
+    "payloadFormat", "startMessageId", "topicPattern", "patternDiscoverySeconds"],
+  "pulsar-admin": ["name", "endpoint", "operation", "topic", "subscription"],
 };
 
 // appearance.md's list of colours.
@@ -579,7 +583,8 @@ describe("editor html", () => {
         assert.match(js, /\n\s*defaults: \{\n/);
         if (type !== "pulsar-ws-endpoint") {
           assert.match(js, /\n\s*color: "#[0-9A-Fa-f]{6}",\n/);
-          assert.match(js, /\n\s*icon: "pulsar\.svg",\n/);
+          // pulsar-admin has an icon of its own (icons/pulsar-admin.svg); the flow nodes share pulsar.svg.
+          assert.match(js, type === "pulsar-admin" ? /\n\s*icon: "pulsar-admin\.svg",\n/ : /\n\s*icon: "pulsar\.svg",\n/);
           assert.match(js, /\n\s*inputs: \d,\n/);
           assert.match(js, /\n\s*outputs: \d,\n/);
         } else {
@@ -640,7 +645,7 @@ describe("editor html", () => {
         assert.ok(!/<style\b/.test(html), `${type}: a <style> of its own`);
         assert.match(templateOf(html, type), /^\s*<div class="pulsar-ws-form">/, `${type}: the template's root has class pulsar-ws-form`);
         // Every layout class a template uses is styled by the shared file.
-        for (const [, cls] of templateOf(html, type).matchAll(/class="[^"]*\b(pulsar-ws-(?:num|unit|topic|lookup|section))\b/g)) {
+        for (const [, cls] of templateOf(html, type).matchAll(/class="[^"]*\b(pulsar-ws-(?:num|unit|topic|pattern|lookup|section))\b/g)) {
           assert.ok(css.includes(`.${cls}`), `${type}: .${cls} not in pulsar-ws-editor.css`);
         }
       }
@@ -666,7 +671,8 @@ describe("editor html", () => {
       assert.equal(out.inputs, 1);
       assert.equal(out.outputs, 1);
       assert.equal(out.align, "right");
-      assert.equal(inn.inputs, 0);
+      // Always an input: control messages (subscribe, seek, …) besides manual acks.
+      assert.equal(inn.inputs, 1);
       assert.equal(inn.outputs, 1);
       assert.equal(inn.align, undefined);
       for (const def of [out, inn]) {
@@ -726,9 +732,9 @@ describe("editor html", () => {
       }
     });
 
-    it("palette labels are pulsar out / pulsar in / pulsar endpoint, through i18n", () => {
+    it("palette labels are pulsar out / pulsar in / pulsar endpoint / pulsar admin, through i18n", () => {
       const expected: Record<NodeType, string> = {
-        "pulsar-out": "pulsar out", "pulsar-in": "pulsar in", "pulsar-ws-endpoint": "pulsar endpoint",
+        "pulsar-out": "pulsar out", "pulsar-in": "pulsar in", "pulsar-ws-endpoint": "pulsar endpoint", "pulsar-admin": "pulsar admin",
       };
       for (const type of TYPES) {
         const def = definition(type);
@@ -813,9 +819,31 @@ describe("editor html", () => {
       });
     }
 
-    it("topic: optional on pulsar-out (msg.topic is used), required on pulsar-in", () => {
+    it("topic: optional on pulsar-out (msg.topic is used) and on pulsar-in (a pattern, or waiting for subscribe); pulsar-in takes a list", () => {
       accepts(definition("pulsar-out"), "topic", ["", "  "]);
-      rejects(definition("pulsar-in"), "topic", ["", "  "]);
+      accepts(definition("pulsar-in"), "topic", ["", "  ", "a, b", "a,\n t/ns/b\n", "persistent://t/ns/x,y"]);
+      rejects(definition("pulsar-in"), "topic", ["a, x/y", "a,,t/ns/"]);
+    });
+
+    it("topicPattern: agrees with the runtime's parseTopicPattern; maxTopics 1 to 1000", () => {
+      const inn = definition("pulsar-in");
+      for (const pattern of ["", "sensor-.*", "persistent://t/ns/a|b", "non-persistent://t/ns/.+", "sensor-(", "persistent://t.*/ns/x", "http://a/b/c", "a[", "${PATTERN}"]) {
+        if (pattern.startsWith("${")) {
+          assert.equal(validate(inn, "topicPattern", pattern), true);
+          continue;
+        }
+        let runtimeOk = true;
+        try {
+          parseTopicPattern(pattern, { tenant: "public", namespace: "default" });
+        } catch {
+          runtimeOk = false;
+        }
+        assert.equal(validate(inn, "topicPattern", pattern) === true, runtimeOk, pattern);
+      }
+      accepts(inn, "maxTopics", ["1", "1000", ""]);
+      rejects(inn, "maxTopics", ["0", "1001", "x"]);
+      accepts(inn, "patternDiscoverySeconds", ["1", "60"]);
+      rejects(inn, "patternDiscoverySeconds", ["0", "-1", "x"]);
     });
 
     it("topic validation agrees with the runtime's parseTopic", () => {
@@ -832,7 +860,13 @@ describe("editor html", () => {
           } catch {
             runtimeOk = false;
           }
-          assert.equal(validate(inn, "topic", topic) === true, runtimeOk, `pulsar-in topic ${JSON.stringify(topic)}`);
+          let listOk = true;
+          try {
+            parseTopicList(topic, { tenant: "public", namespace: "default" });
+          } catch {
+            listOk = false;
+          }
+          assert.equal(validate(inn, "topic", topic) === true, listOk, `pulsar-in topic ${JSON.stringify(topic)}`);
           if (topic.trim() !== "") {
             assert.equal(validate(out, "topic", topic) === true, runtimeOk, `pulsar-out topic ${JSON.stringify(topic)}`);
           }
@@ -1023,6 +1057,7 @@ describe("editor html", () => {
       "pulsar-ws-endpoint": { name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "" },
       "pulsar-out": { name: "", endpoint: "ep", topic: "t" },
       "pulsar-in": { name: "", endpoint: "ep", topic: "t", mode: "subscription", subscription: "s", subscriptionType: "Exclusive", initialPosition: "Latest", ackMode: "auto", payloadFormat: "auto", startMessageId: "latest" },
+      "pulsar-admin": { name: "", endpoint: "ep", operation: "stats", topic: "", subscription: "" },
     };
     for (const type of TYPES) {
       it(`${type}: a node with only the flow JSON contract's properties passes every validator`, () => {
@@ -1040,9 +1075,9 @@ describe("editor html", () => {
       const def = loaded.defs.get("pulsar-in");
       assert.ok(def);
       const bare = nodeOf(def, {}, false);
-      const r = validate(def, "topic", "", bare);
-      // The shared helpers translate in one set's namespace: the three sets share one catalog.
-      assert.equal(r, `${pkg.name}/pulsar-ws-endpoint:pulsar.validation.topicRequired`);
+      const r = validate(def, "topic", "a/b", bare);
+      // The shared helpers translate in one set's namespace: the sets share one catalog.
+      assert.equal(r, `${pkg.name}/pulsar-ws-endpoint:pulsar.validation.topicShape`);
     });
   });
 
@@ -1059,7 +1094,54 @@ describe("editor html", () => {
       }
     });
 
-    for (const type of ["pulsar-out", "pulsar-in"] as const) {
+    it("pulsar-in: a topic list gets suggestions for the entry being typed, keeping the ones before it", () => {
+      editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080", tenant: "public", namespace: "default" });
+      const { form } = openEditor("pulsar-in", { endpoint: "ep1" });
+      form.answer = (_path, body) => ({ ok: true, items: body.dir === "" ? ["orders", "payments", "public/"] : [`${String(body.dir)}default/`] });
+      const topic = form.$("#node-input-topic");
+      topic.val("orders, p").trigger("keyup");
+      assert.deepEqual(topic.els[0].offered?.map((o) => JSON.parse(JSON.stringify(o))), [{ value: "orders, payments", label: "payments" }, { value: "orders, public/", label: "public/" }]);
+      topic.val("orders,public/").trigger("keyup");
+      assert.deepEqual(topic.els[0].offered?.map((o) => JSON.parse(JSON.stringify(o))), [{ value: "orders, public/default/", label: "public/default/" }]);
+      assert.deepEqual(form.calls.map((c) => c.body.dir), ["", "public/"]);
+      editorNodes.clear();
+    });
+
+    it("pulsar-in: the pattern preview asks the runtime (pattern route) with the endpoint in the form and lists the matches", () => {
+      editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080", tenant: "public", namespace: "default", credentials: { token: "__PWRD__" } });
+      const { form } = openEditor("pulsar-in", { endpoint: "ep1" });
+      form.answer = (path, body) => (path === "pattern" && body.pattern === "orders.*"
+        ? { ok: true, items: ["persistent://public/default/orders", "persistent://public/default/orders-eu"], count: 2, namespace: "public/default" }
+        : { ok: false, items: [], error: { level: "error", key: "pulsar.errors.pattern-invalid", params: {} } });
+      form.$("#node-input-topicPattern").val("orders.*").trigger("change");
+      assert.deepEqual(visible(form, ".pulsar-in-topics"), [false, false], "a pattern hides the topic list");
+      assert.deepEqual(visible(form, ".pulsar-in-pattern"), [true]);
+      // The pattern field has the Topic field's suggestions too.
+      const patternInput = form.$("#node-input-topicPattern").els[0];
+      assert.ok(patternInput.autoComplete, "the pattern field has Node-RED's autoComplete");
+      form.$("#pulsar-in-pattern-preview").trigger("click");
+      assert.deepEqual([form.calls[0].path, form.calls[0].body.id, form.calls[0].body.pattern, form.calls[0].body.token], ["pattern", "ep1", "orders.*", ""]);
+      const status = textOf(form.$("#pulsar-in-pattern-status").els[0]);
+      assert.ok(status.includes("persistent://public/default/orders-eu"), status);
+      assert.ok(status.includes(shared("pulsar.admin.pattern.matches")), status);
+      form.$("#node-input-topicPattern").val("orders-(").trigger("change");
+      form.$("#pulsar-in-pattern-preview").trigger("click");
+      assert.equal(textOf(form.$("#pulsar-in-pattern-status").els[0]), shared("pulsar.errors.pattern-invalid"));
+      editorNodes.clear();
+    });
+
+    it("pulsar-in: a reader can start at a time, kept in startMessageId", () => {
+      const { def, node, form } = openEditor("pulsar-in", { mode: "reader", startMessageId: "2026-05-01T08:00:00Z" });
+      assert.equal(form.$("#pulsar-in-start-type").val(), "time");
+      assert.equal(form.$("#pulsar-in-start-time").val(), "2026-05-01T08:00:00Z");
+      form.$("#pulsar-in-start-time").val("1767225600000").trigger("keyup");
+      assert.equal(form.$("#node-input-startMessageId").val(), "1767225600000");
+      assert.equal(validate(def, "startMessageId", "1767225600000", nodeOf(def, { mode: "reader" })), true);
+      def.oneditsave?.call(node);
+      assert.equal(form.$("#node-input-startMessageId").val(), "1767225600000");
+    });
+
+    for (const type of ["pulsar-out", "pulsar-in", "pulsar-admin"] as const) {
       it(`${type}: the topic field gets suggestions from the endpoint chosen in the form, one level at a time`, () => {
         editorNodes.set("ep1", { id: "ep1", serviceUrl: "http://h1:8080", tenant: "public", namespace: "default" });
         editorNodes.set("ep2", { id: "ep2", serviceUrl: "http://h2:8080", tenant: "public", namespace: "default", credentials: { token: "__PWRD__" } });
@@ -1211,7 +1293,8 @@ describe("editor html", () => {
       for (const type of TYPES) {
         const template = templateOf(nodeHtml(type), type);
         const boxes = [...template.matchAll(/<input type="checkbox"[^>]*>/g)];
-        assert.ok(boxes.length >= 1, type);
+        // pulsar-admin's dialog has no checkbox.
+        assert.ok(boxes.length >= (type === "pulsar-admin" ? 0 : 1), type);
         assert.ok(!/<label\b[^>]*>\s*<input/.test(template), `${type}: a label wraps a checkbox (its text then wraps under the label column)`);
         for (const [input] of boxes) {
           const id = /id="([^"]+)"/.exec(input)?.[1];
@@ -1283,16 +1366,16 @@ describe("editor html", () => {
       assert.equal(form.$("#node-input-startMessageId").val(), "CAwQADAA");
     });
 
-    it("pulsar-in: oneditsave gives an input port for manual ack or pull mode", () => {
+    it("pulsar-in: oneditsave always gives an input port (control messages), also to flows saved with none", () => {
       const cases: Array<[Record<string, unknown>, number]> = [
-        [{ ackMode: "auto", pullMode: false }, 0],
+        [{ ackMode: "auto", pullMode: false, inputs: 0 }, 1],
         [{ ackMode: "manual", pullMode: false }, 1],
         [{ ackMode: "auto", pullMode: true }, 1],
         [{ ackMode: "manual", pullMode: true }, 1],
         // A reader has no pull mode: it is cleared on save.
-        [{ ackMode: "auto", pullMode: true, mode: "reader" }, 0],
+        [{ ackMode: "auto", pullMode: true, mode: "reader" }, 1],
         // A reader acknowledges by itself (the runtime ignores manual ack for readers).
-        [{ ackMode: "manual", pullMode: false, mode: "reader" }, 0],
+        [{ ackMode: "manual", pullMode: false, mode: "reader" }, 1],
       ];
       for (const [values, inputs] of cases) {
         const { def, node, form } = openEditor("pulsar-in", values);

@@ -112,7 +112,7 @@ describe("examples/ against a real Pulsar", function () {
 
   it("every example uses pulsar-out and pulsar-in with an endpoint at http://localhost:8080", () => {
     const names = fs.readdirSync(examplesDir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
-    assert.deepEqual(names, ["Basic produce and consume", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Reader replay from earliest"].sort());
+    assert.deepEqual(names, ["Backlog alert", "Basic produce and consume", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
     for (const name of names) {
       const flow = readExample(name);
       const endpoints = flow.filter((n) => n.type === "pulsar-ws-endpoint");
@@ -249,5 +249,53 @@ describe("examples/ against a real Pulsar", function () {
       const order = handled.filter((m) => m.key === key).map((m) => (m.payload as { reading: number }).reading);
       assert.deepEqual(order, [...order].sort((a, b) => a - b), `${key} out of order`);
     }
+  });
+
+  it("Pattern consumer: matching topics arrive with their msg.topic, a topic created later is picked up, getSubscriptions lists them", async () => {
+    const flow = await load("Pattern consumer");
+    const got = received(byName(flow, "debug", "from the pattern"));
+    const created = received(byName(flow, "debug", "topic created"));
+    // The pattern matches nothing yet: write first (the producer creates the topics), then discovery (10 s) finds them.
+    click(flow, "write to sensor-a and sensor-b");
+    await until(() => got.filter((m) => m.pulsar?.messageId).length >= 2, IO_TIMEOUT_MS, `sensor-a and sensor-b consumed (have ${got.length})`);
+    const topics = got.map((m) => m.topic).sort();
+    assert.deepEqual(topics, [`persistent://public/${namespace}/sensor-a`, `persistent://public/${namespace}/sensor-b`]);
+    click(flow, "create sensor-c");
+    await until(() => created.length === 1, IO_TIMEOUT_MS, "sensor-c created");
+    assert.equal(created[0].payload, null);
+    await until(async () => {
+      const stats = await pulsar.admin("GET", `/admin/v2/persistent/public/${namespace}/sensor-c/stats`);
+      return stats.status === 200 && Object.keys(stats.json<{ subscriptions: object }>().subscriptions).includes("pattern-example");
+    }, IO_TIMEOUT_MS, "sensor-c subscribed by the next discovery");
+    click(flow, "write to sensor-c");
+    await until(() => got.some((m) => m.topic?.endsWith("/sensor-c")), IO_TIMEOUT_MS, "sensor-c consumed");
+    click(flow, "which topics?");
+    await until(() => got.some((m) => Array.isArray(m.payload)), IO_TIMEOUT_MS, "the topic list");
+    assert.deepEqual(got.find((m) => Array.isArray(m.payload))!.payload, ["a", "b", "c"].map((x) => `persistent://public/${namespace}/sensor-${x}`));
+  });
+
+  it("Backlog alert: the alert fires once the billing subscription has more than 100 messages waiting, skip-all clears it", async () => {
+    const flow = await load("Backlog alert");
+    const alerts = received(byName(flow, "debug", "alert"));
+    const billed = received(byName(flow, "debug", "billed"));
+    click(flow, "start billing");
+    const topic = `/admin/v2/persistent/public/${namespace}/orders-backlog`;
+    await until(async () => {
+      const stats = await pulsar.admin("GET", `${topic}/stats`);
+      return stats.status === 200 && stats.json<{ subscriptions: Record<string, { consumers: unknown[] }> }>().subscriptions.billing?.consumers.length === 1;
+    }, IO_TIMEOUT_MS, "billing subscribed");
+    click(flow, "stop billing");
+    await until(async () => (await pulsar.admin("GET", `${topic}/stats`)).json<{ subscriptions: Record<string, { consumers: unknown[] }> }>().subscriptions.billing?.consumers.length === 0, IO_TIMEOUT_MS, "billing unsubscribed");
+    click(flow, "check now");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(alerts.length, 0, "no alert below the threshold");
+    click(flow, "write 150 orders");
+    await until(async () => (await pulsar.admin("GET", `${topic}/stats`)).json<{ subscriptions: Record<string, { msgBacklog: number }> }>().subscriptions.billing?.msgBacklog === 150, IO_TIMEOUT_MS, "backlog 150");
+    click(flow, "check now");
+    await until(() => alerts.length === 1, IO_TIMEOUT_MS, "the alert");
+    assert.match(String(alerts[0].payload), /backlog of billing is 150 \(over 100\)/);
+    click(flow, "clear the backlog");
+    await until(async () => (await pulsar.admin("GET", `${topic}/stats`)).json<{ subscriptions: Record<string, { msgBacklog: number }> }>().subscriptions.billing?.msgBacklog === 0, IO_TIMEOUT_MS, "backlog cleared");
+    assert.equal(billed.length, 0, "nothing consumed while billing was stopped");
   });
 });

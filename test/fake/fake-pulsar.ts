@@ -3,6 +3,7 @@
 // flow control and redelivery rules; the real broker still covers partitioned topics, batching, encryption,
 // the v3 multi-topic consumer and anything else this file does not model.
 
+import { handleAdmin } from "./admin-rest";
 import { EventEmitter } from "node:events";
 import http, { IncomingMessage, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -159,8 +160,10 @@ export class FakePulsar extends EventEmitter<FakePulsarEvents> {
 
   private constructor(private readonly options: FakePulsarOptions) {
     super();
-    this.server = http.createServer((_request, response) => {
-      response.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found");
+    this.server = http.createServer((request, response) => {
+      void handleAdmin(this.broker, request, response).then((handled) => {
+        if (!handled) response.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found");
+      });
     });
     this.wss = new WebSocketServer({
       noServer: true,

@@ -56,7 +56,7 @@ export class Subscription {
     readonly topic: Topic,
     private type: SubscriptionType,
     readonly durable: boolean,
-    private readonly startPosition: number,
+    private startPosition: number,
     private readonly env: SubscriptionEnvironment,
   ) {
     this.readPosition = startPosition;
@@ -135,6 +135,21 @@ export class Subscription {
     const nothingPending = this.replay.size === 0 && this.delayed.size === 0
       && [...this.deliveries.values()].every((delivery) => !delivery.nacked);
     return this.topic.terminated && this.readPosition >= this.topic.messages.length && nothingPending;
+  }
+
+  /**
+   * Admin reset-cursor: `index` is the next message handed out; everything before it counts as
+   * acknowledged, everything from it on as not. Pulsar disconnects the consumers to do it; their
+   * outstanding deliveries are forgotten here the same way.
+   */
+  resetTo(index: number): void {
+    for (const delivery of this.deliveries.values()) this.env.timers.cancel(delivery.timer);
+    this.deliveries.clear();
+    this.replay.clear();
+    this.acked.clear();
+    this.startPosition = Math.max(0, Math.min(index, this.topic.messages.length));
+    this.readPosition = this.startPosition;
+    this.dispatch();
   }
 
   state(): SubscriptionState {

@@ -47,6 +47,12 @@ describe("faults: redeploy and node removal with 1,000 frames in flight (fake Pu
 
   after(async function () {
     await helper.unload();
+    // These cases deploy through the runtime's own setFlows. After that, the test helper's next
+    // load (the next file's) started the flows' config without creating a node: flows "started",
+    // getNode null for every id. One plain load and unload puts the runtime back as the helper
+    // expects it.
+    await helper.load(nodesWithTls, flow());
+    await helper.unload();
     await stopNodeRed();
   });
 

@@ -127,11 +127,11 @@ describe("faults: security — token, TLS, 401/403 (real Pulsar with auth and TL
     for (const c of urls) assert.ok(!c.target.includes(pulsar.tokens!.allowed) && !/[?&]token=/.test(c.target), "no token in a header-mode URL");
   });
 
-  it("token as a query parameter only when the user chose it; logged URLs say token=***", async function () {
+  it("token as a query parameter only when the user chose it; logged URLs carry no query at all", async function () {
     await roundTrip("out-q", "sec-q", false);
     const urls = proxy.connections.filter((c) => c.path.includes("/sec-q"));
     assert.ok(urls.some((c) => c.target.includes(`token=${encodeURIComponent(pulsar.tokens!.allowed)}`)), "query-mode URL carries the token");
-    assert.ok(logContains("/sec-q?token=***"), "the log names the query-mode URL with token=***");
+    assert.ok(logContains("/sec-q?…"), "the log names the query-mode URL without its query");
     assert.equal(secretOccurrences().occurrences, 0, "a token reached the log");
   });
 

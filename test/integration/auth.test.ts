@@ -81,14 +81,14 @@ describe("integration 4.2 with token auth", function () {
     assertNoToken(f, ["out", "in"]);
   });
 
-  it("a valid token sent as query parameter works, and logged URLs show token=***", async () => {
+  it("a valid token sent as query parameter works, and logged URLs carry no query", async () => {
     const topic = uniqueTopic("auth-query");
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([endpointNode(pulsar, { tokenInQuery: true }), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub })],
       { watch: ["out"], credentials: { ep: { token: `Bearer ${pulsar.tokens!.allowed}` } } });
     await roundTrip(f, topic, sub, 5);
     const connected = f.logsOf("out").find((l) => /connected/.test(l)) ?? "";
-    assert.match(connected, /token=\*\*\*/, `the connect log line shows the redacted token: ${connected}`);
+    assert.match(connected, /\/ws\/v2\/producer\/persistent\/public\/default\/[^?]+\?…$/, `the connect log line ends with the URL, its query cut: ${connected}`);
     assertNoToken(f, ["out", "in"]);
   });
 

@@ -2,15 +2,16 @@
  * Integration on Pulsar 4.2 (shared instance): limits a producer meets that the node cannot see
  * in advance, and that must never leave a message stuck.
  *
- * - The server's frame limit (webSocketMaxTextFrameSize, 1 MiB on this broker) below the
- *   endpoint's Max frame size: Pulsar closes the session with 1009. The message that caused it
+ * - The server's frame limit below the endpoint's Max frame size, straight on the broker (1 MiB,
+ *   Pulsar's default webSocketMaxTextFrameSize) and through Pulsar's separate WebSocket proxy
+ *   service started with 256 KiB: Pulsar closes the session with 1009. The message that caused it
  *   ends in done(err) naming both sizes, the session learns the limit and refuses later oversize
  *   messages before sending, and the messages behind it are acked.
  * - A burst of msg.topic values over Max producers: messages wait for a producer slot (bounded
  *   by the offline buffer) instead of failing at once.
  */
 import assert from "node:assert/strict";
-import { type PulsarInstance, sharedPulsar } from "../../harness/pulsar";
+import { type PulsarInstance, sharedPulsar, startWebSocketProxy, type WebSocketProxy } from "../../harness/pulsar";
 import { trackFigures } from "./support/figures";
 import "./support/hooks";
 import { endpointNode, outNode, TestFlow, useNodeRed } from "./support/flow";
@@ -64,6 +65,39 @@ describe("integration 4.2: producer limits", function () {
     const stats = await topicStats(pulsar, full);
     assert.equal(stats.msgInCounter, 4, "Pulsar stored the four small messages only");
     figures.report({ sent: 4, received: 4, lost: 0, duplicates: 0 });
+  });
+
+  describe("through the WebSocket proxy service with a 256 KiB frame limit", function () {
+    let proxy: WebSocketProxy;
+    before(async function () {
+      this.timeout(START_TIMEOUT_MS);
+      proxy = await startWebSocketProxy(pulsar, { maxTextFrameSize: 262144 });
+    });
+    after(async function () {
+      this.timeout(60_000);
+      await proxy?.stop();
+    });
+
+    it("a 300 KiB message ends in done(err) within a few seconds and the next one is acked", async () => {
+      const topic = uniqueTopic("proxylimit");
+      const f = await TestFlow.deploy([
+        endpointNode(pulsar, { serviceUrl: proxy.wsUrl }), // the endpoint's default Max frame size, 1 MiB
+        ...outNode("out", topic),
+      ], { watch: ["out"] });
+      await f.waitConnected(["out"], 60_000);
+      const started = Date.now();
+      const big = f.send("out", { payload: Buffer.alloc(300 * 1024, 1) });
+      const next = f.send("out", { payload: "next" });
+      const [rBig, rNext] = await f.waitOutcomes([big, next], 30_000);
+      const elapsed = Date.now() - started;
+      console.log(`      through the proxy: failed after ${elapsed} ms: ${rBig.error?.message}`);
+      assert.equal(rBig.ok, false);
+      assert.match(rBig.error!.message, /262144/);
+      assert.match(rBig.error!.message, /\b4\d{5} bytes/, "the frame's size (300 KiB as base64)");
+      assert.ok(elapsed < 15_000, `within a few seconds (${elapsed} ms)`);
+      assert.equal(rNext.ok, true, "the next one is acked");
+      figures.report({ sent: 1, received: 1, lost: 0, duplicates: 0 });
+    });
   });
 
   it("a burst over Max producers waits for a slot instead of failing", async () => {

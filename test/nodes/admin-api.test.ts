@@ -39,8 +39,8 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
         return res.end();
       }
       const lists: Record<string, string[]> = {
-        "/admin/v2/persistent/public/default": ["persistent://public/default/orders"],
-        "/admin/v2/persistent/public/default/partitioned": [],
+        "/admin/v2/persistent/public/default": ["persistent://public/default/orders", "persistent://public/default/orders-eu-partition-0", "persistent://public/default/orders-eu-partition-1", "persistent://public/default/other"],
+        "/admin/v2/persistent/public/default/partitioned": ["persistent://public/default/orders-eu"],
         "/admin/v2/tenants": ["public"],
       };
       res.writeHead(lists[req.url ?? ""] ? 200 : 404, { "Content-Type": "application/json" });
@@ -123,7 +123,20 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
   it("lists topic suggestions with the stored token", async () => {
     await deploy(STORED);
     const { json } = await post("/pulsar-ws-endpoint/lookup", { id: "ep", serviceUrl: url, tenant: "public", namespace: "default", dir: "" });
-    assert.deepEqual(json, { ok: true, items: ["orders", "public/"] });
+    assert.deepEqual(json, { ok: true, items: ["orders", "orders-eu", "other", "public/"] });
+  });
+
+  it("previews which existing topics a topicPattern matches (a partitioned topic once), with the stored token", async () => {
+    await deploy(STORED);
+    const { text, json } = await post("/pulsar-ws-endpoint/pattern", { id: "ep", serviceUrl: url, tenant: "public", namespace: "default", pattern: "orders.*" });
+    assert.deepEqual(json, { ok: true, items: ["persistent://public/default/orders", "persistent://public/default/orders-eu"], count: 2, namespace: "public/default" });
+    assert.ok(seen.every((s) => s.authorization === `Bearer ${STORED}`));
+    assert.ok(!text.includes(STORED));
+    const bad = await post("/pulsar-ws-endpoint/pattern", { id: "ep", serviceUrl: url, pattern: "orders-(" });
+    assert.equal(bad.json.ok, false);
+    assert.equal((bad.json as unknown as { error: { key: string } }).error.key, "pulsar.errors.pattern-invalid");
+    const missing = await post("/pulsar-ws-endpoint/pattern", { id: "ep", serviceUrl: url, pattern: "persistent://public/nope/x.*" });
+    assert.equal((missing.json as unknown as { error: { key: string } }).error.key, "pulsar.admin.result.not-found");
   });
 
   it("oauth2: Test connection uses the deployed endpoint's OAuth2 client (its cache too) and never returns the secret", async () => {
@@ -135,7 +148,7 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
       const first = await post("/pulsar-ws-endpoint/test", body);
       assert.equal(first.json.ok, true, first.text);
       const second = await post("/pulsar-ws-endpoint/lookup", { ...body, tenant: "public", namespace: "default", dir: "" });
-      assert.deepEqual(second.json, { ok: true, items: ["orders", "public/"] });
+      assert.deepEqual(second.json, { ok: true, items: ["orders", "orders-eu", "other", "public/"] });
       assert.equal(issuer.granted.length, 1, "one token for both calls: the deployed endpoint's cache");
       assert.ok(!first.text.includes("oauth-secret-77aa") && !second.text.includes("oauth-secret-77aa"));
 

@@ -127,6 +127,15 @@ describe("endpoint: oauth2, proxy, several service URLs", function () {
     }
   });
 
+  it("several service URLs: pulsar-in's status names the server too (its sessions' state, not a generic open one)", async () => {
+    const list = `http://127.0.0.1:${await freePort()}, ${fake.httpUrl}`;
+    await helper.load(allNodes, flow(endpoint(list), { id: "in", type: "pulsar-in", endpoint: "ep", topic: "t1", subscription: "s1", wires: [[]] }));
+    const node = helper.getNode("in");
+    await until(() => statusTexts(node).at(-1) === `connected, via 127.0.0.1:${fake.port}`, 5000, "the status naming the server", {
+      detail: () => statusTexts(node).join(" | "),
+    });
+  });
+
   it("a core http proxy node: sessions tunnel through it with its credentials; a 407 shows proxy refused", async () => {
     const proxy = await ConnectProxy.start("user:pw");
     try {

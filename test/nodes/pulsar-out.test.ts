@@ -244,6 +244,34 @@ describe("pulsar-out node", function () {
     assert.ok(fake.messages("t1").some((m) => m.payload.toString() === "fine"));
   });
 
+  it("fails a frame larger than any acked when the connection drops behind it three times (a reset instead of 1009)", async () => {
+    fake.on("frame", (f: { text: string }) => {
+      if (f.text.length > 100_000) fake.dropConnections({ terminate: true });
+    });
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    assert.ok((await tracker.waitFor([inject(node, { payload: "small first" })]))[0].ok);
+    const big = inject(node, { payload: Buffer.alloc(120_000) });
+    const after = inject(node, { payload: "after" });
+    const [rBig, rAfter] = await tracker.waitFor([big, after], 10_000);
+    assert.equal(rBig.ok, false);
+    assert.match(rBig.error!.message, /dropped 3 times in a row right after this message .* larger than any the server has accepted/);
+    assert.equal(rAfter.ok, true);
+  });
+
+  it("never blames a frame of the usual size for drops, however many in a row", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    assert.ok((await tracker.waitFor([inject(node, { payload: "m0" })]))[0].ok);
+    fake.holdAcks();
+    const id = inject(node, { payload: "m1" });
+    for (let i = 0; i < 5; i++) {
+      await until(() => fake.openConnections({ role: "producer" }).length === 1 && fake.messages("t1").length >= 2 + i, 5000, `resend ${i}`);
+      fake.dropConnections({ terminate: true });
+    }
+    fake.releaseAcks();
+    const [r] = await tracker.waitFor([id], 10_000);
+    assert.equal(r.ok, true, r.error?.message);
+  });
+
   it("takes the topic from msg.topic only when its own is blank; at Max producers a message waits for a slot", async () => {
     const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", maxProducers: 2, bufferMessages: 1 })]);
     const [a, b] = [inject(node, { topic: "dyn-a", payload: "1" }), inject(node, { topic: "other/ns/dyn-b", payload: "2" })];

@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the Node-RED node tests: the test helper bound to the Node-RED under test
  * (NODE_RED_PATH picks Node-RED 5 for scripts/test-nr5.sh; the devDependency 4.1.x otherwise),
- * the three node modules, flow builders, and done()/done(err) tracking.
+ * the node modules, flow builders, and done()/done(err) tracking.
  */
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
@@ -9,12 +9,13 @@ import helper from "node-red-node-test-helper";
 import endpointNode from "../../nodes/pulsar-ws-endpoint";
 import inNode from "../../nodes/pulsar-in";
 import outNode from "../../nodes/pulsar-out";
+import adminNode from "../../nodes/pulsar-admin";
 import { until } from "../support/wait";
 
 helper.init(require.resolve(process.env.NODE_RED_PATH ?? "node-red"));
 
 export { helper };
-export const allNodes = [endpointNode, outNode, inNode];
+export const allNodes = [endpointNode, outNode, inNode, adminNode];
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 

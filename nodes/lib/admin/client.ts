@@ -1,7 +1,8 @@
 /**
- * Pulsar's admin REST API, for the editor's "Test connection" and topic suggestions. The runtime
- * makes these calls on the editor's behalf (editor-api.ts), so the token stays in the
- * runtime. Pure apart from `httpGetter`: the checks take any `AdminGet`, so tests run them
+ * Pulsar's admin REST API: the one HTTP client (`adminCaller`) for everything the package asks
+ * Pulsar over HTTP, and the editor's "Test connection" and topic suggestions on top of it. The
+ * runtime makes the editor's calls on its behalf (editor-api.ts), so the token stays in the
+ * runtime. Pure apart from `adminCaller`: the checks take any `AdminGet`, so tests run them
  * against canned answers.
  *
  * Every answer is an i18n key plus parameters (editor catalog `pulsar.admin.result.*`, or a
@@ -11,6 +12,7 @@
 import http from "node:http";
 import https from "node:https";
 import { PrepareFailure } from "../session/socket";
+import { matchPattern, type TopicPattern } from "../protocol/topic-list";
 import { parseTopic, type TopicDefaults } from "../protocol/topics";
 import { buildSessionUrl } from "../protocol/urls";
 import type { TlsOptions } from "../session/socket";
@@ -18,8 +20,11 @@ import type { TlsOptions } from "../session/socket";
 export interface AdminTarget {
   /** http(s) base with any path prefix, no trailing slash. */
   httpBase: string;
-  /** Several bases (the service URL list): tried in this order while the network fails. */
-  httpBases?: string[];
+  /**
+   * Several bases (the service URL list): tried in this order while the network fails. A function
+   * is asked on every call (an endpoint's list starts with the base in use).
+   */
+  httpBases?: readonly string[] | (() => readonly string[]);
   token?: string;
   /** Asked on every call instead of `token` (OAuth2, a token file): see connection.ts. */
   bearer?: () => Promise<string | undefined>;
@@ -73,25 +78,60 @@ export const MAX_ITEMS = 500;
 const PROBE_TOPIC = "__pulsar_ws_probe";
 const R = "pulsar.admin.result.";
 
+export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
+
+export interface AdminRequest {
+  method: HttpMethod;
+  /** Starting with /, below the target's base; every name in it already URL-encoded. */
+  path: string;
+  /** Sent as JSON (`application/json`). A string is sent as it is (JSON text built by the caller). */
+  body?: unknown;
+}
+
+export interface AdminAnswer extends HttpAnswer {
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw bytes (peek answers with a message's payload, not JSON). */
+  bytes: Buffer;
+}
+
+/** One admin REST call. Rejects only on network errors and timeouts; any HTTP status resolves. */
+export type AdminCall = (req: AdminRequest) => Promise<AdminAnswer>;
+
+/** Errors that say the request never reached a server: a call that changes something may go to the next base. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EPROXY"]);
+
+function neverSent(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === "string" && NOT_SENT.has(code);
+}
+
 /**
- * GETs with the endpoint's token, proxy and service URL list: a network failure moves on to the
- * next base (failover, as the sessions do); a 401 to a renewable token is retried once with a new one.
+ * The one HTTP client of the package: the endpoint's admin REST API with its token, TLS, proxy
+ * and service URL list, bounded in time and answer size. The editor's checks, pulsar-in's seek /
+ * deleteSubscription / pattern discovery and the pulsar-admin node all go through it.
+ *
+ * A network failure moves on to the next base (failover, as the sessions do): for a GET on any
+ * network error, for a call that changes something only when the request cannot have reached
+ * Pulsar (refused, unknown host, the proxy refused the tunnel), so it is never applied twice.
+ * A 401 to a renewable token (`bearer`) is retried once with a new one.
  */
-export function httpGetter(target: AdminTarget): AdminGet {
-  const bases = target.httpBases?.length ? target.httpBases : [target.httpBase];
-  return async (path) => {
+export function adminCaller(target: AdminTarget): AdminCall {
+  return async (request) => {
+    const listed = typeof target.httpBases === "function" ? target.httpBases() : target.httpBases;
+    const bases = listed?.length ? listed : [target.httpBase];
     let lastError: unknown;
     for (const base of bases) {
       const token = target.bearer ? await target.bearer() : target.token;
-      let answer: HttpAnswer;
+      let answer: AdminAnswer;
       try {
-        answer = await getOnce(target, base + path, token);
+        answer = await callOnce(target, base + request.path, request, token);
         if (answer.status === 401 && target.bearer && target.refused) {
           target.refused(token);
           const renewed = await target.bearer();
-          if (renewed !== token) answer = await getOnce(target, base + path, renewed);
+          if (renewed !== token) answer = await callOnce(target, base + request.path, request, renewed);
         }
       } catch (err) {
+        if (request.method !== "GET" && !neverSent(err)) throw err;
         lastError = err;
         continue;
       }
@@ -102,15 +142,23 @@ export function httpGetter(target: AdminTarget): AdminGet {
   };
 }
 
-function getOnce(target: AdminTarget, href: string, token: string | undefined): Promise<HttpAnswer> {
+function callOnce(target: AdminTarget, href: string, request: AdminRequest, token: string | undefined): Promise<AdminAnswer> {
   const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const url = new URL(href);
     const headers: Record<string, string> = { Accept: "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
+    let payload: Buffer | undefined;
+    if (request.body !== undefined) {
+      payload = Buffer.from(typeof request.body === "string" ? request.body : JSON.stringify(request.body), "utf8");
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = String(payload.length);
+    } else if (request.method !== "GET") {
+      headers["Content-Length"] = "0";
+    }
     const client = url.protocol === "https:" ? https : http;
     const agent = target.agentFor?.(href);
-    const options = { method: "GET", headers, timeout: timeoutMs, ...(agent ? { agent } : {}), ...(url.protocol === "https:" ? target.tls : {}) };
+    const options = { method: request.method, headers, timeout: timeoutMs, ...(agent ? { agent } : {}), ...(url.protocol === "https:" ? target.tls : {}) };
     const req = client.request(url, options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -119,13 +167,21 @@ function getOnce(target: AdminTarget, href: string, token: string | undefined): 
         if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
         else chunks.push(chunk);
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: bytes.toString("utf8"), bytes, headers: res.headers });
+      });
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
     req.on("error", reject);
-    req.end();
+    req.end(payload);
   });
+}
+
+export function httpGetter(target: AdminTarget): AdminGet {
+  const call = adminCaller(target);
+  return (path) => call({ method: "GET", path }).then(({ status, body }) => ({ status, body }));
 }
 
 /** Pulsar's JSON error body carries a `reason`; HTML error pages and the like give nothing. */
@@ -243,7 +299,7 @@ export function parseDir(dir: string): ParsedDir | undefined {
 }
 
 /** Topic names of one namespace and domain: partitioned topics once, not each partition. */
-async function listTopics(get: AdminGet, tenant: string, namespace: string, domain: string): Promise<{ names?: string[]; failure?: HttpAnswer }> {
+export async function listTopics(get: AdminGet, tenant: string, namespace: string, domain: string): Promise<{ names?: string[]; failure?: HttpAnswer }> {
   const base = `/admin/v2/${domain}/${namespacePath(tenant, namespace)}`;
   const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
   const topics = all.status === 200 ? isJsonArray(all.body) : undefined;
@@ -305,5 +361,35 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
     return { ok: true, items: items.slice(0, MAX_ITEMS) };
   } catch (err) {
     return { ok: false, items: [], error: networkFailure(err, target.httpBase) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pattern preview: which existing topics a pulsar-in topicPattern matches today
+
+export interface PatternPreview {
+  ok: boolean;
+  /** Full names matched, sorted (at most MAX_ITEMS). */
+  items: string[];
+  /** How many matched in all (items may be cut). */
+  count: number;
+  namespace?: string;
+  error?: AdminLine;
+}
+
+/** Lists the pattern's namespace as pulsar-in's discovery does and matches it. */
+export async function previewPattern(get: AdminGet, target: AdminTarget, pattern: TopicPattern): Promise<PatternPreview> {
+  const namespace = `${pattern.tenant}/${pattern.namespace}`;
+  try {
+    const base = `/admin/v2/${pattern.domain}/${namespacePath(pattern.tenant, pattern.namespace)}`;
+    const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
+    const listed = all.status === 200 ? isJsonArray(all.body) : undefined;
+    if (!listed) return { ok: false, items: [], count: 0, namespace, error: httpFailure(all, namespace, !!(target.token || target.bearer)) };
+    const parents = partitioned.status === 200 ? isJsonArray(partitioned.body) ?? [] : [];
+    const strings = (xs: unknown[]): string[] => xs.filter((x): x is string => typeof x === "string");
+    const matched = matchPattern(pattern, strings(listed), strings(parents));
+    return { ok: true, items: matched.slice(0, MAX_ITEMS), count: matched.length, namespace };
+  } catch (err) {
+    return { ok: false, items: [], count: 0, namespace, error: networkFailure(err, target.httpBase) };
   }
 }

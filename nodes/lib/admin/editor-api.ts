@@ -5,6 +5,7 @@
  *                                                     authType, token?, oauth2IssuerUrl, oauth2ClientId,
  *                                                     oauth2Audience, oauth2Scope, oauth2ClientSecret? }
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/lookup  { …the same…, dir }
+ *   POST <httpAdminRoot>/pulsar-ws-endpoint/pattern { …the same…, pattern }  (pulsar-in's topicPattern preview)
  *
  * The editor sends what its dialog holds (the config may not be deployed yet); the runtime calls
  * Pulsar's admin REST API and answers with i18n keys (see client.ts). The token goes one
@@ -14,7 +15,7 @@
  * and the token per call (a deployed endpoint's own OAuth2 client when the dialog matches it,
  * so its cache and its one-request-at-a-time hold for these calls too).
  *
- * Both need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
+ * All three need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
  * only someone allowed to change (and deploy) the endpoint should be able to use.
  */
 import type { Node, NodeAPI } from "node-red";
@@ -23,9 +24,9 @@ import { EndpointConnection } from "../connection";
 import { resolveEndpointSettings, type EndpointSettings } from "../endpoint-settings";
 import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
 import { asPulsarError } from "../protocol/errors";
-import { httpGetter, lookup, testConnection, type AdminLine, type AdminTarget } from "./client";
+import { httpGetter, lookup, previewPattern, testConnection, type AdminLine, type AdminTarget } from "./client";
+import { parseTopicPattern } from "../protocol/topic-list";
 import type { TopicDefaults } from "../protocol/topics";
-import { httpBaseOf } from "../protocol/urls";
 import type { TlsOptions } from "../session/socket";
 import { lookupProxy } from "../proxy-config";
 import { lookupTls } from "../tls";
@@ -47,6 +48,7 @@ interface ProbeBody {
   oauth2Audience?: unknown;
   oauth2Scope?: unknown;
   oauth2ClientSecret?: unknown;
+  pattern?: unknown;
 }
 
 /** How the editor shows a stored password credential it does not know. */
@@ -160,9 +162,8 @@ export function registerAdminApi(RED: NodeAPI): void {
     const tls = tlsOptions(text(body.tls), notes);
     const settings = resolveEndpointSettings({ ...fields, authType }, token, tls, secret);
     const connection = connectionFor(settings, text(body.proxy), deployed, tls);
-    const hooks = connection.adminTarget();
     return {
-      target: { httpBase: httpBaseOf(settings.base), ...hooks, bearer: settings.auth.type === "none" ? undefined : hooks.bearer, tls },
+      target: connection.adminTarget(),
       defaults: settings.defaults,
       cluster: settings.cluster,
       notes,
@@ -205,6 +206,20 @@ export function registerAdminApi(RED: NodeAPI): void {
     handle(
       (probe, body) => lookup(httpGetter(probe.target), probe.target, text(body.dir), probe.defaults),
       (line) => ({ ok: false, items: [], error: line }),
+    ),
+  );
+
+  RED.httpAdmin.post(
+    "/pulsar-ws-endpoint/pattern",
+    canWrite,
+    handle(
+      async (probe, body) => {
+        // A pattern that is not usable throws its PulsarError: answered as `failed` below.
+        const pattern = parseTopicPattern(body.pattern, probe.defaults);
+        if (!pattern) return { ok: true, items: [], count: 0 };
+        return previewPattern(httpGetter(probe.target), probe.target, pattern);
+      },
+      (line) => ({ ok: false, items: [], count: 0, error: line }),
     ),
   );
 }

@@ -3,6 +3,7 @@
  */
 import { PulsarError } from "./errors";
 import { decodeBase64Strict } from "./base64";
+import { partitionOf } from "./message-id";
 import type { ConsumerMessageFrame } from "./server-frames";
 
 export type PayloadFormat = "auto" | "utf8" | "buffer" | "json" | "base64";
@@ -17,6 +18,8 @@ export interface PulsarMsgInfo {
   key?: string;
   topic: string;
   subscription?: string;
+  /** The partition index the message id carries; -1 for a non-partitioned topic. */
+  partition: number;
 }
 
 export interface ConsumedMsg {
@@ -39,6 +42,7 @@ export function toConsumedMsg(frame: ConsumerMessageFrame, ctx: ConsumeContext):
     messageId: frame.messageId,
     redeliveryCount: frame.redeliveryCount,
     topic: ctx.topic,
+    partition: partitionOf(frame.messageId),
   };
   if (frame.publishTime !== undefined) pulsar.publishTime = frame.publishTime;
   if (frame.eventTime !== undefined) pulsar.eventTime = frame.eventTime;

@@ -100,8 +100,8 @@ function parseAck(obj: Json): ServerFrame {
 
 const OK_ACK_HEAD = '{"result":"ok","messageId":"';
 const OK_ACK_CONTEXT = '","context":"';
-/** Pulsar always writes ProducerAck's primitive fields (errorCode, schemaVersion); the short form is our fake's. */
-const OK_ACK_TAILS = ['","errorCode":0,"schemaVersion":0}', '"}'];
+/** Pulsar always writes ProducerAck's primitive fields (errorCode, schemaVersion) last. */
+const OK_ACK_TAIL = '","errorCode":0,"schemaVersion":0}';
 const DECIMAL_CONTEXT = /^[0-9]{1,20}$/;
 
 /**
@@ -118,8 +118,7 @@ export function parseOkAckAsPulsarWritesIt(text: string): ProducerAckFrame | und
   const contextStart = idEnd + OK_ACK_CONTEXT.length;
   const contextEnd = text.indexOf('"', contextStart);
   if (contextEnd < 0) return undefined;
-  const tailLength = text.length - contextEnd;
-  if (!OK_ACK_TAILS.some((tail) => tail.length === tailLength && text.endsWith(tail))) return undefined;
+  if (text.length - contextEnd !== OK_ACK_TAIL.length || !text.endsWith(OK_ACK_TAIL)) return undefined;
   const messageId = text.slice(OK_ACK_HEAD.length, idEnd);
   const context = text.slice(contextStart, contextEnd);
   if (!isMessageIdShape(messageId) || !DECIMAL_CONTEXT.test(context)) return undefined;

@@ -74,6 +74,11 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
     return this.paused;
   }
 
+  /** Whether `messageId` was delivered on the current socket and is not answered yet. */
+  isUnacked(messageId: string): boolean {
+    return this.unacked.has(messageId);
+  }
+
   /**
    * Acknowledge. Also sent for ids from an earlier socket: the broker acks by id, and acking a
    * message that is about to be redelivered saves a duplicate downstream.

@@ -12,8 +12,9 @@
  *   does not fit is refused at once, never dropped silently.
  * - No frame keeps the session in a reconnect loop. A 1009 close (over the server's frame
  *   limit, which may be below the endpoint's Max frame size) fails the frames over the limit it
- *   names and teaches the session that limit; any other refusal close that follows the same
- *   first unacked frame MAX_SAME_CLOSE times in a row fails that frame. The rest is resent.
+ *   names and teaches the session that limit. A refusal close (1002, 1003, 1007, 1008, 1010,
+ *   1011), or any drop behind a frame larger than every frame acked so far, that follows the
+ *   same first unacked frame MAX_SAME_CLOSE times in a row fails that frame. The rest is resent.
  */
 import { EventEmitter } from "node:events";
 import { PulsarError } from "../protocol/errors";
@@ -64,6 +65,11 @@ interface Entry {
 
 /** A frame that the same refusal close followed this many times in a row is not sent again. */
 export const MAX_SAME_CLOSE = 3;
+/**
+ * Below this (and below twice the largest frame acked) a frame is never blamed for a drop without
+ * a refusal code: no WebSocket service is set up to refuse frames this small.
+ */
+const SUSPECT_FRAME_BYTES = 64 * 1024;
 
 export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   private readonly socket: ManagedSocket;
@@ -83,6 +89,8 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   private nextContext = 1;
   /** The server's frame limit once a 1009 close has named it. */
   private serverFrameLimit: number | undefined;
+  /** The largest frame the server has acked: a frame within it is not what makes a session drop. */
+  private largestAcked = 0;
   private closing = false;
   private drainWaiters: (() => void)[] = [];
 
@@ -207,6 +215,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
       return;
     }
     this.inFlight.delete(context!);
+    if (entry.sentBytes! > this.largestAcked) this.largestAcked = entry.sentBytes!;
     if (frame.result === "ok") entry.callback(undefined, frame.messageId);
     else entry.callback(new PulsarError("server", "send-error", { result: frame.result, message: frame.errorMsg ?? "" }));
     this.pump();
@@ -223,10 +232,10 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     this.checkDrained();
   }
 
-  /** Fails the frames a refusal close blames (see the class comment); returns the others, in order. */
+  /** Fails the frames a close blames (see the class comment); returns the others, in order. */
   private withoutRefusedFrames(unacked: Entry[], failure: SocketFailure): Entry[] {
-    if (failure.kind !== "closed" || !isRefusalClose(failure.code) || unacked.length === 0) return unacked;
-    if (failure.code === MESSAGE_TOO_BIG) {
+    if (unacked.length === 0) return unacked;
+    if (failure.kind === "closed" && failure.code === MESSAGE_TOO_BIG) {
       const named = frameLimitFromReason(failure.message);
       if (named) {
         this.serverFrameLimit = Math.min(named.limit, this.serverFrameLimit ?? Infinity);
@@ -235,13 +244,27 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
       }
     }
     const head = unacked[0];
-    const signature = `${failure.code} ${failure.message}`;
+    const headBytes = head.sentBytes ?? head.bytes;
+    // A close that refuses what was sent may be the head's fault. So may any drop when the head is
+    // far larger than every frame the server has acked: Jetty sometimes resets the connection over
+    // an oversize frame instead of closing it with 1009. A drop behind a frame of about the usual
+    // size is the network's or a restart's, and never counts against it.
+    const refusal = failure.kind === "closed" && isRefusalClose(failure.code);
+    if (!refusal && headBytes <= Math.max(2 * this.largestAcked, SUSPECT_FRAME_BYTES)) {
+      head.closeStrikes = 0;
+      head.lastClose = undefined;
+      return unacked;
+    }
+    const code = failure.kind === "closed" ? failure.code : 0;
+    const signature = `${failure.kind} ${code} ${failure.message}`;
     head.closeStrikes = head.lastClose === signature ? (head.closeStrikes ?? 0) + 1 : 1;
     head.lastClose = signature;
     if (head.closeStrikes < MAX_SAME_CLOSE) return unacked;
-    const reason = failure.message || "-";
-    return this.failWhere(unacked, (e) => e === head, () =>
-      new PulsarError("server", "frame-closes-session", { count: MAX_SAME_CLOSE, code: failure.code, reason }));
+    const reason = failure.kind === "closed" ? `close ${code}${failure.message ? `: ${failure.message}` : ""}` : failure.message || failure.kind;
+    const error = refusal
+      ? new PulsarError("server", "frame-closes-session", { count: MAX_SAME_CLOSE, reason })
+      : new PulsarError("server", "large-frame-drops-session", { count: MAX_SAME_CLOSE, reason, size: headBytes, largest: this.largestAcked, configured: this.opts.maxFrameSize });
+    return this.failWhere(unacked, (e) => e === head, () => error);
   }
 
   private failWhere(entries: Entry[], blamed: (e: Entry) => boolean, error: (e: Entry) => PulsarError): Entry[] {

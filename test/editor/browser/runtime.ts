@@ -6,8 +6,8 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "../../support/net";
 
 /** The project root: the nearest folder above this file (test/ or dist/test/) with the package's package.json. */
 function findRoot(start: string): string {
@@ -20,16 +20,7 @@ function findRoot(start: string): string {
 
 export const root = findRoot(__dirname);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** `npm pack` of the built project into `dir`; returns the tarball's path. */
 export function packTarball(dir: string): string {

@@ -29,7 +29,7 @@ describe("protocol/consume", () => {
       topic: "persistent://public/default/t",
       key: "k",
       properties: { p: "1" },
-      pulsar: { messageId: "CAcQAzAA", publishTime: "2026-01-01T00:00:00.1Z", eventTime: "2026-01-01T00:00:00Z", redeliveryCount: 1, key: "k", topic: "persistent://public/default/t", subscription: "s" },
+      pulsar: { messageId: "CAcQAzAA", publishTime: "2026-01-01T00:00:00.1Z", eventTime: "2026-01-01T00:00:00Z", redeliveryCount: 1, key: "k", topic: "persistent://public/default/t", subscription: "s", partition: -1 },
     });
   });
 

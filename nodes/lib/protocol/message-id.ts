@@ -1,0 +1,109 @@
+/**
+ * Pulsar message ids: base64 of the protobuf `MessageIdData` (ledgerId = 1, entryId = 2,
+ * partition = 3, batch_index = 4, batch_size = 6; docs/pulsar-websocket.md, "Message ids").
+ * Pulsar itself treats the id as opaque on the WebSocket API; we read it only for the
+ * partition index (msg.pulsar.partition) and to hand ledger and entry to the admin REST API
+ * (reset-cursor to a message id), and we write one only for a reader that starts at a time.
+ * ledgerId and entryId are uint64: kept as decimal strings, never as lossy JS numbers.
+ */
+import { decodeBase64Strict } from "./base64";
+
+export interface MessageIdParts {
+  ledgerId: string;
+  entryId: string;
+  /** -1 for a non-partitioned topic (Pulsar writes the field only when ≥ 0). */
+  partition: number;
+  batchIndex?: number;
+}
+
+/** Reads a varint at `pos`; undefined when it runs past the end or beyond 64 bits. */
+function readVarint(bytes: Buffer, pos: number): { value: bigint; next: number } | undefined {
+  let value = 0n;
+  let shift = 0n;
+  for (let i = pos; i < bytes.length && shift < 70n; i++) {
+    const b = bytes[i];
+    value |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return { value, next: i + 1 };
+    shift += 7n;
+  }
+  return undefined;
+}
+
+/** int32 fields travel as (sign-extended) varints: -1 is ten 0xff…01 bytes. */
+function asInt32(value: bigint): number {
+  return Number(BigInt.asIntN(32, value));
+}
+
+/** Decodes the fields we use; undefined for anything that is not a MessageIdData. */
+export function decodeMessageId(base64: string): MessageIdParts | undefined {
+  const bytes = decodeBase64Strict(base64);
+  if (!bytes) return undefined;
+  let ledger: bigint | undefined;
+  let entry: bigint | undefined;
+  let partition = -1;
+  let batchIndex: number | undefined;
+  let pos = 0;
+  while (pos < bytes.length) {
+    const tag = readVarint(bytes, pos);
+    if (!tag) return undefined;
+    pos = tag.next;
+    const field = Number(tag.value >> 3n);
+    const wire = Number(tag.value & 7n);
+    if (wire === 0) {
+      const v = readVarint(bytes, pos);
+      if (!v) return undefined;
+      pos = v.next;
+      if (field === 1) ledger = BigInt.asUintN(64, v.value);
+      else if (field === 2) entry = BigInt.asUintN(64, v.value);
+      else if (field === 3) partition = asInt32(v.value);
+      else if (field === 4) batchIndex = asInt32(v.value);
+    } else if (wire === 2) {
+      const len = readVarint(bytes, pos);
+      if (!len || len.next + Number(len.value) > bytes.length) return undefined;
+      pos = len.next + Number(len.value);
+    } else if (wire === 1) {
+      pos += 8;
+    } else if (wire === 5) {
+      pos += 4;
+    } else {
+      return undefined;
+    }
+  }
+  if (pos !== bytes.length || ledger === undefined || entry === undefined) return undefined;
+  const parts: MessageIdParts = { ledgerId: ledger.toString(), entryId: entry.toString(), partition };
+  if (batchIndex !== undefined && batchIndex >= 0) parts.batchIndex = batchIndex;
+  return parts;
+}
+
+/** The partition index a message id carries, -1 when none (or when it cannot be read). */
+export function partitionOf(base64: string): number {
+  return decodeMessageId(base64)?.partition ?? -1;
+}
+
+function writeVarint(out: number[], value: bigint): void {
+  let v = BigInt.asUintN(64, value);
+  while (v >= 0x80n) {
+    out.push(Number((v & 0x7fn) | 0x80n));
+    v >>= 7n;
+  }
+  out.push(Number(v));
+}
+
+/**
+ * Encodes ledger, entry and partition as Pulsar's client writes them (partition only when ≥ 0,
+ * batch_size 0 always), e.g. ledger 7, entry 3 → `CAcQAzAA`. An entry of -1 is "before the
+ * first entry of that ledger", which Pulsar accepts as an (exclusive) reader start.
+ */
+export function encodeMessageId(ledgerId: string | number | bigint, entryId: string | number | bigint, partition = -1): string {
+  const out: number[] = [];
+  out.push(0x08);
+  writeVarint(out, BigInt(ledgerId));
+  out.push(0x10);
+  writeVarint(out, BigInt(entryId));
+  if (partition >= 0) {
+    out.push(0x18);
+    writeVarint(out, BigInt(partition));
+  }
+  out.push(0x30, 0x00);
+  return Buffer.from(out).toString("base64");
+}

@@ -1,0 +1,268 @@
+/**
+ * Several topics in one pulsar-in: one ConsumerSession (v2 consumer or reader endpoint) per
+ * topic, owned here. Why not Pulsar's multi-topic endpoint (`/ws/v3/consumer`, 3.2+): its frames
+ * do not say which topic a message came from, so msg.topic could not be set and an ack could
+ * not be checked against its topic; it exists only on 3.2+; one refused topic refuses them all.
+ * One session per topic costs a socket per topic, hence the cap (`maxSessions`).
+ *
+ * The group keeps the wanted topic list across `disconnect` / `connect`, routes an ack or nack
+ * to the session that delivered the id (or, for an id from an earlier socket, to the session of
+ * the topic the msg names), sums the unacked counts, and applies pause / resume to every
+ * session, also to those opened later.
+ */
+import { EventEmitter } from "node:events";
+import { PulsarError } from "../protocol/errors";
+import type { ConsumerMessageFrame } from "../protocol/server-frames";
+import type { TopicName } from "../protocol/topics";
+import type { ConsumerSession } from "./consumer";
+import type { SocketState } from "./socket";
+
+export interface ConsumerGroupOptions {
+  /** Opens the session of one topic (the endpoint's factory, with this node's options). */
+  open: (topic: TopicName) => ConsumerSession;
+  /** The most sessions at once; `add` refuses what would go beyond. */
+  maxSessions: number;
+}
+
+export interface ConsumerGroupEvents {
+  message: [ConsumerMessageFrame, TopicName];
+  /** Some session's state changed (the topic says which). */
+  state: [SocketState, TopicName, ConsumerSession];
+  unacked: [number];
+  protocolError: [PulsarError, TopicName];
+}
+
+interface Member {
+  topic: TopicName;
+  session?: ConsumerSession;
+}
+
+export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
+  /** The wanted topics by full name, in the order they were added; a session each while connected. */
+  private readonly members = new Map<string, Member>();
+  /** Topics removed again, so that an ack naming one is not sent to another topic's session. */
+  private readonly removed = new Set<string>();
+  private connected = true;
+  private paused = false;
+  private closed = false;
+
+  constructor(private readonly opts: ConsumerGroupOptions) {
+    super();
+  }
+
+  get topics(): TopicName[] {
+    return [...this.members.values()].map((m) => m.topic);
+  }
+
+  get topicNames(): string[] {
+    return [...this.members.keys()];
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get maxSessions(): number {
+    return this.opts.maxSessions;
+  }
+
+  get unackedCount(): number {
+    let n = 0;
+    for (const m of this.members.values()) n += m.session?.unackedCount ?? 0;
+    return n;
+  }
+
+  has(fullName: string): boolean {
+    return this.members.has(fullName);
+  }
+
+  sessionOf(fullName: string): ConsumerSession | undefined {
+    return this.members.get(fullName)?.session;
+  }
+
+  /** Every open session (for status: all open, or the state of one that is not). */
+  sessions(): Array<{ topic: TopicName; session: ConsumerSession }> {
+    const out: Array<{ topic: TopicName; session: ConsumerSession }> = [];
+    for (const m of this.members.values()) if (m.session) out.push({ topic: m.topic, session: m.session });
+    return out;
+  }
+
+  /**
+   * Adds topics (those already there are left as they are) and opens their sessions unless
+   * disconnected. All or nothing: beyond the cap nothing is added and a PulsarError
+   * `too-many-topics` says how many would be needed. Returns the sessions opened.
+   */
+  add(topics: readonly TopicName[]): ConsumerSession[] {
+    if (this.closed) throw new PulsarError("closed", "closing");
+    const fresh = topics.filter((t, i) => !this.members.has(t.full) && topics.findIndex((u) => u.full === t.full) === i);
+    if (this.members.size + fresh.length > this.opts.maxSessions) {
+      throw new PulsarError("overflow", "too-many-topics", { max: this.opts.maxSessions, current: this.members.size, asked: fresh.length });
+    }
+    const opened: ConsumerSession[] = [];
+    for (const topic of fresh) {
+      this.removed.delete(topic.full);
+      const member: Member = { topic };
+      this.members.set(topic.full, member);
+      if (this.connected) opened.push(this.openMember(member));
+    }
+    return opened;
+  }
+
+  /** Removes topics (absent: all) and closes their sessions. Returns the names removed. */
+  async remove(fullNames?: readonly string[]): Promise<string[]> {
+    const names = fullNames ?? [...this.members.keys()];
+    const removed: Member[] = [];
+    for (const name of names) {
+      const m = this.members.get(name);
+      if (!m) continue;
+      this.members.delete(name);
+      this.removed.add(name);
+      removed.push(m);
+    }
+    await Promise.all(removed.map((m) => this.closeMember(m)));
+    if (removed.length) this.emit("unacked", this.unackedCount);
+    return removed.map((m) => m.topic.full);
+  }
+
+  /** Closes every session, keeping the topic list for `connect`. */
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    await Promise.all([...this.members.values()].map((m) => this.closeMember(m)));
+    this.emit("unacked", this.unackedCount);
+  }
+
+  /** Opens a session for every topic that has none. Returns the sessions opened. */
+  connect(): ConsumerSession[] {
+    if (this.closed) throw new PulsarError("closed", "closing");
+    this.connected = true;
+    const opened: ConsumerSession[] = [];
+    for (const m of this.members.values()) if (!m.session) opened.push(this.openMember(m));
+    return opened;
+  }
+
+  /**
+   * Closes the sessions of `fullNames`, runs `between` (e.g. an admin reset-cursor), and opens
+   * them again (when connected), also when `between` failed; its error is rethrown after.
+   */
+  async restart(fullNames: readonly string[], between: () => Promise<void>): Promise<ConsumerSession[]> {
+    const members = fullNames.map((n) => this.members.get(n)).filter((m): m is Member => m !== undefined);
+    await Promise.all(members.map((m) => this.closeMember(m)));
+    this.emit("unacked", this.unackedCount);
+    let failure: unknown;
+    try {
+      await between();
+    } catch (err) {
+      failure = err;
+    }
+    const opened: ConsumerSession[] = [];
+    // A topic removed meanwhile stays removed.
+    if (this.connected && !this.closed) for (const m of members) if (this.members.get(m.topic.full) === m && !m.session) opened.push(this.openMember(m));
+    if (failure !== undefined) throw failure;
+    return opened;
+  }
+
+  /**
+   * Acks on the session that delivered the id on its current socket; else (an id from an earlier
+   * socket, which Pulsar still acks by id) on the session of `topicHint` (msg.topic), or without
+   * one on the only session.
+   * Undefined when no session could take it, else whether the frame went out now.
+   */
+  ack(messageId: string, topicHint?: string): boolean | undefined {
+    return this.route(messageId, topicHint)?.ack(messageId);
+  }
+
+  nack(messageId: string, topicHint?: string): boolean | undefined {
+    return this.route(messageId, topicHint)?.nack(messageId);
+  }
+
+  pause(): void {
+    this.paused = true;
+    for (const m of this.members.values()) m.session?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const m of this.members.values()) m.session?.resume();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.members.values()].map((m) => this.closeMember(m)));
+  }
+
+  private route(messageId: string, topicHint?: string): ConsumerSession | undefined {
+    for (const m of this.members.values()) if (m.session?.isUnacked(messageId)) return m.session;
+    if (topicHint !== undefined) {
+      const hinted = this.members.get(topicHint)?.session;
+      if (hinted) return hinted;
+      // A topic consumed before (unsubscribed, disconnected) has no session to go to, even if another is open.
+      if (this.removed.has(topicHint) || this.members.has(topicHint)) return undefined;
+    }
+    // Otherwise (msg.topic changed by the flow) the only session, the behaviour of one topic per node.
+    const open = this.sessions();
+    return open.length === 1 ? open[0].session : undefined;
+  }
+
+  private openMember(member: Member): ConsumerSession {
+    const session = this.opts.open(member.topic);
+    member.session = session;
+    if (this.paused) session.pause();
+    session.on("message", (frame) => this.emit("message", frame, member.topic));
+    session.on("state", (s) => {
+      if (member.session === session) this.emit("state", s, member.topic, session);
+    });
+    session.on("unacked", () => this.emit("unacked", this.unackedCount));
+    session.on("protocolError", (err) => this.emit("protocolError", err, member.topic));
+    return session;
+  }
+
+  private async closeMember(member: Member): Promise<void> {
+    const session = member.session;
+    if (!session) return;
+    member.session = undefined;
+    await session.close();
+    session.removeAllListeners("message");
+  }
+}
+
+/**
+ * Resolves once every session is open; rejects with a PulsarError naming the first refusal
+ * (a handshake answer other than 101, or a session that stopped retrying), or `open-timeout`
+ * after `timeoutMs`. For control messages that must end in done() or done(err).
+ */
+export function whenOpen(sessions: readonly ConsumerSession[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const pending = new Set(sessions.filter((s) => s.state.state !== "open"));
+    if (pending.size === 0) return resolve();
+    const listeners = new Map<ConsumerSession, (s: SocketState) => void>();
+    const finish = (err?: PulsarError): void => {
+      clearTimeout(timer);
+      for (const [s, l] of listeners) s.off("state", l);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new PulsarError("timeout", "open-timeout", { seconds: Math.round(timeoutMs / 1000), pending: pending.size })), timeoutMs);
+    for (const s of pending) {
+      const listener = (state: SocketState): void => {
+        if (state.state === "open") {
+          pending.delete(s);
+          if (pending.size === 0) finish();
+        } else if (state.state === "closed") {
+          finish(new PulsarError("closed", "closing"));
+        } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "handshake") {
+          finish(new PulsarError("server", "session-refused", { status: state.failure.outcome.status, message: state.failure.message || "-", url: s.safeUrl }));
+        }
+      };
+      listeners.set(s, listener);
+      s.on("state", listener);
+    }
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * Case 1: the broker that owns the topic is SIGKILLed while pulsar-out produces and a manual-ack
+ * pulsar-in consumes, both through the other broker's WebSocket service (whose own client follows
+ * the topic to its new owner). Nothing may be lost.
+ */
+import assert from "node:assert/strict";
+import { startNodeRed, stopNodeRed } from "../faults/support/nr";
+import { bothBrokersUp, cluster, other, owner, recordCase, scaled } from "./support/cluster";
+import { produceConsume, statusSummary } from "./support/run";
+
+const MESSAGES = scaled(20_000);
+
+describe("cluster case 1: the owning broker SIGKILLed", function () {
+  this.timeout(600_000);
+  before(startNodeRed);
+  after(stopNodeRed);
+
+  it(`loses nothing of ${MESSAGES} messages produced and consumed through the other broker`, async function () {
+    const c = await cluster();
+    const topic = `kill-owner-${Date.now()}`;
+    const victim = await owner(c, topic);
+    const survivor = other(c, victim);
+    const r = await produceConsume(c, { topic, wsUrl: survivor.wsUrl, count: MESSAGES, faultAt: 0.4, fault: () => victim.kill(), timeoutMs: 420_000 });
+    const newOwner = await owner(c, topic);
+    recordCase({
+      case: "1 owner SIGKILL", way: `${survivor.name} WS`, offered: r.offered, completed: r.acked + r.failed,
+      lost: r.unsettled + r.missingInTopic + r.missingAtConsumer, duplicates: r.storedDuplicates + r.deliveredDuplicates, recoverS: r.recoverS, seconds: r.seconds,
+      notes: `killed ${victim.name}; now owned by ${newOwner.name}; done(err) ${r.failed}; stored dups ${r.storedDuplicates}, delivered dups ${r.deliveredDuplicates}, ${r.redelivered} redelivered; backlog ${r.backlog}; statuses: ${statusSummary(r.statuses)}`,
+    });
+    await bothBrokersUp(c);
+    assert.equal(r.unsettled, 0, "every input ends in done or done(err)");
+    assert.equal(r.twice, 0);
+    assert.equal(r.missingInTopic, 0, "acked messages are in the topic");
+    assert.equal(r.missingAtConsumer, 0, "acked messages were processed");
+    assert.equal(r.backlog, 0, "the acks stuck");
+    assert.equal(newOwner.name, survivor.name, "the survivor owns the topic");
+  });
+});

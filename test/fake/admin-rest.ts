@@ -1,0 +1,102 @@
+// The few admin REST calls pulsar-in makes (pattern discovery, seek, deleteSubscription, a reader's
+// start at a time), answered as Pulsar's v2 admin API answers them: JSON bodies, 204 without one,
+// errors as {"reason": …} with the status Pulsar uses (404 unknown topic or subscription, 412 a
+// subscription with connected consumers). Partitioned topics do not exist in the fake.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Broker } from "./broker";
+
+const TOPIC_PATH = /^\/admin\/v2\/(persistent|non-persistent)\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/;
+const NAMESPACE_PATH = /^\/admin\/v2\/(persistent|non-persistent)\/([^/]+)\/([^/]+)(\/partitioned)?$/;
+const LATEST = "9223372036854775807";
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+  } else {
+    res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
+/** Answers the request and returns true when it is one of the admin calls above. */
+export async function handleAdmin(broker: Broker, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const path = (req.url ?? "").split("?")[0];
+  const ns = NAMESPACE_PATH.exec(path);
+  if (ns && req.method === "GET") {
+    const prefix = `${ns[1]}://${decodeURIComponent(ns[2])}/${decodeURIComponent(ns[3])}/`;
+    send(res, 200, ns[4] ? [] : broker.topics.names().filter((n) => n.startsWith(prefix)));
+    return true;
+  }
+  const m = TOPIC_PATH.exec(path);
+  if (!m) return false;
+  const full = `${m[1]}://${decodeURIComponent(m[2])}/${decodeURIComponent(m[3])}/${decodeURIComponent(m[4])}`;
+  const rest = m[5] ?? "";
+  const topic = broker.topics.find(full);
+  if (rest === "/partitions" && req.method === "GET") {
+    send(res, 200, { partitions: 0, deleted: false });
+    return true;
+  }
+  if (!topic) {
+    send(res, 404, { reason: `Topic ${full} not found` });
+    return true;
+  }
+  const byTime = /^\/messageid\/(\d+)$/.exec(rest);
+  if (byTime && req.method === "GET") {
+    const ts = Number(byTime[1]);
+    const index = topic.messages.findIndex((msg) => msg.publishTime >= ts);
+    const entryId = index < 0 ? topic.messages.length : index;
+    send(res, 200, { ledgerId: topic.ledgerId, entryId, partitionIndex: -1, batchSize: 0, batchIndex: -1 });
+    return true;
+  }
+  const subPath = /^\/subscription\/([^/]+)(\/.*)?$/.exec(rest);
+  if (!subPath) return false;
+  const name = decodeURIComponent(subPath[1]);
+  const action = subPath[2] ?? "";
+  const subscription = broker.findSubscription(topic.name, name);
+  if (!subscription) {
+    send(res, 404, { reason: `Subscription ${name} not found for topic ${full}` });
+    return true;
+  }
+  if (action === "" && req.method === "DELETE") {
+    if (subscription.consumerCount > 0) {
+      send(res, 412, { reason: "Subscription has active connected consumers" });
+    } else {
+      broker.deleteSubscription(subscription);
+      send(res, 204);
+    }
+    return true;
+  }
+  const resetByTime = /^\/resetcursor\/(\d+)$/.exec(action);
+  if (resetByTime && req.method === "POST") {
+    const ts = Number(resetByTime[1]);
+    const index = topic.messages.findIndex((msg) => msg.publishTime >= ts);
+    subscription.resetTo(index < 0 ? topic.messages.length : index);
+    send(res, 204);
+    return true;
+  }
+  if (action === "/resetcursor" && req.method === "POST") {
+    const text = await readBody(req);
+    const latest = text.includes(`"ledgerId":${LATEST}`);
+    let body: { ledgerId?: number; entryId?: number } = {};
+    try {
+      body = latest ? {} : (JSON.parse(text) as typeof body);
+    } catch {
+      send(res, 400, { reason: "Invalid message id" });
+      return true;
+    }
+    if (latest) subscription.resetTo(topic.messages.length);
+    else if (body.ledgerId === -1) subscription.resetTo(0);
+    else subscription.resetTo(body.ledgerId === topic.ledgerId && typeof body.entryId === "number" ? body.entryId : topic.messages.length);
+    send(res, 204);
+    return true;
+  }
+  return false;
+}
