@@ -220,9 +220,10 @@ export = function register(RED: NodeAPI): void {
       if (!g.isConnected) view = { fill: "grey", shape: "ring", parts: [{ key: "stopped" }] };
       else if (g.size === 0) view = { fill: "grey", shape: "ring", parts: [{ key: pattern ? "no-matching-topics" : "no-topics" }] };
       else {
-        let worst: SocketState = { state: "open" };
-        for (const { session } of g.sessions()) if (severity(session.state) > severity(worst)) worst = session.state;
-        view = statusFor(worst, { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: g.size, v1 });
+        // A session's own state even when all are open: it names the server in use (several service URLs).
+        let worst: SocketState | undefined;
+        for (const { session } of g.sessions()) if (!worst || severity(session.state) > severity(worst)) worst = session.state;
+        view = statusFor(worst ?? { state: "open" }, { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: g.size, v1 });
       }
       status.show(view);
     }

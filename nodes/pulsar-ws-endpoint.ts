@@ -7,10 +7,11 @@
 import type { Node, NodeAPI } from "node-red";
 import { registerAdminApi } from "./lib/admin/editor-api";
 import { PulsarAdmin } from "./lib/admin/operations";
-import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings } from "./lib/endpoint-settings";
+import { EndpointConnection } from "./lib/connection";
+import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings, type EndpointSettings } from "./lib/endpoint-settings";
 import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
 import { asPulsarError } from "./lib/protocol/errors";
-import { httpBaseOf } from "./lib/protocol/urls";
+import { lookupProxy } from "./lib/proxy-config";
 import { ConsumerSession } from "./lib/session/consumer";
 import { ProducerSession } from "./lib/session/producer";
 import type { SocketState } from "./lib/session/socket";
@@ -34,15 +35,34 @@ export = function register(RED: NodeAPI): void {
 
     try {
       const tls = lookupTls(RED, def.tls);
-      endpoint.settings = resolveEndpointSettings(def, endpoint.credentials?.token, tls.kind === "options" ? tls.options : undefined);
+      const settings = resolveEndpointSettings(def, endpoint.credentials?.token, tls.kind === "options" ? tls.options : undefined, endpoint.credentials?.oauth2ClientSecret);
+      endpoint.connection = new EndpointConnection({
+        bases: settings.bases,
+        auth: settings.auth,
+        proxy: lookupProxy(RED, def.proxy),
+        tls: settings.tls,
+        env: (name) => {
+          const value: unknown = RED.util.getSetting(endpoint, name);
+          return value === undefined || value === null ? undefined : String(value);
+        },
+        handshakeTimeoutMs: settings.handshakeTimeoutMs,
+      });
+      endpoint.settings = settings;
+      endpoint.proxyId = def.proxy ?? "";
     } catch (err) {
       endpoint.configError = asPulsarError(err, "config");
     }
 
+    /** The socket options of one session: the endpoint's, plus its per-attempt token, proxy and failover. */
+    const hooked = (settings: EndpointSettings, url: (attempt: { base: string; token?: string }) => string) => {
+      const hooks = endpoint.connection!.sessionHooks(settings.tokenInQuery, url);
+      return { ...socketOptions(settings), ...hooks };
+    };
+
     endpoint.createProducer = (req) => {
       const settings = usableSettings(endpoint);
-      const url = sessionUrl(settings, "producer", req.topic, req.query);
-      const session = new ProducerSession({ ...req.session, socket: { ...socketOptions(settings), url }, maxFrameSize: settings.maxFrameSize });
+      const socket = hooked(settings, (attempt) => sessionUrl(settings, "producer", req.topic, req.query, undefined, attempt));
+      const session = new ProducerSession({ ...req.session, socket, maxFrameSize: settings.maxFrameSize });
       sessions.add(session);
       session.on("state", untrackWhenClosed(session));
       return session;
@@ -50,18 +70,25 @@ export = function register(RED: NodeAPI): void {
 
     endpoint.createConsumer = (req) => {
       const settings = usableSettings(endpoint);
-      const url = (resumeAfter: string | undefined): string => sessionUrl(settings, req.role, req.topic, req.query(resumeAfter), req.subscription);
-      const session = new ConsumerSession({ ...req.session, kind: req.role, socket: socketOptions(settings), url });
+      // A reader resumes after its last message: the URL depends on it, and on the attempt.
+      let resume: string | undefined;
+      const { url: attemptUrl, ...socket } = hooked(settings, (attempt) => sessionUrl(settings, req.role, req.topic, req.query(resume), req.subscription, attempt));
+      const url = (resumeAfter: string | undefined): string => {
+        resume = resumeAfter;
+        return attemptUrl();
+      };
+      const session = new ConsumerSession({ ...req.session, kind: req.role, socket, url });
       sessions.add(session);
       session.on("state", untrackWhenClosed(session));
       return session;
     };
 
     // The admin REST API is served on the same host and port as the WebSocket API (the broker's
-    // or proxy's web service), so the same base, token and TLS apply.
+    // or proxy's web service), so the same connection applies: the service URL list with its
+    // failover, the token per call (fixed, ${ENV}, file://, OAuth2), the proxy and TLS.
     endpoint.adminTarget = () => {
-      const settings = usableSettings(endpoint);
-      return { httpBase: httpBaseOf(settings.base), token: settings.token, tls: settings.tls };
+      usableSettings(endpoint);
+      return endpoint.connection!.adminTarget();
     };
     endpoint.admin = () => new PulsarAdmin(endpoint.adminTarget());
 
@@ -85,7 +112,7 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<Node<EndpointCredentials>, EndpointDef, never, EndpointCredentials>("pulsar-ws-endpoint", PulsarWsEndpoint, {
-    credentials: { token: { type: "password" } },
+    credentials: { token: { type: "password" }, oauth2ClientSecret: { type: "password" } },
   });
   registerAdminApi(RED);
 };

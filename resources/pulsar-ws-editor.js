@@ -264,7 +264,14 @@
             tenant: ep.tenant,
             namespace: ep.namespace,
             tls: ep.tls || "",
-            token: typedToken(ep.credentials && ep.credentials.token)
+            proxy: ep.proxy || "",
+            authType: ep.authType || "",
+            token: typedToken(ep.credentials && ep.credentials.token),
+            oauth2IssuerUrl: ep.oauth2IssuerUrl || "",
+            oauth2ClientId: ep.oauth2ClientId || "",
+            oauth2Audience: ep.oauth2Audience || "",
+            oauth2Scope: ep.oauth2Scope || "",
+            oauth2ClientSecret: typedToken(ep.credentials && ep.credentials.oauth2ClientSecret)
         };
     }
 

@@ -1,4 +1,7 @@
-/** Auth and TLS material: HS256 tokens for three roles, and the standalone.conf keys for tokens and TLS. */
+/**
+ * Auth and TLS material: tokens for three roles (HS256 with a fresh secret, or RS256 from a
+ * caller's key), and the standalone.conf keys for tokens and TLS.
+ */
 import { createHmac, randomBytes } from "node:crypto";
 import type { PulsarTokens, StartOptions } from "./types";
 
@@ -23,12 +26,25 @@ export function newTokens(): PulsarTokens {
   };
 }
 
+/** Tokens signed elsewhere (a test's OAuth2 issuer), validated by Pulsar with its RS256 public key. */
+export function rs256Tokens(key: NonNullable<StartOptions["tokenPublicKey"]>): PulsarTokens {
+  return {
+    admin: key.sign(ROLES.admin),
+    allowed: key.sign(ROLES.allowed),
+    forbidden: key.sign(ROLES.forbidden),
+    publicKeyBase64: key.publicKey.export({ type: "spki", format: "der" }).toString("base64"),
+  };
+}
+
 export function authConfig(tokens: PulsarTokens): Record<string, string> {
+  const key: Record<string, string> = tokens.publicKeyBase64
+    ? { tokenPublicKey: `data:;base64,${tokens.publicKeyBase64}`, tokenPublicAlg: "RS256" }
+    : { tokenSecretKey: `data:;base64,${tokens.secretKeyBase64 ?? ""}` };
   return {
     authenticationEnabled: "true",
     authorizationEnabled: "true",
     authenticationProviders: "org.apache.pulsar.broker.authentication.AuthenticationProviderToken",
-    tokenSecretKey: `data:;base64,${tokens.secretKeyBase64}`,
+    ...key,
     superUserRoles: ROLES.admin,
     // Used by the broker's own admin client and by the embedded WebSocket service's Pulsar client.
     brokerClientAuthenticationPlugin: "org.apache.pulsar.client.impl.auth.AuthenticationToken",

@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { newTokens } from "./auth";
+import { newTokens, rs256Tokens } from "./auth";
 import { classDataSharing, type ClassDataSharing } from "./cds";
 import { resolveClasspath } from "./classpath";
 import { freeLoopbackPorts, standaloneConfig, writeConfig, type Ports } from "./config";
@@ -169,7 +169,7 @@ export async function startPulsar(opts: StartOptions = {}): Promise<PulsarInstan
   const classpath = await resolveClasspath(version);
   const [web, broker, bookie, webTls] = await freeLoopbackPorts(opts.tls ? 4 : 3);
   const ports: Ports = { web: opts.webPort ?? web, broker, bookie, webTls: opts.tls ? webTls : undefined };
-  const tokens = opts.auth ? newTokens() : undefined;
+  const tokens = opts.auth ? (opts.tokenPublicKey ? rs256Tokens(opts.tokenPublicKey) : newTokens()) : undefined;
   const layout = prepareLayout(opts, version);
   writeConfig(layout.configFile, standaloneConfig(ports, opts, tokens));
 

@@ -1,4 +1,5 @@
 /** The harness's public types and the Pulsar versions each line maps to. */
+import type { KeyObject } from "node:crypto";
 
 export type PulsarLine = "4.2" | "4.0";
 
@@ -15,6 +16,12 @@ export interface StartOptions {
   line?: PulsarLine;
   /** Token authentication + authorization, with tokens for admin / allowed-role / forbidden-role. */
   auth?: boolean;
+  /**
+   * With `auth`: Pulsar validates tokens with this RS256 public key (`tokenPublicKey`) instead of
+   * a fresh HS256 secret key, e.g. the key of a test's OAuth2 issuer. `sign` makes the harness's
+   * own role tokens (the broker's internal client is the admin role), with that issuer's key.
+   */
+  tokenPublicKey?: { publicKey: KeyObject; sign(subject: string): string };
   /** webSocketSessionIdleTimeoutMillis (server default 300000). */
   idleTimeoutMs?: number;
   /** webSocketMaxTextFrameSize (server default 1048576). */
@@ -40,7 +47,10 @@ export interface PulsarTokens {
   admin: string;
   allowed: string;
   forbidden: string;
-  secretKeyBase64: string;
+  /** HS256 (the default): the secret key, base64. */
+  secretKeyBase64?: string;
+  /** RS256 (`tokenPublicKey`): the public key, X.509 DER as base64. */
+  publicKeyBase64?: string;
 }
 
 export interface AdminResponse {

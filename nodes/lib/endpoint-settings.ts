@@ -3,6 +3,7 @@
  * values, and the two things every session needs from them: its URL and its socket options.
  * Pure, so a plain script (benchmarks, fault suite) can use sessions without Node-RED.
  */
+import type { AuthSettings } from "./connection";
 import { configError, PulsarError } from "./protocol/errors";
 import { intWithDefault, secondsOption } from "./protocol/options";
 import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "./protocol/urls";
@@ -25,12 +26,21 @@ export interface EndpointConfigInput {
   maxIncomingFrameSize?: Raw;
   handshakeTimeout?: Raw;
   compression?: Raw;
+  authType?: Raw;
+  oauth2IssuerUrl?: Raw;
+  oauth2ClientId?: Raw;
+  oauth2Audience?: Raw;
+  oauth2Scope?: Raw;
 }
 
 export interface EndpointSettings {
+  /** The first service URL; `bases` holds them all, in failover order. */
   base: string;
+  bases: string[];
+  auth: AuthSettings;
   cluster?: string;
   defaults: TopicDefaults;
+  /** The token credential as given: a token, `${ENV}` or `file:///path` (resolved per connect). */
   token?: string;
   tokenInQuery: boolean;
   pingIntervalMs: number;
@@ -51,15 +61,48 @@ function text(value: Raw, fallback = ""): string {
   return s === "" ? fallback : s;
 }
 
-export function resolveEndpointSettings(config: EndpointConfigInput, token: string | undefined, tls?: TlsOptions): EndpointSettings {
+/** `serviceUrl` may list several URLs separated by commas: failover in that order. */
+export function serviceUrlList(input: Raw): string[] {
+  const raw = input === undefined || input === null ? "" : String(input);
+  const parts = raw.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  if (parts.length === 0) return [normalizeServiceUrl(raw)];
+  return [...new Set(parts.map((p) => normalizeServiceUrl(p)))];
+}
+
+export const AUTH_TYPES = ["none", "token", "oauth2"] as const;
+
+function authSettings(config: EndpointConfigInput, token: string | undefined, oauth2ClientSecret: string | undefined): AuthSettings {
+  const given = text(config.authType);
+  if (given && !(AUTH_TYPES as readonly string[]).includes(given)) throw configError("auth-type", { value: given });
+  const type = given || (token ? "token" : "none");
+  if (type === "token") return token ? { type: "token", token } : { type: "none" };
+  if (type === "oauth2") {
+    const issuerUrl = text(config.oauth2IssuerUrl);
+    const clientId = text(config.oauth2ClientId);
+    const clientSecret = oauth2ClientSecret?.trim() ?? "";
+    if (!issuerUrl) throw configError("oauth2-missing", { field: "oauth2IssuerUrl" });
+    if (!/^https?:\/\/[^/]/i.test(issuerUrl)) throw configError("oauth2-issuer-url", { url: issuerUrl });
+    if (!clientId) throw configError("oauth2-missing", { field: "oauth2ClientId" });
+    if (!clientSecret) throw configError("oauth2-missing", { field: "oauth2ClientSecret" });
+    const oauth2 = { issuerUrl, clientId, clientSecret, audience: text(config.oauth2Audience) || undefined, scope: text(config.oauth2Scope) || undefined };
+    return { type: "oauth2", oauth2 };
+  }
+  return { type: "none" };
+}
+
+export function resolveEndpointSettings(config: EndpointConfigInput, token: string | undefined, tls?: TlsOptions, oauth2ClientSecret?: string): EndpointSettings {
+  const bases = serviceUrlList(config.serviceUrl);
   const reconnectMinMs = secondsOption("reconnectMin", config.reconnectMin, 1, 0.001);
   const reconnectMaxMs = Math.max(reconnectMinMs, secondsOption("reconnectMax", config.reconnectMax, 60, 0.001));
   const maxFrameSize = config.maxFrameSize === undefined || config.maxFrameSize === "" ? DEFAULT_MAX_FRAME_SIZE : Number(config.maxFrameSize);
   if (!Number.isInteger(maxFrameSize) || maxFrameSize < 1024) {
     throw configError("option-number", { option: "maxFrameSize", value: String(config.maxFrameSize), min: 1024, max: Number.MAX_SAFE_INTEGER });
   }
+  const trimmedToken = token?.trim() ? token.trim().replace(/^Bearer\s+/i, "") : undefined;
   const settings: EndpointSettings = {
-    base: normalizeServiceUrl(config.serviceUrl),
+    base: bases[0],
+    bases,
+    auth: authSettings(config, trimmedToken, oauth2ClientSecret),
     defaults: { tenant: text(config.tenant, "public"), namespace: text(config.namespace, "default") },
     tokenInQuery: config.tokenInQuery === true || config.tokenInQuery === "true",
     pingIntervalMs: secondsOption("pingInterval", config.pingInterval, 30, 0),
@@ -76,8 +119,7 @@ export function resolveEndpointSettings(config: EndpointConfigInput, token: stri
     settings.cluster = cluster;
     settings.defaults.cluster = cluster;
   }
-  const trimmedToken = token?.trim();
-  if (trimmedToken) settings.token = trimmedToken.replace(/^Bearer\s+/i, "");
+  if (settings.auth.type === "token") settings.token = trimmedToken;
   if (tls) settings.tls = tls;
   return settings;
 }
@@ -92,22 +134,29 @@ export function usableSettings(endpoint: { settings?: EndpointSettings; configEr
   return endpoint.settings;
 }
 
+/**
+ * A session's URL on `base` (default: the first service URL). `token` is the one resolved for
+ * this attempt; it goes in the query only for gateways that strip headers (access logs keep it).
+ */
 export function sessionUrl(
   settings: EndpointSettings,
   role: SessionRole,
   topic: TopicName,
   query: Record<string, QueryValue>,
   subscription?: string,
+  attempt: { base?: string; token?: string } = {},
 ): string {
-  // The query-parameter token is only for gateways that strip headers: it ends up in access logs.
-  const withToken = settings.token && settings.tokenInQuery ? { ...query, token: settings.token } : query;
-  return buildSessionUrl({ base: settings.base, role, topic, cluster: settings.cluster, subscription, query: withToken });
+  const token = attempt.token;
+  const withToken = token && settings.tokenInQuery ? { ...query, token } : query;
+  return buildSessionUrl({ base: attempt.base ?? settings.base, role, topic, cluster: settings.cluster, subscription, query: withToken });
 }
 
-/** Everything a session's socket needs from the endpoint but its URL. */
+/**
+ * Everything a session's socket needs from the endpoint but its URL and the per-attempt hooks
+ * (token, proxy, failover: see connection.ts).
+ */
 export function socketOptions(settings: EndpointSettings): Omit<SocketOptions, "url"> {
   const headers: Record<string, string> = {};
-  if (settings.token && !settings.tokenInQuery) headers.Authorization = `Bearer ${settings.token}`;
   return {
     headers,
     tls: settings.tls,

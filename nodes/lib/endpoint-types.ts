@@ -3,6 +3,7 @@
  * node file because a CommonJS `export =` module cannot export types beside it.
  */
 import type { Node, NodeDef } from "node-red";
+import type { EndpointConnection } from "./connection";
 import type { EndpointConfigInput, EndpointSettings } from "./endpoint-settings";
 import type { PulsarAdmin } from "./admin/operations";
 import type { AdminTarget } from "./admin/client";
@@ -15,10 +16,19 @@ import type { TlsOptions } from "./session/socket";
 
 export interface EndpointDef extends NodeDef, EndpointConfigInput {
   tls?: string;
+  /** Id of a core `http proxy` config node; empty: the proxy environment variables. */
+  proxy?: string;
 }
 
 export interface EndpointCredentials {
   token?: string;
+  oauth2ClientSecret?: string;
+}
+
+/** Node-RED core's `http proxy` config node (core/network/06-httpproxy.js). */
+export interface HttpProxyNode extends Node<{ username?: string; password?: string }> {
+  url?: string;
+  noproxy?: unknown;
 }
 
 export interface TlsConfigNode extends Node {
@@ -43,6 +53,10 @@ export interface ConsumerRequest {
 export interface EndpointNode extends Node<EndpointCredentials> {
   /** Undefined when the configuration is invalid; see `configError`. */
   settings?: EndpointSettings;
+  /** Token, proxy and failover for sessions and admin calls; set with `settings`. */
+  connection?: EndpointConnection;
+  /** The `proxy` property it was deployed with (the editor's admin calls compare it). */
+  proxyId?: string;
   configError?: PulsarError;
   createProducer(req: ProducerRequest): ProducerSession;
   createConsumer(req: ConsumerRequest): ConsumerSession;

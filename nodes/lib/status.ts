@@ -36,7 +36,7 @@ export interface StatusExtras {
 export function statusFor(state: SocketState, extras: StatusExtras = {}): StatusView {
   switch (state.state) {
     case "open":
-      return openStatus(extras);
+      return openStatus(extras, state.server);
     case "connecting":
       return withBuffered({ fill: "yellow", shape: "ring", parts: [{ key: "connecting" }] }, extras);
     case "closed":
@@ -47,13 +47,15 @@ export function statusFor(state: SocketState, extras: StatusExtras = {}): Status
   }
 }
 
-function openStatus(extras: StatusExtras): StatusView {
-  if (extras.paused) return { fill: "yellow", shape: "dot", parts: [{ key: "paused" }, ...unackedPart(extras)] };
+function openStatus(extras: StatusExtras, server: string | undefined): StatusView {
+  // With several service URLs, the status says which one is in use.
+  const via: StatusPart[] = server ? [{ key: "via", params: { server } }] : [];
+  if (extras.paused) return { fill: "yellow", shape: "dot", parts: [{ key: "paused" }, ...unackedPart(extras), ...via] };
   const parts = unackedPart(extras);
   if (parts.length === 0 && extras.sessions !== undefined && extras.sessions > 1) {
     parts.push({ key: "connected-n", params: { count: extras.sessions } });
   }
-  return { fill: "green", shape: "dot", parts: parts.length ? parts : [{ key: "connected" }] };
+  return { fill: "green", shape: "dot", parts: [...(parts.length ? parts : [{ key: "connected" }]), ...via] };
 }
 
 function unackedPart(extras: StatusExtras): StatusPart[] {
@@ -68,6 +70,11 @@ function failureStatus(state: Extract<SocketState, { state: "retrying" | "failed
     // Pulsar 4.2 removed the v1 endpoints: with a cluster set, a 404 says "clear the cluster".
     const key = o.statusKey === "not-found" && extras.v1 ? "not-found-v1" : o.statusKey;
     view = { fill: o.severity === "waiting" ? "yellow" : "red", shape: "ring", parts: [{ key, params: { status: o.status } }] };
+  } else if (failure.kind === "prepare") {
+    // No attempt was made: the token could not be had (OAuth2 issuer, file, environment).
+    view = { fill: failure.retry === "slow" ? "red" : "yellow", shape: "ring", parts: [{ key: failure.statusKey, params: failure.params }] };
+  } else if (failure.kind === "network" && failure.code === "EPROXY") {
+    view = { fill: "red", shape: "ring", parts: [{ key: "proxy-refused", params: { status: failure.status ?? 0 } }] };
   } else if (failure.kind === "network" && failure.code && isCertificateError(failure.code)) {
     view = { fill: "red", shape: "ring", parts: [{ key: "certificate", params: { code: failure.code } }] };
   } else {
@@ -177,6 +184,10 @@ export function logStateChange(node: Node, t: Translate, url: string, state: Soc
     const hint = status === 404 && v1 ? t("pulsar.log.hint-v1") : "";
     const detail = [`${status}${state.failure.message ? ` ${state.failure.message}` : ""}`, hint].filter(Boolean).join(": ");
     line = t(state.state === "failed" ? "pulsar.log.failed" : "pulsar.log.refused", { url: where, detail });
+  } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "prepare") {
+    // The reason names the issuer's answer or the file; it never holds a secret (connection.ts, oauth2.ts).
+    key = `prepare:${state.failure.statusKey}:${state.failure.message}`;
+    line = t("pulsar.log.prepare-failed", { url: where, reason: state.failure.message });
   } else if (state.state === "retrying") {
     key = `down:${state.failure.kind}`;
     const f = state.failure;

@@ -524,6 +524,7 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
     name: "", serviceUrl: "http://localhost:8080", cluster: "", tenant: "public", namespace: "default", tls: "",
     tokenInQuery: false, pingInterval: 30, pongTimeout: 10, reconnectMin: 1, reconnectMax: 60, maxFrameSize: 1048576,
     maxIncomingFrameSize: 8388608, handshakeTimeout: 30, compression: false,
+    authType: "", oauth2IssuerUrl: "", oauth2ClientId: "", oauth2Audience: "", oauth2Scope: "", proxy: "",
   },
   "pulsar-out": {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
@@ -684,7 +685,7 @@ describe("editor html", () => {
     it("pulsar-ws-endpoint: config category, token is a password credential and never a default, tls-config", () => {
       const def = definition("pulsar-ws-endpoint");
       assert.equal(def.category, "config");
-      assert.deepEqual(plain(def.credentials), { token: { type: "password" } });
+      assert.deepEqual(plain(def.credentials), { token: { type: "password" }, oauth2ClientSecret: { type: "password" } });
       assert.equal(def.credentials?.token.type, "password");
       assert.ok(!("token" in def.defaults));
       assert.equal(def.defaults.tls.type, "tls-config");
@@ -1033,6 +1034,21 @@ describe("editor html", () => {
           agree(ep, prop, value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", [prop]: value as Raw }, undefined));
         }
       }
+      for (const value of ["", "none", "token", "kerberos", "OAuth2"]) {
+        agree(ep, "authType", value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", authType: value }, undefined));
+      }
+      // With OAuth2, the issuer URL is required and http(s); the runtime also has the client id and secret here.
+      const oauth2 = nodeOf(ep, { authType: "oauth2", oauth2ClientId: "c" });
+      for (const value of ["https://issuer.example/", "http://127.0.0.1:9000/realms/x", "", "issuer.example", "ftp://issuer"]) {
+        agree(ep, "oauth2IssuerUrl", value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", authType: "oauth2", oauth2ClientId: "c", oauth2IssuerUrl: value }, undefined, undefined, "s"), oauth2);
+      }
+      for (const value of ["c", ""]) {
+        agree(ep, "oauth2ClientId", value, () => resolveEndpointSettings({ serviceUrl: "http://h:8080", authType: "oauth2", oauth2IssuerUrl: "https://i/", oauth2ClientId: value }, undefined, undefined, "s"), oauth2);
+      }
+      // A comma-separated list of service URLs: every entry must be valid, as the runtime reads them.
+      for (const value of ["http://a:8080, http://b:8080", "http://a:8080,wss://b/gw", "http://a:8080, ftp://b", "http://a:8080,,", ", ,"]) {
+        agree(ep, "serviceUrl", value, () => resolveEndpointSettings({ serviceUrl: value }, undefined));
+      }
     });
 
     // The flow JSON contract: a flow setting only these properties must deploy with defaults, also through the
@@ -1247,6 +1263,22 @@ describe("editor html", () => {
       second.def.oneditsave?.call(second.node);
       // "_ADD_" is the editor's "none" entry of a config-node selector; Node-RED saves it as "".
       assert.equal(second.form.$("#node-config-input-tls").val(), "_ADD_");
+    });
+
+    it("pulsar-ws-endpoint: Authentication shows the token or the OAuth2 fields; an old flow means token when it has one", () => {
+      const fresh = openEditor("pulsar-ws-endpoint");
+      assert.equal(fresh.form.$("#node-config-input-authType").val(), "none");
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-token"), [false]);
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-oauth2"), [false]);
+      fresh.form.$("#node-config-input-authType").val("oauth2").trigger("change");
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-oauth2"), [true]);
+      assert.deepEqual(visible(fresh.form, "#pulsar-ws-endpoint-auth-token"), [false]);
+
+      const old = openEditor("pulsar-ws-endpoint", { credentials: { has_token: true } });
+      assert.equal(old.form.$("#node-config-input-authType").val(), "token");
+      assert.deepEqual(visible(old.form, "#pulsar-ws-endpoint-auth-token"), [true]);
+      const chosen = openEditor("pulsar-ws-endpoint", { authType: "oauth2", credentials: { has_token: true } });
+      assert.equal(chosen.form.$("#node-config-input-authType").val(), "oauth2");
     });
 
     it("pulsar-ws-endpoint: reconnectMax is checked against the form's reconnectMin while editing", () => {

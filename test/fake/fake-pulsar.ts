@@ -59,6 +59,8 @@ export interface FakePulsarOptions {
   readonly utcOffsetMinutes?: number;
   /** Negotiate permessage-deflate when a client offers it, as Jetty does. Default true. */
   readonly perMessageDeflate?: boolean;
+  /** Listen on this port (e.g. a service URL that was closed until now). Default: a free one. */
+  readonly port?: number;
 }
 
 /** Selects connections; every given field must match. Topics may be short names ("x", "t/ns/x"). */
@@ -181,7 +183,7 @@ export class FakePulsar extends EventEmitter<FakePulsarEvents> {
     const fake = new FakePulsar(options);
     await new Promise<void>((resolve, reject) => {
       fake.server.once("error", reject);
-      fake.server.listen(0, "127.0.0.1", () => resolve());
+      fake.server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
     });
     fake.listeningPort = (fake.server.address() as AddressInfo).port;
     return fake;

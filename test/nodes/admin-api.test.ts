@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { freePort } from "../support/net";
+import { OidcIssuer } from "../support/oidc-issuer";
 import { allNodes, endpoint, flow, helper } from "./setup";
 
 const STORED = "stored-token-9f8e7d";
@@ -20,11 +22,13 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
   let pulsar: http.Server;
   let url: string;
   let seen: Seen[];
+  let issuer: OidcIssuer | undefined;
 
   before(async () => {
     pulsar = http.createServer((req, res) => {
       seen.push({ path: req.url ?? "", authorization: req.headers.authorization });
-      const ok = req.headers.authorization === `Bearer ${STORED}` || req.headers.authorization === `Bearer ${TYPED}`;
+      const bearer = req.headers.authorization?.replace(/^Bearer /, "");
+      const ok = bearer === STORED || bearer === TYPED || (issuer?.granted.some((g) => g.token === bearer) ?? false);
       if (!ok) {
         // Echoes the header, as a careless gateway might: the answer must still not carry it.
         res.writeHead(401, { "Content-Type": "application/json" });
@@ -133,5 +137,36 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.equal((bad.json as unknown as { error: { key: string } }).error.key, "pulsar.errors.pattern-invalid");
     const missing = await post("/pulsar-ws-endpoint/pattern", { id: "ep", serviceUrl: url, pattern: "persistent://public/nope/x.*" });
     assert.equal((missing.json as unknown as { error: { key: string } }).error.key, "pulsar.admin.result.not-found");
+  });
+
+  it("oauth2: Test connection uses the deployed endpoint's OAuth2 client (its cache too) and never returns the secret", async () => {
+    issuer = await OidcIssuer.start({ clients: { app: { secret: "oauth-secret-77aa", subject: "r" } } });
+    try {
+      const oauth = { authType: "oauth2", oauth2IssuerUrl: issuer.url, oauth2ClientId: "app", oauth2Audience: "", oauth2Scope: "" };
+      await helper.load(allNodes, flow(endpoint(url, oauth)), { ep: { oauth2ClientSecret: "oauth-secret-77aa" } });
+      const body = { id: "ep", serviceUrl: url, ...oauth, oauth2ClientSecret: "__PWRD__" };
+      const first = await post("/pulsar-ws-endpoint/test", body);
+      assert.equal(first.json.ok, true, first.text);
+      const second = await post("/pulsar-ws-endpoint/lookup", { ...body, tenant: "public", namespace: "default", dir: "" });
+      assert.deepEqual(second.json, { ok: true, items: ["orders", "orders-eu", "other", "public/"] });
+      assert.equal(issuer.granted.length, 1, "one token for both calls: the deployed endpoint's cache");
+      assert.ok(!first.text.includes("oauth-secret-77aa") && !second.text.includes("oauth-secret-77aa"));
+
+      // A wrong secret typed in the dialog: the issuer's reason, not the secret.
+      const wrong = await post("/pulsar-ws-endpoint/test", { ...body, oauth2ClientSecret: "typed-wrong-secret" });
+      assert.equal(wrong.json.ok, false);
+      assert.match(wrong.text, /invalid_client/);
+      assert.ok(!wrong.text.includes("typed-wrong-secret"), wrong.text);
+    } finally {
+      await issuer.stop();
+      issuer = undefined;
+    }
+  });
+
+  it("several service URLs: Test connection fails over from a closed port to the next URL", async () => {
+    await deploy(STORED);
+    const list = `http://127.0.0.1:${await freePort()}, ${url}`;
+    const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "new", serviceUrl: list, token: TYPED });
+    assert.equal(json.ok, true, text);
   });
 });

@@ -2,12 +2,15 @@
  * The pulsar-admin node against a loopback server posing as Pulsar's admin REST API: the
  * operation from the node or msg.operation, the topic and subscription from the node or the msg,
  * the answer as msg.payload (null without a body), every refusal as done(err) with the HTTP status,
- * and the endpoint's token on every call.
+ * and the endpoint's token on every call; with OAuth2 and a service URL list, the endpoint's own
+ * token client and failover (the one admin client, the same connection as the sessions).
  */
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NodeMessage } from "node-red";
+import { freePort } from "../support/net";
+import { OidcIssuer } from "../support/oidc-issuer";
 import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type OutcomeTracker } from "./setup";
 
 interface Seen {
@@ -59,8 +62,8 @@ describe("pulsar-admin node", function () {
     await new Promise<void>((resolve) => helper.stopServer(resolve));
   });
 
-  async function load(extra: Record<string, unknown>): Promise<{ out: ReturnType<typeof collect>; tracker: OutcomeTracker; run: (msg: Record<string, unknown>) => Promise<{ ok: boolean; error?: string; payload?: unknown }> }> {
-    await helper.load(allNodes, flow(endpoint(url), { id: "in", type: "pulsar-admin", endpoint: "ep", operation: "", topic: "", subscription: "", wires: [["out"]], ...extra }, sink("out"), ...doneWatchers("in")), { ep: { token: "admin-token" } });
+  async function load(extra: Record<string, unknown>, ep = endpoint(url), credentials: Record<string, unknown> = { ep: { token: "admin-token" } }): Promise<{ out: ReturnType<typeof collect>; tracker: OutcomeTracker; run: (msg: Record<string, unknown>) => Promise<{ ok: boolean; error?: string; payload?: unknown }> }> {
+    await helper.load(allNodes, flow(ep, { id: "in", type: "pulsar-admin", endpoint: "ep", operation: "", topic: "", subscription: "", wires: [["out"]], ...extra }, sink("out"), ...doneWatchers("in")), credentials);
     const out = collect(helper.getNode("out"));
     const tracker = outcomes();
     const run = async (msg: Record<string, unknown>): Promise<{ ok: boolean; error?: string; payload?: unknown }> => {
@@ -104,6 +107,24 @@ describe("pulsar-admin node", function () {
     assert.match((await run({ operation: "explode" })).error!, /Unknown operation "explode"/);
     assert.match((await run({})).error!, /Unknown operation/);
     assert.equal(out.msgs.length, 0, "nothing sent on for a refusal");
+  });
+
+  it("OAuth2 and a service URL list: the endpoint's token client (one grant) and failover past a closed port, GET and POST", async () => {
+    const issuer = await OidcIssuer.start({ clients: { app: { secret: "admin-secret-51c2", subject: "admin" } } });
+    try {
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const ep = endpoint(`${closed}, ${url}`, { authType: "oauth2", oauth2IssuerUrl: issuer.url, oauth2ClientId: "app" });
+      const { run } = await load({}, ep, { ep: { oauth2ClientSecret: "admin-secret-51c2" } });
+      const stats = await run({ operation: "stats", topic: "orders" });
+      assert.ok(stats.ok, stats.error);
+      const skipped = await run({ operation: "skip-all", topic: "orders", subscription: "billing" });
+      assert.ok(skipped.ok, skipped.error);
+      assert.equal(issuer.granted.length, 1, "one token for every call: the endpoint's OAuth2 client");
+      assert.deepEqual(seen.map((s) => s.authorization), seen.map(() => `Bearer ${issuer.granted[0].token}`));
+      assert.deepEqual(seen.map((s) => s.method), ["GET", "GET", "POST"], "after the failover the next calls start on the URL that answered");
+    } finally {
+      await issuer.stop();
+    }
   });
 
   it("a configured operation that does not exist is a configuration error", async () => {

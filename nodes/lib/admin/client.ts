@@ -11,6 +11,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { PrepareFailure } from "../session/socket";
 import { matchPattern, type TopicPattern } from "../protocol/topic-list";
 import { parseTopic, type TopicDefaults } from "../protocol/topics";
 import { buildSessionUrl } from "../protocol/urls";
@@ -19,7 +20,20 @@ import type { TlsOptions } from "../session/socket";
 export interface AdminTarget {
   /** http(s) base with any path prefix, no trailing slash. */
   httpBase: string;
+  /**
+   * Several bases (the service URL list): tried in this order while the network fails. A function
+   * is asked on every call (an endpoint's list starts with the base in use).
+   */
+  httpBases?: readonly string[] | (() => readonly string[]);
   token?: string;
+  /** Asked on every call instead of `token` (OAuth2, a token file): see connection.ts. */
+  bearer?: () => Promise<string | undefined>;
+  /** Pulsar answered 401 to this token: the next `bearer` gets a new one when it can. */
+  refused?: (token: string | undefined) => void;
+  /** A base answered: later calls and sessions start there. */
+  worked?: (httpBase: string) => void;
+  /** The agent for a URL (the proxy tunnel), or undefined to connect directly. */
+  agentFor?: (url: string) => http.Agent | undefined;
   tls?: TlsOptions;
   timeoutMs?: number;
 }
@@ -83,45 +97,86 @@ export interface AdminAnswer extends HttpAnswer {
 /** One admin REST call. Rejects only on network errors and timeouts; any HTTP status resolves. */
 export type AdminCall = (req: AdminRequest) => Promise<AdminAnswer>;
 
+/** Errors that say the request never reached a server: a call that changes something may go to the next base. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EPROXY"]);
+
+function neverSent(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === "string" && NOT_SENT.has(code);
+}
+
 /**
- * The one HTTP client of the package: the endpoint's admin REST API with its token and TLS,
- * bounded in time and answer size. The editor's checks, pulsar-in's seek / deleteSubscription /
- * pattern discovery and the pulsar-admin node all go through it.
+ * The one HTTP client of the package: the endpoint's admin REST API with its token, TLS, proxy
+ * and service URL list, bounded in time and answer size. The editor's checks, pulsar-in's seek /
+ * deleteSubscription / pattern discovery and the pulsar-admin node all go through it.
+ *
+ * A network failure moves on to the next base (failover, as the sessions do): for a GET on any
+ * network error, for a call that changes something only when the request cannot have reached
+ * Pulsar (refused, unknown host, the proxy refused the tunnel), so it is never applied twice.
+ * A 401 to a renewable token (`bearer`) is retried once with a new one.
  */
 export function adminCaller(target: AdminTarget): AdminCall {
-  const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return (request) =>
-    new Promise((resolve, reject) => {
-      const url = new URL(target.httpBase + request.path);
-      const headers: Record<string, string> = { Accept: "application/json" };
-      if (target.token) headers.Authorization = `Bearer ${target.token}`;
-      let payload: Buffer | undefined;
-      if (request.body !== undefined) {
-        payload = Buffer.from(typeof request.body === "string" ? request.body : JSON.stringify(request.body), "utf8");
-        headers["Content-Type"] = "application/json";
-        headers["Content-Length"] = String(payload.length);
-      } else if (request.method !== "GET") {
-        headers["Content-Length"] = "0";
+  return async (request) => {
+    const listed = typeof target.httpBases === "function" ? target.httpBases() : target.httpBases;
+    const bases = listed?.length ? listed : [target.httpBase];
+    let lastError: unknown;
+    for (const base of bases) {
+      const token = target.bearer ? await target.bearer() : target.token;
+      let answer: AdminAnswer;
+      try {
+        answer = await callOnce(target, base + request.path, request, token);
+        if (answer.status === 401 && target.bearer && target.refused) {
+          target.refused(token);
+          const renewed = await target.bearer();
+          if (renewed !== token) answer = await callOnce(target, base + request.path, request, renewed);
+        }
+      } catch (err) {
+        if (request.method !== "GET" && !neverSent(err)) throw err;
+        lastError = err;
+        continue;
       }
-      const client = url.protocol === "https:" ? https : http;
-      const req = client.request(url, { method: request.method, headers, timeout: timeoutMs, ...(url.protocol === "https:" ? target.tls : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
-          else chunks.push(chunk);
-        });
-        res.on("end", () => {
-          const bytes = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, body: bytes.toString("utf8"), bytes, headers: res.headers });
-        });
-        res.on("error", reject);
+      target.worked?.(base);
+      return answer;
+    }
+    throw lastError;
+  };
+}
+
+function callOnce(target: AdminTarget, href: string, request: AdminRequest, token: string | undefined): Promise<AdminAnswer> {
+  const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const url = new URL(href);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let payload: Buffer | undefined;
+    if (request.body !== undefined) {
+      payload = Buffer.from(typeof request.body === "string" ? request.body : JSON.stringify(request.body), "utf8");
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = String(payload.length);
+    } else if (request.method !== "GET") {
+      headers["Content-Length"] = "0";
+    }
+    const client = url.protocol === "https:" ? https : http;
+    const agent = target.agentFor?.(href);
+    const options = { method: request.method, headers, timeout: timeoutMs, ...(agent ? { agent } : {}), ...(url.protocol === "https:" ? target.tls : {}) };
+    const req = client.request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
+        else chunks.push(chunk);
       });
-      req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
-      req.on("error", reject);
-      req.end(payload);
+      res.on("end", () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: bytes.toString("utf8"), bytes, headers: res.headers });
+      });
+      res.on("error", reject);
     });
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
 
 export function httpGetter(target: AdminTarget): AdminGet {
@@ -153,9 +208,11 @@ const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTN
 
 /** A network failure as a line the user can act on. */
 export function networkFailure(err: unknown, httpBase: string): AdminLine {
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException & { status?: number };
   const host = new URL(httpBase).host;
+  if (err instanceof PrepareFailure) return { level: "error", key: R + "auth-source", params: { reason: err.message } };
   const code = typeof e?.code === "string" ? e.code : "";
+  if (code === "EPROXY") return { level: "error", key: R + "proxy-refused", params: { host, status: e.status ?? 0, reason: e.message } };
   if (code === "ETIMEDOUT_ADMIN") return { level: "error", key: R + "timeout", params: { host } };
   const reason = code || (e instanceof Error ? e.message : String(err));
   if (TLS_CODES.test(code) || /certificate|ssl|tls/i.test(e?.message ?? "")) return { level: "error", key: R + "tls", params: { host, reason } };
@@ -204,7 +261,7 @@ export async function testConnection(get: AdminGet, target: AdminTarget, default
     // The token is valid; listing topics needs more rights than producing or consuming.
     lines.push({ level: "warn", key: R + "forbidden-list", params: { namespace, status: 403 } });
   } else {
-    lines.push(answer.status === 200 ? { level: "error", key: R + "not-pulsar", params: { status: 200 } } : httpFailure(answer, namespace, !!target.token));
+    lines.push(answer.status === 200 ? { level: "error", key: R + "not-pulsar", params: { status: 200 } } : httpFailure(answer, namespace, !!(target.token || target.bearer)));
     // A wrong token or namespace already says what to fix; without Pulsar there is nothing to probe.
     return { ok: false, lines };
   }
@@ -268,7 +325,7 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
   const parsed = parseDir(dir);
   if (!parsed) return { ok: true, items: [] };
   const prefix = parsed.domain ? `${parsed.domain}://` : "";
-  const hasToken = !!target.token;
+  const hasToken = !!(target.token || target.bearer);
   try {
     if (parsed.segments.length === 0) {
       const items: string[] = [];
@@ -327,7 +384,7 @@ export async function previewPattern(get: AdminGet, target: AdminTarget, pattern
     const base = `/admin/v2/${pattern.domain}/${namespacePath(pattern.tenant, pattern.namespace)}`;
     const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
     const listed = all.status === 200 ? isJsonArray(all.body) : undefined;
-    if (!listed) return { ok: false, items: [], count: 0, namespace, error: httpFailure(all, namespace, !!target.token) };
+    if (!listed) return { ok: false, items: [], count: 0, namespace, error: httpFailure(all, namespace, !!(target.token || target.bearer)) };
     const parents = partitioned.status === 200 ? isJsonArray(partitioned.body) ?? [] : [];
     const strings = (xs: unknown[]): string[] => xs.filter((x): x is string => typeof x === "string");
     const matched = matchPattern(pattern, strings(listed), strings(parents));

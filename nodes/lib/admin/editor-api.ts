@@ -1,28 +1,34 @@
 /**
  * Admin HTTP endpoints behind the editor's "Test connection" button and topic suggestions:
  *
- *   POST <httpAdminRoot>/pulsar-ws-endpoint/test    { id, serviceUrl, cluster, tenant, namespace, tls, token? }
+ *   POST <httpAdminRoot>/pulsar-ws-endpoint/test    { id, serviceUrl, cluster, tenant, namespace, tls, proxy,
+ *                                                     authType, token?, oauth2IssuerUrl, oauth2ClientId,
+ *                                                     oauth2Audience, oauth2Scope, oauth2ClientSecret? }
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/lookup  { …the same…, dir }
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/pattern { …the same…, pattern }  (pulsar-in's topicPattern preview)
  *
  * The editor sends what its dialog holds (the config may not be deployed yet); the runtime calls
  * Pulsar's admin REST API and answers with i18n keys (see client.ts). The token goes one
  * way only: the editor sends one only if the user typed it, otherwise the runtime uses the
- * stored credential, and no answer ever contains it.
+ * stored credential, and no answer ever contains it. The same holds for the OAuth2 client secret.
+ * The calls go as the endpoint's sessions do: the service URL list with failover, the proxy,
+ * and the token per call (a deployed endpoint's own OAuth2 client when the dialog matches it,
+ * so its cache and its one-request-at-a-time hold for these calls too).
  *
- * Both need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
+ * All three need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
  * only someone allowed to change (and deploy) the endpoint should be able to use.
  */
 import type { Node, NodeAPI } from "node-red";
 import type { Request, Response } from "express";
-import { resolveEndpointSettings } from "../endpoint-settings";
+import { EndpointConnection } from "../connection";
+import { resolveEndpointSettings, type EndpointSettings } from "../endpoint-settings";
 import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
 import { asPulsarError } from "../protocol/errors";
 import { httpGetter, lookup, previewPattern, testConnection, type AdminLine, type AdminTarget } from "./client";
 import { parseTopicPattern } from "../protocol/topic-list";
 import type { TopicDefaults } from "../protocol/topics";
-import { httpBaseOf } from "../protocol/urls";
 import type { TlsOptions } from "../session/socket";
+import { lookupProxy } from "../proxy-config";
 import { lookupTls } from "../tls";
 
 /** What the editor posts. Everything is untrusted input. */
@@ -35,6 +41,13 @@ interface ProbeBody {
   tls?: unknown;
   token?: unknown;
   dir?: unknown;
+  proxy?: unknown;
+  authType?: unknown;
+  oauth2IssuerUrl?: unknown;
+  oauth2ClientId?: unknown;
+  oauth2Audience?: unknown;
+  oauth2Scope?: unknown;
+  oauth2ClientSecret?: unknown;
   pattern?: unknown;
 }
 
@@ -48,6 +61,8 @@ interface Probe {
   cluster?: string;
   /** Lines to show before the check's own (e.g. why the stored token was not used). */
   notes: AdminLine[];
+  /** Never in an answer (scrubbed). */
+  secrets: string[];
 }
 
 export function registerAdminApi(RED: NodeAPI): void {
@@ -82,11 +97,45 @@ export function registerAdminApi(RED: NodeAPI): void {
     if (!id) return undefined;
     const stored = (RED.nodes.getCredentials(id) as EndpointCredentials | undefined)?.token;
     if (!stored) return undefined;
-    if (!deployed?.settings || deployed.settings.base !== base) {
+    if (!deployed?.settings || deployed.settings.bases.join(",") !== base) {
       notes.push({ level: "warn", key: "pulsar.admin.result.token-not-sent" });
       return undefined;
     }
     return withEnv(stored, deployed);
+  }
+
+  /** The OAuth2 client secret, on the same terms: the stored one only for the issuer and URLs it was deployed with. */
+  function chooseSecret(body: ProbeBody, id: string, base: string, issuer: string, deployed: EndpointNode | undefined, notes: AdminLine[]): string | undefined {
+    const typed = text(body.oauth2ClientSecret);
+    if (typed && typed !== STORED_PASSWORD) return typed;
+    if (!id) return undefined;
+    const stored = (RED.nodes.getCredentials(id) as EndpointCredentials | undefined)?.oauth2ClientSecret;
+    if (!stored) return undefined;
+    const auth = deployed?.settings?.auth;
+    if (!deployed?.settings || deployed.settings.bases.join(",") !== base || auth?.type !== "oauth2" || auth.oauth2.issuerUrl !== issuer) {
+      notes.push({ level: "warn", key: "pulsar.admin.result.secret-not-sent" });
+      return undefined;
+    }
+    return stored;
+  }
+
+  /** The deployed endpoint's connection when the dialog asks for the same, else a fresh one. */
+  function connectionFor(settings: EndpointSettings, proxyId: string, deployed: EndpointNode | undefined, tls: TlsOptions | undefined): EndpointConnection {
+    const same =
+      deployed?.connection &&
+      deployed.settings &&
+      deployed.settings.bases.join(",") === settings.bases.join(",") &&
+      JSON.stringify(deployed.settings.auth) === JSON.stringify(settings.auth) &&
+      text(deployed.proxyId) === proxyId &&
+      JSON.stringify(deployed.settings.tls ?? null) === JSON.stringify(tls ?? null);
+    if (same) return deployed.connection!;
+    return new EndpointConnection({
+      bases: settings.bases,
+      auth: settings.auth,
+      proxy: lookupProxy(RED, proxyId),
+      tls,
+      env: (name) => withEnv(`\${${name}}`, deployed) || undefined,
+    });
   }
 
   function probeFrom(body: ProbeBody): Probe {
@@ -95,14 +144,30 @@ export function registerAdminApi(RED: NodeAPI): void {
     const field = (value: unknown): string => withEnv(text(value), deployed);
     const notes: AdminLine[] = [];
     // Resolved as the deployed node resolves them: URL rules, default tenant/namespace, "Bearer " prefix.
-    const fields = { serviceUrl: field(body.serviceUrl), cluster: field(body.cluster), tenant: field(body.tenant), namespace: field(body.namespace) };
-    const base = resolveEndpointSettings(fields, undefined).base;
-    const settings = resolveEndpointSettings(fields, chooseToken(body, id, base, deployed, notes));
+    const fields = {
+      serviceUrl: field(body.serviceUrl),
+      cluster: field(body.cluster),
+      tenant: field(body.tenant),
+      namespace: field(body.namespace),
+      authType: field(body.authType),
+      oauth2IssuerUrl: field(body.oauth2IssuerUrl),
+      oauth2ClientId: field(body.oauth2ClientId),
+      oauth2Audience: field(body.oauth2Audience),
+      oauth2Scope: field(body.oauth2Scope),
+    };
+    const base = resolveEndpointSettings({ serviceUrl: fields.serviceUrl }, undefined).bases.join(",");
+    const authType = fields.authType || (text(body.token) || (id && (RED.nodes.getCredentials(id) as EndpointCredentials | undefined)?.token) ? "token" : "none");
+    const token = authType === "token" ? chooseToken(body, id, base, deployed, notes) : undefined;
+    const secret = authType === "oauth2" ? chooseSecret(body, id, base, fields.oauth2IssuerUrl, deployed, notes) : undefined;
+    const tls = tlsOptions(text(body.tls), notes);
+    const settings = resolveEndpointSettings({ ...fields, authType }, token, tls, secret);
+    const connection = connectionFor(settings, text(body.proxy), deployed, tls);
     return {
-      target: { httpBase: httpBaseOf(settings.base), token: settings.token, tls: tlsOptions(text(body.tls), notes) },
+      target: connection.adminTarget(),
       defaults: settings.defaults,
       cluster: settings.cluster,
       notes,
+      secrets: [settings.token, secret].filter((s): s is string => !!s),
     };
   }
 
@@ -121,7 +186,8 @@ export function registerAdminApi(RED: NodeAPI): void {
         result = failed(line);
       }
       // Before the probe exists (a bad URL), the typed token is the only one that could echo back.
-      res.json(scrub(result, probe?.target.token ?? (text(body.token) || undefined)));
+      const secrets = probe ? probe.secrets : [text(body.token), text(body.oauth2ClientSecret)];
+      res.json(secrets.reduce((r, secret) => scrub(r, secret || undefined), result));
     };
   }
 

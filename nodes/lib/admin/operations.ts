@@ -3,7 +3,7 @@
  * (`adminCaller` in client.ts). Used by pulsar-in (seek, deleteSubscription, pattern discovery,
  * a reader's start at a time) and by the pulsar-admin node. Every refusal is a PulsarError
  * `admin-http` with Pulsar's HTTP status and its `reason`; network failures are
- * `admin-unreachable` / `admin-timeout`. Never the token.
+ * `admin-unreachable` / `admin-timeout`, no token to send `admin-token`. Never the token.
  *
  * Partitioned topics: Pulsar answers most calls on the base name for all partitions (stats need
  * `partitioned-stats`, create and delete the `/partitions` form), so `partitionsOf` is asked
@@ -13,6 +13,7 @@ import { PulsarError } from "../protocol/errors";
 import { decodeMessageId, encodeMessageId } from "../protocol/message-id";
 import type { Position } from "../protocol/positions";
 import type { TopicName } from "../protocol/topics";
+import { PrepareFailure } from "../session/socket";
 import { adminCaller, reasonOf, type AdminAnswer, type AdminCall, type AdminRequest, type AdminTarget, type HttpMethod } from "./client";
 
 /** Long.MAX_VALUE: Pulsar's `MessageId.latest` has it as ledger and entry. JSON text, not a JS number. */
@@ -54,6 +55,8 @@ export class PulsarAdmin {
       answer = await this.call(req);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      // No token to send (OAuth2 issuer refused or unreachable, ${ENV} empty, token file unreadable): nothing went to Pulsar.
+      if (err instanceof PrepareFailure) throw new PulsarError("auth", "admin-token", { host: this.host, what, reason: err.message });
       if (e?.code === "ETIMEDOUT_ADMIN") throw new PulsarError("timeout", "admin-timeout", { host: this.host, what });
       throw new PulsarError("connection", "admin-unreachable", { host: this.host, what, reason: e?.code || (e instanceof Error ? e.message : String(err)) });
     }

@@ -7,7 +7,7 @@
  * This is the one place that owns a socket's lifecycle. No Node-RED types here.
  */
 import { EventEmitter } from "node:events";
-import type { ClientRequest, IncomingMessage } from "node:http";
+import type { Agent, ClientRequest, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import WebSocket from "ws";
@@ -38,19 +38,53 @@ export interface SocketOptions {
   /** Larger frames from the server are refused: the socket is closed (1009) and replaced. */
   maxIncomingFrameBytes?: number;
   compression?: boolean;
+  /**
+   * Asked before every attempt, so each (re)connect carries what is valid now: a token re-read
+   * from its file or renewed from its issuer, the proxy agent for the URL in use. A rejection
+   * with a `PrepareFailure` is an attempt that failed before any byte went to Pulsar.
+   */
+  prepare?: () => Promise<ConnectExtras>;
+  /** Told of every failed attempt and every lost session (failover and token renewal listen). */
+  onFailure?: (failure: SocketFailure) => void;
+  /** Which server an open session is on, for the status (e.g. when there are several). */
+  describeServer?: () => string | undefined;
   clock?: Clock;
+}
+
+/** What `prepare` adds to one attempt; `headers` are merged over the fixed ones. */
+export interface ConnectExtras {
+  headers?: Record<string, string>;
+  agent?: Agent;
+}
+
+/** Why `prepare` could not give an attempt what it needs (e.g. the OAuth2 issuer refused). */
+export class PrepareFailure extends Error {
+  constructor(
+    message: string,
+    /** i18n key under `pulsar.status`. */
+    readonly statusKey: string,
+    readonly params: Record<string, string | number> = {},
+    readonly retry: "slow" | "backoff" = "slow",
+  ) {
+    super(message);
+    this.name = "PrepareFailure";
+  }
 }
 
 /** Why a session is not (or no longer) open. `message` never contains a token. */
 export type SocketFailure =
   | { kind: "handshake"; outcome: HandshakeOutcome; message: string }
-  | { kind: "network"; code?: string; message: string }
+  /** `status`: the HTTP status of a proxy that refused the tunnel (code `EPROXY`). */
+  | { kind: "network"; code?: string; status?: number; message: string }
   | { kind: "closed"; code: number; message: string }
-  | { kind: "keepalive"; message: string };
+  | { kind: "keepalive"; message: string }
+  /** `prepare` failed: no attempt was made (the message is safe to log: never a secret). */
+  | { kind: "prepare"; statusKey: string; params: Record<string, string | number>; retry: "slow" | "backoff"; message: string };
 
 export type SocketState =
   | { state: "connecting"; attempt: number }
-  | { state: "open" }
+  /** `server`: set when the options describe it (several service URLs). */
+  | { state: "open"; server?: string }
   | { state: "retrying"; delayMs: number; failure: SocketFailure }
   /** Stopped retrying until redeploy (e.g. 400: the configuration is wrong). */
   | { state: "failed"; failure: SocketFailure }
@@ -73,6 +107,8 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private ws: WebSocket | undefined;
+  /** Set while `prepare` runs for the current attempt. */
+  private preparing: object | undefined;
   /** The TCP (or TLS) socket under `ws`, once upgraded: corked while a tick's frames are sent. */
   private transport: Socket | undefined;
   private corked = false;
@@ -109,7 +145,7 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   }
 
   start(): void {
-    if (this.stopped || this.ws) return;
+    if (this.stopped || this.ws || this.preparing) return;
     this.connect();
   }
 
@@ -149,6 +185,7 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   /** Stops for good: no reconnect; resolves once the socket is closed (bounded). */
   close(): Promise<void> {
     this.stopped = true;
+    this.preparing = undefined;
     this.clearTimers();
     const ws = this.ws;
     this.ws = undefined;
@@ -171,8 +208,30 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   private connect(): void {
     this.attempt++;
     this.setState({ state: "connecting", attempt: this.attempt });
+    const prepare = this.opts.prepare;
+    if (!prepare) return this.open({});
+    const token = {};
+    this.preparing = token;
+    prepare().then(
+      (extras) => {
+        if (this.preparing !== token) return;
+        this.preparing = undefined;
+        if (!this.stopped) this.open(extras);
+      },
+      (err: unknown) => {
+        if (this.preparing !== token) return;
+        this.preparing = undefined;
+        if (this.stopped) return;
+        const f = err instanceof PrepareFailure ? err : new PrepareFailure(redactUrl(err instanceof Error ? err.message : String(err)), "connecting", {}, "backoff");
+        this.retryAfter({ kind: "prepare", statusKey: f.statusKey, params: f.params, retry: f.retry, message: f.message });
+      },
+    );
+  }
+
+  private open(extras: ConnectExtras): void {
     const ws = new WebSocket(this.currentUrl(), {
-      headers: this.opts.headers,
+      headers: { ...this.opts.headers, ...extras.headers },
+      ...(extras.agent ? { agent: extras.agent } : {}),
       // Jetty negotiates permessage-deflate whenever offered and `ws` offers it by default;
       // it costs CPU and memory on both ends for small JSON frames.
       perMessageDeflate: this.opts.compression ?? false,
@@ -195,7 +254,9 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
       this.pongDeadline = undefined;
     });
     ws.on("unexpected-response", (req, res) => this.onRefused(ws, req, res));
-    ws.on("error", (err: Error & { code?: string }) => this.fail(ws, { kind: "network", code: err.code, message: this.describeError(err) }));
+    ws.on("error", (err: Error & { code?: string; status?: unknown }) =>
+      this.fail(ws, { kind: "network", code: err.code, ...(typeof err.status === "number" ? { status: err.status } : {}), message: this.describeError(err) }),
+    );
     ws.on("close", (code, reason) => this.fail(ws, { kind: "closed", code, message: reason.toString() }));
   }
 
@@ -213,7 +274,8 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   private onOpen(ws: WebSocket): void {
     if (ws !== this.ws) return;
     this.openedAt = this.clock.now();
-    this.setState({ state: "open" });
+    const server = this.opts.describeServer?.();
+    this.setState(server ? { state: "open", server } : { state: "open" });
     this.schedulePing(ws);
     this.emit("open");
   }
@@ -248,8 +310,21 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
     if (wasOpen && this.clock.now() - this.openedAt >= (this.opts.stableAfterMs ?? 10000)) this.backoff.reset();
     this.openedAt = 0;
     if (wasOpen) this.emit("down", failure);
+    this.retryAfter(failure);
+  }
 
-    const retry = failure.kind === "handshake" ? failure.outcome.retry : "backoff";
+  /** Tells `onFailure`, then waits as the failure says (or stops for good). */
+  private retryAfter(failure: SocketFailure): void {
+    this.opts.onFailure?.(failure);
+    if (this.stopped) return;
+    const retry =
+      failure.kind === "handshake"
+        ? failure.outcome.retry
+        : failure.kind === "prepare"
+          ? failure.retry
+          : failure.kind === "network" && failure.code === "EPROXY" && (failure.status === 407 || failure.status === 403)
+            ? "slow" // the proxy refused us: an operator must act first
+            : "backoff";
     if (retry === "none") {
       this.setState({ state: "failed", failure });
       return;

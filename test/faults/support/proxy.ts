@@ -57,11 +57,12 @@ export class TcpProxy extends EventEmitter<ProxyEvents> {
     this.server = net.createServer((client) => this.accept(client));
   }
 
-  static async start(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
+  /** `listenPort`: a given port (e.g. a service URL that was closed until now); default a free one. */
+  static async start(targetPort: number, targetHost = "127.0.0.1", listenPort = 0): Promise<TcpProxy> {
     const proxy = new TcpProxy(targetPort, targetHost);
     await new Promise<void>((resolve, reject) => {
       proxy.server.once("error", reject);
-      proxy.server.listen(0, "127.0.0.1", () => resolve());
+      proxy.server.listen(listenPort, "127.0.0.1", () => resolve());
     });
     return proxy;
   }

@@ -115,6 +115,8 @@ export interface DeployOptions {
   credentials?: Record<string, Record<string, string>>;
   /** Ids of nodes whose done()/done(err) are watched through Complete and Catch nodes. */
   watch?: string[];
+  /** Node modules to load besides ours, e.g. core's `http proxy` config node. */
+  modules?: typeof allNodes;
 }
 
 export class TestFlow {
@@ -150,7 +152,7 @@ export class TestFlow {
         { id: "caught", type: "helper" },
       );
     }
-    await helper.load(allNodes, flow(...all), opts.credentials ?? {});
+    await helper.load([...allNodes, ...(opts.modules ?? [])], flow(...all), opts.credentials ?? {});
     const missing = all.filter((n) => !helper.getNode(n.id)).map((n) => n.id);
     if (missing.length) throw new Error(`the flow did not start nodes ${missing.join(", ")} (see the runtime error above)`);
     return new TestFlow(all.filter((n) => n.type === "helper").map((n) => n.id));

@@ -1,13 +1,15 @@
 /**
  * The admin REST checks behind "Test connection" and topic suggestions, against canned answers
- * (an AdminGet that looks paths up in a table), plus the real HTTP getter against a loopback server.
+ * (an AdminGet that looks paths up in a table), plus the real HTTP client against a loopback server.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { freePort } from "../../support/net";
 import {
+  adminCaller,
   httpGetter,
   lookup,
   networkFailure,
@@ -166,15 +168,22 @@ describe("pulsar-admin: topic suggestions", () => {
   });
 });
 
-describe("pulsar-admin: HTTP getter", () => {
+describe("pulsar-admin: HTTP client", () => {
   let server: http.Server;
   let base: string;
   const seen: http.IncomingHttpHeaders[] = [];
+  const methods: string[] = [];
 
   before(async () => {
     server = http.createServer((req, res) => {
       seen.push(req.headers);
+      methods.push(req.method ?? "");
       if (req.url === "/prefix/slow") return; // never answers
+      if (req.url === "/prefix/auth") {
+        const ok = req.headers.authorization === "Bearer new";
+        res.writeHead(ok ? 200 : 401, { "Content-Type": "application/json" }).end(ok ? "[]" : '{"reason":"expired"}');
+        return;
+      }
       res.writeHead(req.url === "/prefix/admin/v2/tenants" ? 200 : 404, { "Content-Type": "application/json" });
       res.end(req.url === "/prefix/admin/v2/tenants" ? '["public"]' : '{"reason":"nope"}');
     });
@@ -190,6 +199,45 @@ describe("pulsar-admin: HTTP getter", () => {
     assert.equal(seen.at(-1)?.authorization, "Bearer s3cret");
     await httpGetter({ httpBase: base })("/other");
     assert.equal(seen.at(-1)?.authorization, undefined);
+  });
+
+  it("fails over to the next base on a network error, and says which one answered", async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/prefix`;
+    const worked: string[] = [];
+    const answer = await httpGetter({ httpBase: closed, httpBases: [closed, base], worked: (b) => worked.push(b) })("/admin/v2/tenants");
+    assert.equal(answer.status, 200);
+    assert.deepEqual(worked, [base]);
+    await assert.rejects(httpGetter({ httpBase: closed, httpBases: [closed] })("/admin/v2/tenants"), /ECONNREFUSED/);
+  });
+
+  it("a call that changes something fails over only when it cannot have reached a server; the list is asked per call", async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/prefix`;
+    let bases = [closed, base];
+    const call = adminCaller({ httpBase: closed, httpBases: () => bases });
+    assert.equal((await call({ method: "POST", path: "/admin/v2/tenants" })).status, 200, "refused by the closed port, then answered by the next");
+    assert.equal(methods.at(-1), "POST");
+    bases = [closed];
+    await assert.rejects(call({ method: "DELETE", path: "/x" }), /ECONNREFUSED/);
+    // Sent, then no answer in time: not sent again elsewhere, it may have been applied.
+    const slow = adminCaller({ httpBase: base, httpBases: [base, base], timeoutMs: 100 });
+    const before = seen.length;
+    await assert.rejects(slow({ method: "PUT", path: "/slow" }), (e: NodeJS.ErrnoException) => e.code === "ETIMEDOUT_ADMIN");
+    assert.equal(seen.length - before, 1);
+  });
+
+  it("asks for the token on every call; a 401 to it is retried once with a renewed one", async () => {
+    let current = "old";
+    const refused: (string | undefined)[] = [];
+    const get = httpGetter({ httpBase: base, bearer: () => Promise.resolve(current), refused: (t) => {
+      refused.push(t);
+      current = "new";
+    } });
+    assert.equal((await get("/admin/v2/tenants")).status, 200);
+    assert.equal(seen.at(-1)?.authorization, "Bearer old");
+    assert.deepEqual(refused, []);
+    assert.equal((await get("/auth")).status, 200, "renewed after the 401");
+    assert.deepEqual(refused, ["old"]);
+    assert.equal(seen.at(-1)?.authorization, "Bearer new");
   });
 
   it("gives up after its timeout with a code networkFailure reports as a timeout", async () => {

@@ -3,6 +3,7 @@ import type { AdminAnswer, AdminRequest } from "../../../nodes/lib/admin/client"
 import { PulsarAdmin } from "../../../nodes/lib/admin/operations";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { parseTopic } from "../../../nodes/lib/protocol/topics";
+import { PrepareFailure } from "../../../nodes/lib/session/socket";
 
 const defaults = { tenant: "public", namespace: "default" };
 const topic = parseTopic("a b+c", defaults);
@@ -75,6 +76,12 @@ describe("admin/operations", () => {
     assert.deepEqual([e.code, e.details.host, e.details.reason], ["admin-unreachable", "pulsar:8080", "ECONNREFUSED"]);
     const slow = new PulsarAdmin({ httpBase: "http://pulsar:8080" }, () => Promise.reject(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
     assert.equal((await rejection(slow.listTopics("public", "default"))).code, "admin-timeout");
+  });
+
+  it("no token to send (the endpoint's OAuth2 issuer refused, a token file unreadable) is an auth error, not an unreachable Pulsar", async () => {
+    const failure = new PrepareFailure("the token file /run/t could not be read: ENOENT", "token-file", { code: "ENOENT" });
+    const e = await rejection(new PulsarAdmin({ httpBase: "http://pulsar:8080" }, () => Promise.reject(failure)).listTopics("public", "default"));
+    assert.deepEqual([e.code, e.errorClass, e.details.reason], ["admin-token", "auth", failure.message]);
   });
 
   it("peek reads the payload and Pulsar's X-Pulsar-* headers, and stops at the end of the backlog", async () => {

@@ -4,7 +4,7 @@
  * Timer-driven steps are synchronous on `clock.advance`, so "not yet" is checked without sleeping.
  */
 import assert from "node:assert/strict";
-import { ManagedSocket, type SocketFailure, type SocketOptions, type SocketState } from "../../../nodes/lib/session/socket";
+import { ManagedSocket, PrepareFailure, type SocketFailure, type SocketOptions, type SocketState } from "../../../nodes/lib/session/socket";
 import { freePort } from "../../support/net";
 import { sleep, until } from "../../support/wait";
 import { PRODUCER, RECONNECT_MAX_MS as MAX_MS, RECONNECT_MIN_MS as MIN_MS, sessionBed, socketDefaults } from "./fixture";
@@ -87,6 +87,50 @@ describe("session/socket", () => {
       assert.deepEqual(bed.fake.handshakes().map((h) => h.status), [status, 101]);
     });
   }
+
+  it("asks prepare before every attempt: each attempt carries its own headers; onFailure hears the drop", async () => {
+    let n = 0;
+    const failures: SocketFailure[] = [];
+    const s = socket({ prepare: () => Promise.resolve({ headers: { Authorization: `Bearer t${++n}` } }), onFailure: (f) => failures.push(f), describeServer: () => "server-a" });
+    s.start();
+    await opened(s);
+    assert.deepEqual(s.state, { state: "open", server: "server-a" });
+    bed.fake.dropConnections();
+    await stateOf(s, "retrying");
+    assert.equal(failures.length, 1);
+    bed.clock.advance(MAX_MS);
+    await opened(s);
+    assert.deepEqual(bed.fake.handshakes().map((h) => h.headers.authorization), ["Bearer t1", "Bearer t2"]);
+  });
+
+  it("a prepare failure is a failed attempt: nothing reaches the server, retried as the failure says", async () => {
+    let fail = true;
+    const s = socket({
+      prepare: () => (fail ? Promise.reject(new PrepareFailure("the issuer refused: invalid_client", "oauth2-refused", { status: 401, reason: "invalid_client" })) : Promise.resolve({})),
+    });
+    s.start();
+    const retrying = await stateOf(s, "retrying");
+    assert.ok(retrying.state === "retrying" && retrying.failure.kind === "prepare");
+    assert.equal(retrying.failure.statusKey, "oauth2-refused");
+    assert.equal(retrying.delayMs, MAX_MS, "slow: an operator must act");
+    assert.equal(bed.fake.handshakes().length, 0);
+    fail = false;
+    bed.clock.advance(MAX_MS);
+    await opened(s);
+    assert.equal(bed.fake.handshakes().length, 1);
+  });
+
+  it("close while prepare is pending: no socket is opened afterwards", async () => {
+    let release: () => void = () => undefined;
+    const s = socket({ prepare: () => new Promise((resolve) => (release = () => resolve({}))) });
+    s.start();
+    s.start(); // a second start while preparing does not start another attempt
+    await s.close();
+    release();
+    await sleep(50);
+    assert.equal(bed.fake.handshakes().length, 0);
+    assert.equal(s.state.state, "closed");
+  });
 
   it("retries a refused TCP connection with backoff, naming the error code", async () => {
     const s = socket({ url: `ws://127.0.0.1:${await freePort()}${PRODUCER}/t` });

@@ -1,0 +1,191 @@
+/**
+ * OAuth2 client credentials, as Pulsar's own clients do it: the token endpoint is found through
+ * `<issuer>/.well-known/openid-configuration`, then `grant_type=client_credentials` is POSTed
+ * form-encoded with `client_id`, `client_secret` and, when set, `audience` and `scope`.
+ *
+ * One client per endpoint, shared by all its sessions and admin calls:
+ * - the access token is cached and renewed shortly before it expires (a fifth of its lifetime,
+ *   at most a minute), only when someone asks for it: Pulsar does not close open sessions when
+ *   a token expires, so an idle endpoint asks the issuer nothing;
+ * - a token Pulsar refused (401) is dropped and the next ask gets a new one;
+ * - one request in flight at a time: a hundred sessions reconnecting at once wait for the same;
+ * - a refusal by the issuer is kept for a while (`refusalHoldMs`) and given to every ask, so a
+ *   wrong secret does not turn into a request storm.
+ *
+ * The secret and the tokens never appear in an error message (the issuer's reason is scrubbed).
+ */
+import http from "node:http";
+import https from "node:https";
+import { ProxyRefusedError } from "./session/proxy-agent";
+import { PrepareFailure, type TlsOptions } from "./session/socket";
+
+export interface OAuth2Settings {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  audience?: string;
+  scope?: string;
+}
+
+export interface OAuth2Options extends OAuth2Settings {
+  /** The agent for a URL (a proxy tunnel), or undefined to connect directly. */
+  agentFor?: (url: string) => http.Agent | undefined;
+  tls?: TlsOptions;
+  timeoutMs?: number;
+  refusalHoldMs?: number;
+  now?: () => number;
+}
+
+interface Cached {
+  token: string;
+  /** When to ask for a new one (before it expires); Infinity when the issuer gave no lifetime. */
+  renewAt: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10000;
+const DEFAULT_REFUSAL_HOLD_MS = 30000;
+const MAX_BODY = 256 * 1024;
+const MAX_REASON = 200;
+
+export class OAuth2Client {
+  private cached: Cached | undefined;
+  private inFlight: Promise<string> | undefined;
+  private refusal: { error: PrepareFailure; until: number } | undefined;
+  private tokenEndpoint: string | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: OAuth2Options) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** A valid access token: the cached one, or a new one (one request at a time). */
+  token(): Promise<string> {
+    const now = this.now();
+    if (this.cached && now < this.cached.renewAt) return Promise.resolve(this.cached.token);
+    if (this.refusal && now < this.refusal.until) return Promise.reject(this.refusal.error);
+    this.inFlight ??= this.fetchToken().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** Pulsar refused this token (401): the next ask gets a new one. */
+  refused(token: string | undefined): void {
+    if (this.cached && (token === undefined || token === this.cached.token)) this.cached = undefined;
+  }
+
+  private async fetchToken(): Promise<string> {
+    try {
+      const endpoint = (this.tokenEndpoint ??= await this.discover());
+      const form = new URLSearchParams({ grant_type: "client_credentials", client_id: this.opts.clientId, client_secret: this.opts.clientSecret });
+      if (this.opts.audience) form.set("audience", this.opts.audience);
+      if (this.opts.scope) form.set("scope", this.opts.scope);
+      const started = this.now();
+      const answer = await this.request(endpoint, "POST", form.toString());
+      const body = parseJson(answer.body);
+      if (answer.status !== 200 || typeof body?.access_token !== "string" || body.access_token === "") {
+        const reason = this.scrub(issuerReason(body, answer.body));
+        throw new PrepareFailure(`the OAuth2 issuer refused the client credentials: ${answer.status}${reason ? ` ${reason}` : ""}`, "oauth2-refused", {
+          status: answer.status,
+          reason: reason || "-",
+        });
+      }
+      const lifetimeMs = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in * 1000 : Infinity;
+      const margin = Math.min(60000, lifetimeMs / 5);
+      this.cached = { token: body.access_token, renewAt: started + lifetimeMs - margin };
+      this.refusal = undefined;
+      return body.access_token;
+    } catch (err) {
+      const failure =
+        err instanceof PrepareFailure
+          ? err
+          : err instanceof ProxyRefusedError
+            ? new PrepareFailure(`the proxy refused the tunnel to the OAuth2 issuer: ${err.status}`, "proxy-refused", { status: err.status }, err.status === 407 || err.status === 403 ? "slow" : "backoff")
+            : new PrepareFailure(`the OAuth2 issuer could not be reached: ${this.scrub(errorText(err))}`, "oauth2-unreachable", { reason: this.scrub(errorCode(err)) }, "backoff");
+      if (failure.statusKey === "oauth2-refused") this.refusal = { error: failure, until: this.now() + (this.opts.refusalHoldMs ?? DEFAULT_REFUSAL_HOLD_MS) };
+      throw failure;
+    }
+  }
+
+  private async discover(): Promise<string> {
+    const issuer = this.opts.issuerUrl.replace(/\/+$/, "");
+    const url = `${issuer}/.well-known/openid-configuration`;
+    const answer = await this.request(url, "GET");
+    const body = parseJson(answer.body);
+    if (answer.status !== 200 || typeof body?.token_endpoint !== "string") {
+      throw new PrepareFailure(`the OAuth2 issuer has no usable discovery document at ${url}: ${answer.status}`, "oauth2-discovery", { status: answer.status }, "slow");
+    }
+    return body.token_endpoint;
+  }
+
+  private request(target: string, method: "GET" | "POST", form?: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(target);
+      const secure = url.protocol === "https:";
+      const headers: Record<string, string> = { Accept: "application/json" };
+      if (form !== undefined) {
+        headers["Content-Type"] = "application/x-www-form-urlencoded";
+        headers["Content-Length"] = String(Buffer.byteLength(form));
+      }
+      const agent = this.opts.agentFor?.(target);
+      const req = (secure ? https : http).request(
+        url,
+        { method, headers, timeout: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(agent ? { agent } : {}), ...(secure ? this.opts.tls : {}) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY) req.destroy(new Error("the issuer's answer is too large"));
+            else chunks.push(chunk);
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`), { code: "ETIMEDOUT" })));
+      req.on("error", reject);
+      req.end(form);
+    });
+  }
+
+  private scrub(text: string): string {
+    const secret = this.opts.clientSecret;
+    const cleaned = secret ? text.split(secret).join("***") : text;
+    return cleaned.replace(/\s+/g, " ").trim().slice(0, MAX_REASON);
+  }
+}
+
+interface TokenAnswer {
+  access_token?: unknown;
+  expires_in?: unknown;
+  token_endpoint?: unknown;
+  error?: unknown;
+  error_description?: unknown;
+}
+
+function parseJson(body: string): TokenAnswer | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as TokenAnswer) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** RFC 6749 §5.2: `error` and an optional `error_description`. */
+function issuerReason(body: TokenAnswer | undefined, raw: string): string {
+  if (body && typeof body.error === "string") {
+    return typeof body.error_description === "string" && body.error_description ? `${body.error}: ${body.error_description}` : body.error;
+  }
+  return raw.startsWith("<") ? "" : raw;
+}
+
+function errorCode(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return typeof e?.code === "string" ? e.code : errorText(err);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
