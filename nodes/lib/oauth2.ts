@@ -173,7 +173,7 @@ function parseJson(body: string): TokenAnswer | undefined {
   }
 }
 
-/** RFC 6749 §5.2: `error` and an optional `error_description`. */
+/** RFC 6749, section 5.2: `error` and an optional `error_description`. */
 function issuerReason(body: TokenAnswer | undefined, raw: string): string {
   if (body && typeof body.error === "string") {
     return typeof body.error_description === "string" && body.error_description ? `${body.error}: ${body.error_description}` : body.error;
