@@ -178,7 +178,8 @@ describe("faults: security — token, TLS, 401/403 (real Pulsar with auth and TL
     assert.equal(flowsV1.status, 200, flowsV1.body.slice(0, 200));
     assert.ok(flowsV1.body.includes("ep-tok") && flowsV2.body.includes("ep-tok"), "GET /flows lists the endpoint");
     assert.equal(creds.status, 200);
-    assert.deepEqual(JSON.parse(creds.body), { has_token: true }, "the editor only learns that a token is set");
+    // Password credentials come back only as has_<name> flags (the OAuth2 client secret is one too).
+    assert.deepEqual(JSON.parse(creds.body), { has_token: true, has_oauth2ClientSecret: false }, "the editor only learns whether each secret is set");
     // The active flow configuration: what Node-RED saves to flows.json and what an export contains.
     const nodeConfig = JSON.stringify((helper as unknown as { _redNodes: { getFlows(): unknown } })._redNodes.getFlows());
     for (const s of secrets) {
