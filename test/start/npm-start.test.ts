@@ -253,7 +253,8 @@ describe("npm start (slow: Pulsar + Node-RED, three runs)", function () {
       const endpoints = flows.filter((node) => node.type === "pulsar-ws-endpoint");
       assert.equal(endpoints.length, 1, JSON.stringify(endpoints));
       assert.equal(endpoints[0].serviceUrl, `http://127.0.0.1:${started.ports.pulsar}`);
-      assert.equal(flows.filter((node) => node.type === "tab").length, 5);
+      const exampleFiles = fs.readdirSync(path.join(ROOT, "examples")).filter((f) => f.endsWith(".json"));
+      assert.equal(flows.filter((node) => node.type === "tab").length, exampleFiles.length, "one tab per example");
     });
 
     it("runs an imported copy of the basic example beside the deployed one: connected, moving messages", async () => {
