@@ -267,6 +267,8 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
 
     // The token is typed as an environment reference: only the runtime knows its value.
     await editor.openTab("pulsar-ws-endpoint-tab-security");
+    // A new endpoint starts with Authentication "none"; the token field shows once "token" is chosen.
+    await page.selectOption("#node-config-input-authType", "token");
     await page.fill("#node-config-input-token", "${PULSAR_TOKEN}");
     await shot("dialog-endpoint-security");
     await editor.openTab("pulsar-ws-endpoint-tab-advanced");
