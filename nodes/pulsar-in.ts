@@ -1,7 +1,8 @@
 /**
  * `pulsar-in`: emits messages from Pulsar subscriptions (consumer) or readers, on one topic,
  * a list of topics, or the topics of a namespace that match a pattern (re-discovered every
- * patternDiscoverySeconds). One WebSocket session per topic, owned by a ConsumerGroup.
+ * patternDiscoverySeconds). One WebSocket session per topic, owned by a ConsumerGroup; with
+ * `sessions` > 1 several per topic (see sessionTargets) for more than one session's throughput.
  *
  * Auto ack answers each message right after it is sent on. Manual ack: a msg carrying
  * msg.pulsar.messageId acks it, with msg.ack === false nacks it; the ack goes to the session of
@@ -18,13 +19,13 @@ import { toNodeError, translator } from "./lib/i18n";
 import { PatternDiscovery } from "./lib/pattern-discovery";
 import { asPulsarError, inputError, PulsarError } from "./lib/protocol/errors";
 import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat } from "./lib/protocol/consume";
-import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
+import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import { parsePosition, parseReaderStart, type Position } from "./lib/protocol/positions";
 import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
 import { parseTopicList, parseTopicPattern, type TopicPattern } from "./lib/protocol/topic-list";
-import { checkSubscriptionName, type TopicName } from "./lib/protocol/topics";
+import { checkSubscriptionName, partitionTopic, type TopicName } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
-import { ConsumerGroup, whenOpen } from "./lib/session/consumer-group";
+import { ConsumerGroup, whenOpen, type Lane } from "./lib/session/consumer-group";
 import type { SocketState } from "./lib/session/socket";
 import { logStateChange, statusFor, StatusReporter, type StatusView } from "./lib/status";
 
@@ -42,6 +43,7 @@ interface PulsarInDef extends NodeDef, ConsumerOptionsInput, ReaderOptionsInput 
   payloadFormat?: string;
   startMessageId?: string;
   pullWindow?: Raw;
+  sessions?: Raw;
 }
 
 interface ControlMsg extends NodeMessage {
@@ -53,6 +55,8 @@ interface ControlMsg extends NodeMessage {
 
 const DEFAULT_MAX_TOPICS = 100;
 const MAX_MAX_TOPICS = 1000;
+/** Sessions per topic: each is a socket and a consumer on the broker; beyond this a 2-core broker gains nothing. */
+const MAX_SESSIONS_PER_TOPIC = 16;
 /** How long subscribe / connect wait for the new sessions to open before done(err). */
 const OPEN_WAIT_MS = 30000;
 const ACTIONS = ["pause", "resume", "subscribe", "unsubscribe", "connect", "disconnect", "getSubscriptions", "deleteSubscription", "seek"];
@@ -82,7 +86,12 @@ export = function register(RED: NodeAPI): void {
     /** Readers: where each topic's next session starts (a seek changes it), as a query value. */
     const readerStarts = new Map<string, string>();
     let readerStart: Position = { kind: "latest" };
-    const logKeys = new Map<string, { key: string }>();
+    const logKeys = new WeakMap<ConsumerSession, { key: string }>();
+    /** Sessions per topic (the `sessions` option), and how they are laid out (sessionTargets). */
+    let sessionsPerTopic = 1;
+    let perPartition = false;
+    /** Exclusive / Failover with sessions > 1: each topic's partition count, looked up before it is added. */
+    const partitionCounts = new Map<string, number>();
     let lastDiscoveryWarning = "";
     /** Control messages run one after another. */
     let controls: Promise<void> = Promise.resolve();
@@ -98,27 +107,38 @@ export = function register(RED: NodeAPI): void {
       const settings = usableSettings(endpoint);
       format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
       const pullMode = !reader && asBool(def.pullMode);
-      const sessionOptions = { pullMode, pullWindow: intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000) };
+      const pullWindow = intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000);
+      // The pull window is the topic's: its sessions share it.
+      const sessionOptions = (lanes: number): { pullMode: boolean; pullWindow: number } => ({ pullMode, pullWindow: Math.ceil(pullWindow / lanes) });
+      sessionsPerTopic = intWithDefault("sessions", def.sessions, 1, 1, MAX_SESSIONS_PER_TOPIC);
+      if (reader && sessionsPerTopic > 1) {
+        node.warn(t("pulsar.errors.sessions-reader"));
+        sessionsPerTopic = 1;
+      }
       const maxSessions = intWithDefault("maxTopics", def.maxTopics, DEFAULT_MAX_TOPICS, 1, MAX_MAX_TOPICS);
       const discoveryMs = secondsOption("patternDiscoverySeconds", def.patternDiscoverySeconds, 60, 1);
       pattern = parseTopicPattern(def.topicPattern, settings.defaults);
       const topics = pattern ? [] : parseTopicList(def.topic, settings.defaults);
-      let open: (topic: TopicName) => ConsumerSession;
+      let open: (target: TopicName, topic: TopicName, lanes: number) => ConsumerSession;
       if (reader) {
         readerStart = parseReaderStart(def.startMessageId);
         readerQuery(def, "latest"); // validate options now, not at the first connect
         // After a reconnect a session resumes after its last emitted message (exclusive start).
-        open = (topic) => endpoint!.createConsumer({ role: "reader", topic, query: (resumeAfter) => readerQuery(def, resumeAfter ?? readerStarts.get(topic.full) ?? "latest"), session: sessionOptions });
+        open = (topic) => endpoint!.createConsumer({ role: "reader", topic, query: (resumeAfter) => readerQuery(def, resumeAfter ?? readerStarts.get(topic.full) ?? "latest"), session: sessionOptions(1) });
       } else {
         subscription = checkSubscriptionName(def.subscription);
         const query = consumerQuery(def);
-        open = (topic) => endpoint!.createConsumer({ role: "consumer", topic, subscription, query: () => query, session: sessionOptions });
+        const type = optionalEnum("subscriptionType", def.subscriptionType, SUBSCRIPTION_TYPES) ?? "Exclusive";
+        // Shared and Key_Shared take several consumers on one subscription; Exclusive and
+        // Failover one per topic, but each partition of a partitioned topic is a topic of its own.
+        perPartition = sessionsPerTopic > 1 && (type === "Exclusive" || type === "Failover");
+        open = (target, _topic, lanes) => endpoint!.createConsumer({ role: "consumer", topic: target, subscription, query: () => query, session: sessionOptions(lanes) });
       }
-      const g = new ConsumerGroup({ open, maxSessions });
-      g.on("message", (frame, topic) => deliver(g, frame, topic));
-      g.on("state", (s, topic, session) => {
-        let key = logKeys.get(topic.full);
-        if (!key) logKeys.set(topic.full, (key = { key: "" }));
+      const g = new ConsumerGroup({ open, maxSessions, targets: sessionTargets });
+      g.on("message", (frame, lane) => deliver(frame, lane));
+      g.on("state", (s, { session }) => {
+        let key = logKeys.get(session);
+        if (!key) logKeys.set(session, (key = { key: "" }));
         logStateChange(node, t, session.safeUrl, s, key, settings.cluster !== undefined);
         updateStatus();
       });
@@ -143,6 +163,34 @@ export = function register(RED: NodeAPI): void {
       return endpoint!.admin();
     }
 
+    /**
+     * What a topic's sessions connect to. Shared / Key_Shared: the topic, `sessions` times (the
+     * broker spreads the messages; Key_Shared keeps each key on one session). Exclusive / Failover:
+     * one session per partition of a partitioned topic of at most `sessions` partitions; else one.
+     */
+    function sessionTargets(topic: TopicName): Array<{ target: TopicName; partition?: number }> {
+      if (!perPartition) return Array.from({ length: sessionsPerTopic }, () => ({ target: topic }));
+      const partitions = partitionCounts.get(topic.full) ?? 0;
+      if (partitions < 1 || partitions > sessionsPerTopic) return [{ target: topic }];
+      return Array.from({ length: partitions }, (_, k) => ({ target: partitionTopic(topic, k), partition: k }));
+    }
+
+    /** Exclusive / Failover with sessions > 1: looks up whether each topic is partitioned, and says when one session is all it gets. */
+    async function lookUpPartitions(topics: readonly TopicName[]): Promise<void> {
+      if (!perPartition) return;
+      for (const topic of topics) {
+        let partitions = 0;
+        try {
+          partitions = await admin().partitionsOf(topic);
+        } catch (err) {
+          node.warn(t("pulsar.errors.sessions-lookup", { topic: topic.full, reason: toNodeError(t, err).message }));
+        }
+        partitionCounts.set(topic.full, partitions);
+        if (partitions === 0) node.warn(t("pulsar.errors.sessions-not-partitioned", { topic: topic.full, sessions: sessionsPerTopic }));
+        else if (partitions > sessionsPerTopic) node.warn(t("pulsar.errors.sessions-too-many-partitions", { topic: topic.full, partitions, sessions: sessionsPerTopic }));
+      }
+    }
+
     /** Readers: the start of each new topic's session, looked up when it is a time. */
     async function resolveReaderStarts(topics: readonly TopicName[], position: Position): Promise<void> {
       if (!reader) return;
@@ -156,6 +204,7 @@ export = function register(RED: NodeAPI): void {
       const fresh = topics.filter((tp) => !g.has(tp.full));
       if (g.size + fresh.length > g.maxSessions) g.add(fresh); // throws the cap's refusal before any lookup
       await resolveReaderStarts(fresh, readerStart);
+      await lookUpPartitions(fresh.filter((tp) => !partitionCounts.has(tp.full)));
       if (closing) return [];
       return g.add(fresh);
     }
@@ -191,9 +240,8 @@ export = function register(RED: NodeAPI): void {
       lastDiscoveryWarning = warning;
     }
 
-    function deliver(g: ConsumerGroup, frame: ConsumerMessageFrame, topic: TopicName): void {
+    function deliver(frame: ConsumerMessageFrame, { topic, session }: Lane): void {
       const ctx = { topic: topic.full, subscription, format };
-      const session = g.sessionOf(topic.full);
       let msg;
       try {
         msg = toConsumedMsg(frame, ctx);
@@ -202,11 +250,11 @@ export = function register(RED: NodeAPI): void {
         // id, so a flow can inspect it and (in manual mode) ack or nack it.
         const raw = toConsumedMsg(frame, { ...ctx, format: "base64" });
         node.error(toNodeError(t, err), raw as unknown as NodeMessage);
-        if (!manualAck) session?.ack(frame.messageId);
+        if (!manualAck) session.ack(frame.messageId);
         return;
       }
       node.send(msg as unknown as NodeMessage);
-      if (!manualAck) session?.ack(frame.messageId);
+      if (!manualAck) session.ack(frame.messageId);
     }
 
     const severity = (s: SocketState): number =>
@@ -222,8 +270,9 @@ export = function register(RED: NodeAPI): void {
       else {
         // A session's own state even when all are open: it names the server in use (several service URLs).
         let worst: SocketState | undefined;
-        for (const { session } of g.sessions()) if (!worst || severity(session.state) > severity(worst)) worst = session.state;
-        view = statusFor(worst ?? { state: "open" }, { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: g.size, v1 });
+        const lanes = g.sessions();
+        for (const { session } of lanes) if (!worst || severity(session.state) > severity(worst)) worst = session.state;
+        view = statusFor(worst ?? { state: "open" }, { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: Math.max(lanes.length, g.size), topics: g.size, v1 });
       }
       status.show(view);
     }
@@ -319,7 +368,7 @@ export = function register(RED: NodeAPI): void {
         // A refused session is not subscribed: drop its topic again, so the list says what runs.
         if (e.code === "session-refused") {
           const refused = g.sessions().filter((s) => sessions.includes(s.session) && s.session.state.state !== "open").map((s) => s.topic.full);
-          await g.remove(refused);
+          await g.remove([...new Set(refused)]);
           updateStatus();
         }
         throw e;

@@ -27,8 +27,10 @@ export interface StatusExtras {
   /** pulsar-in manual ack: delivered, not yet answered. */
   unacked?: number;
   paused?: boolean;
-  /** pulsar-out with dynamic topics: open producer sessions. */
+  /** Open sessions (pulsar-out: producer sessions; pulsar-in: consumer sessions of all topics). */
   sessions?: number;
+  /** The topics those sessions are for, when a topic can have several (absent: one each). */
+  topics?: number;
   /** The endpoint uses legacy v1 URLs (a cluster is set): a 404 then most likely means Pulsar ≥ 4.2. */
   v1?: boolean;
 }
@@ -47,14 +49,19 @@ export function statusFor(state: SocketState, extras: StatusExtras = {}): Status
   }
 }
 
+/** "connected (3 topics)", or with several sessions a topic "connected (4 sessions)" / "(2 topics, 8 sessions)". */
+function sessionsPart(sessions: number, topics: number): StatusPart {
+  if (topics === sessions) return { key: "connected-n", params: { count: topics } };
+  if (topics === 1) return { key: "connected-sessions", params: { count: sessions } };
+  return { key: "connected-topics-sessions", params: { topics, count: sessions } };
+}
+
 function openStatus(extras: StatusExtras, server: string | undefined): StatusView {
   // With several service URLs, the status says which one is in use.
   const via: StatusPart[] = server ? [{ key: "via", params: { server } }] : [];
   if (extras.paused) return { fill: "yellow", shape: "dot", parts: [{ key: "paused" }, ...unackedPart(extras), ...via] };
   const parts = unackedPart(extras);
-  if (parts.length === 0 && extras.sessions !== undefined && extras.sessions > 1) {
-    parts.push({ key: "connected-n", params: { count: extras.sessions } });
-  }
+  if (parts.length === 0 && extras.sessions !== undefined && extras.sessions > 1) parts.push(sessionsPart(extras.sessions, extras.topics ?? extras.sessions));
   return { fill: "green", shape: "dot", parts: [...(parts.length ? parts : [{ key: "connected" }]), ...via] };
 }
 

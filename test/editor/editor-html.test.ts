@@ -535,7 +535,7 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
   "pulsar-in": {
     name: "", endpoint: undefined, topic: "", mode: "subscription", subscription: "", subscriptionType: "Exclusive",
     initialPosition: "Latest", durable: true, consumerName: "", priorityLevel: "", ackMode: "auto", ackTimeoutMillis: "",
-    negativeAckRedeliveryDelay: "", maxRedeliverCount: "", deadLetterTopic: "", receiverQueueSize: "", pullMode: false,
+    negativeAckRedeliveryDelay: "", maxRedeliverCount: "", deadLetterTopic: "", receiverQueueSize: "", sessions: 1, pullMode: false,
     pullWindow: 100, payloadFormat: "auto", startMessageId: "latest", readerName: "", inputs: 1,
     topicPattern: "", patternDiscoverySeconds: 60, maxTopics: 100,
   },
@@ -895,10 +895,12 @@ describe("editor html", () => {
       );
     });
 
-    it("pulsar-in numbers: receiverQueueSize 0..1000, pullWindow 1..1000, ack timeout 0 or >= 1000", () => {
+    it("pulsar-in numbers: receiverQueueSize 0..1000, sessions 1..16, pullWindow 1..1000, ack timeout 0 or >= 1000", () => {
       const def = definition("pulsar-in");
       accepts(def, "receiverQueueSize", ["", 0, "1000", 500, "${RQ}"]);
       rejects(def, "receiverQueueSize", [1001, -1, "1.5", "abc"]);
+      accepts(def, "sessions", ["", 1, "4", 16, "${SESSIONS}"]);
+      rejects(def, "sessions", [0, 17, "1.5", "two"]);
       const pulling = nodeOf(def, { pullMode: true });
       accepts(def, "pullWindow", [1, "100", 1000], pulling);
       rejects(def, "pullWindow", ["", 0, 1001, "x"], pulling);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { type PulsarInstance, type PulsarLine, sharedPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, helper, inNode, outNode, TestFlow, useNodeRed, type FlowNode, type InMsg } from "./support/flow";
+import { endpointNode, helper, inNode, outNode, TestFlow, useNodeRed, wiredBack, type FlowNode, type InMsg } from "./support/flow";
 import { createPartitionedTopic, topicAdminPath, topicStats, uniqueName, uniqueTopic, waitBacklog, waitConsumers } from "./support/pulsar-admin";
 import { sleep, waitUntil } from "../support/wait";
 
@@ -47,13 +47,6 @@ async function createSubscription(pulsar: PulsarInstance, full: string, sub: str
 }
 
 const seqOf = (m: InMsg): string => `${m.topic}#${m.properties.seq}`;
-
-/** An emitted msg to wire back (an ack), under a fresh _msgid so its own done() can be awaited. */
-function wiredBack(m: InMsg): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...m };
-  delete copy._msgid;
-  return copy;
-}
 
 function describeLine(line: PulsarLine): void {
   describe(`integration ${line}: several topics, patterns, control messages`, function () {

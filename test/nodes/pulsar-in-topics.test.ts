@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
-import { FakePulsar } from "../fake/fake-pulsar";
-import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type FlowNode, type OutcomeTracker } from "./setup";
+import type { FakePulsar } from "../fake/fake-pulsar";
+import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type FlowNode, type OutcomeTracker, useFakePulsar } from "./setup";
 import { sleep, until } from "../support/wait";
 
 type InMsg = NodeMessage & { payload: unknown; topic: string; properties: Record<string, string>; pulsar: { messageId: string; topic: string; partition: number } };
@@ -14,23 +14,10 @@ const NS = "persistent://public/default";
 
 describe("pulsar-in node: several topics and control messages", function () {
   this.timeout(20000);
+  const currentFake = useFakePulsar();
   let fake: FakePulsar;
-
-  before((done) => {
-    helper.startServer(done);
-  });
-
-  after((done) => {
-    helper.stopServer(done);
-  });
-
-  beforeEach(async () => {
-    fake = await FakePulsar.start();
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await fake.stop();
+  beforeEach(() => {
+    fake = currentFake();
   });
 
   function consumer(extra: Record<string, unknown> = {}): FlowNode {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
-import { FakePulsar } from "../fake/fake-pulsar";
-import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type FlowNode } from "./setup";
+import type { FakePulsar } from "../fake/fake-pulsar";
+import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type FlowNode, useFakePulsar } from "./setup";
 import { sleep, until } from "../support/wait";
 
 type InMsg = NodeMessage & {
@@ -14,23 +14,10 @@ type InMsg = NodeMessage & {
 type StatusSpy = { args: { fill?: string; shape?: string; text?: string }[][] };
 
 describe("pulsar-in node", function () {
+  const currentFake = useFakePulsar();
   let fake: FakePulsar;
-
-  before((done) => {
-    helper.startServer(done);
-  });
-
-  after((done) => {
-    helper.stopServer(done);
-  });
-
-  beforeEach(async () => {
-    fake = await FakePulsar.start();
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await fake.stop();
+  beforeEach(() => {
+    fake = currentFake();
   });
 
   function consumer(extra: Record<string, unknown> = {}): FlowNode {

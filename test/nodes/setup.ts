@@ -11,6 +11,7 @@ import inNode from "../../nodes/pulsar-in";
 import outNode from "../../nodes/pulsar-out";
 import adminNode from "../../nodes/pulsar-admin";
 import { until } from "../support/wait";
+import { FakePulsar } from "../fake/fake-pulsar";
 
 helper.init(require.resolve(process.env.NODE_RED_PATH ?? "node-red"));
 
@@ -114,4 +115,30 @@ export function inject(node: Node, msg: Record<string, unknown>): string {
   const id = `t${++counter}`;
   node.receive({ _msgid: id, ...msg } as NodeMessage);
   return id;
+}
+
+/**
+ * The hooks of a node test against the fake Pulsar: the helper's server for the describe, a
+ * fresh fake for each case, unloaded and stopped after it. Returns the current fake.
+ */
+export function useFakePulsar(): () => FakePulsar {
+  let fake: FakePulsar | undefined;
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  beforeEach(async () => {
+    fake = await FakePulsar.start();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await fake?.stop();
+    fake = undefined;
+  });
+  return () => {
+    if (!fake) throw new Error("the fake Pulsar is used outside a test");
+    return fake;
+  };
 }

@@ -40,6 +40,12 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 // store the name. (String.prototype.isWellFormed needs Node 20; the package supports 18.5.)
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Partition `index` of a partitioned topic: Pulsar names it `<topic>-partition-<index>`. */
+export function partitionTopic(topic: TopicName, index: number): TopicName {
+  const suffix = `-partition-${index}`;
+  return { ...topic, local: topic.local + suffix, full: topic.full + suffix };
+}
+
 /**
  * Accepts `topic`, `tenant/namespace/topic`, or `persistent://tenant/namespace/topic`
  * (also `non-persistent://`). Throws a PulsarError naming the problem otherwise.

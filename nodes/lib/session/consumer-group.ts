@@ -1,9 +1,16 @@
 /**
- * Several topics in one pulsar-in: one ConsumerSession (v2 consumer or reader endpoint) per
- * topic, owned here. Why not Pulsar's multi-topic endpoint (`/ws/v3/consumer`, 3.2+): its frames
+ * Several topics in one pulsar-in: one or more ConsumerSessions (v2 consumer or reader endpoint)
+ * per topic, owned here. Why not Pulsar's multi-topic endpoint (`/ws/v3/consumer`, 3.2+): its frames
  * do not say which topic a message came from, so msg.topic could not be set and an ack could
  * not be checked against its topic; it exists only on 3.2+; one refused topic refuses them all.
- * One session per topic costs a socket per topic, hence the cap (`maxSessions`).
+ * One session per topic costs a socket per topic, hence the cap (`maxSessions`, in topics).
+ *
+ * A topic can have several sessions (`targets`): the same Shared / Key_Shared subscription
+ * opened N times (the broker spreads messages over them, on Key_Shared a key always to the same
+ * one), or one session per partition of a partitioned topic. One Pulsar WebSocket session
+ * delivers one message per read on the broker, so this is how a node gets more than one
+ * session's throughput. They present one stream: messages are emitted under the topic's name,
+ * in each session's order.
  *
  * The group keeps the wanted topic list across `disconnect` / `connect`, routes an ack or nack
  * to the session that delivered the id (or, for an id from an earlier socket, to the session of
@@ -13,32 +20,54 @@
 import { EventEmitter } from "node:events";
 import { PulsarError } from "../protocol/errors";
 import type { ConsumerMessageFrame } from "../protocol/server-frames";
+import { partitionOf } from "../protocol/message-id";
 import type { TopicName } from "../protocol/topics";
 import type { ConsumerSession } from "./consumer";
 import type { SocketState } from "./socket";
 
+/** One session of a topic: where it connects (the topic, or one of its partitions). */
+export interface Lane {
+  /** The topic as the flow named it: msg.topic, acks by topic, the group's keys. */
+  topic: TopicName;
+  /** What the session connects to: `topic` itself, or `topic-partition-K`. */
+  target: TopicName;
+  /** The partition `target` is (K), when the topic's sessions are one per partition. */
+  partition?: number;
+  session: ConsumerSession;
+}
+
 export interface ConsumerGroupOptions {
-  /** Opens the session of one topic (the endpoint's factory, with this node's options). */
-  open: (topic: TopicName) => ConsumerSession;
+  /**
+   * Opens one session (the endpoint's factory, with this node's options). `lanes` is how many
+   * sessions the topic has, for options that are the topic's in all (a pull window is split).
+   */
+  open: (target: TopicName, topic: TopicName, lanes: number) => ConsumerSession;
+  /**
+   * What a topic's sessions connect to, one entry each (default: one session on the topic). Asked
+   * when the topic is added; partition entries carry their index.
+   */
+  targets?: (topic: TopicName) => Array<{ target: TopicName; partition?: number }>;
   /** The most sessions at once; `add` refuses what would go beyond. */
   maxSessions: number;
 }
 
 export interface ConsumerGroupEvents {
-  message: [ConsumerMessageFrame, TopicName];
-  /** Some session's state changed (the topic says which). */
-  state: [SocketState, TopicName, ConsumerSession];
+  message: [ConsumerMessageFrame, Lane];
+  /** Some session's state changed (the lane says which). */
+  state: [SocketState, Lane];
   unacked: [number];
   protocolError: [PulsarError, TopicName];
 }
 
 interface Member {
   topic: TopicName;
-  session?: ConsumerSession;
+  targets: Array<{ target: TopicName; partition?: number }>;
+  /** One per target while connected; empty while disconnected. */
+  lanes: Lane[];
 }
 
 export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
-  /** The wanted topics by full name, in the order they were added; a session each while connected. */
+  /** The wanted topics by full name, in the order they were added; their sessions while connected. */
   private readonly members = new Map<string, Member>();
   /** Topics removed again, so that an ack naming one is not sent to another topic's session. */
   private readonly removed = new Set<string>();
@@ -76,7 +105,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
 
   get unackedCount(): number {
     let n = 0;
-    for (const m of this.members.values()) n += m.session?.unackedCount ?? 0;
+    for (const lane of this.lanes()) n += lane.session.unackedCount;
     return n;
   }
 
@@ -84,15 +113,18 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     return this.members.has(fullName);
   }
 
-  sessionOf(fullName: string): ConsumerSession | undefined {
-    return this.members.get(fullName)?.session;
+  /** The sessions of one topic (none while disconnected). */
+  sessionsOf(fullName: string): ConsumerSession[] {
+    return this.members.get(fullName)?.lanes.map((l) => l.session) ?? [];
   }
 
-  /** Every open session (for status: all open, or the state of one that is not). */
-  sessions(): Array<{ topic: TopicName; session: ConsumerSession }> {
-    const out: Array<{ topic: TopicName; session: ConsumerSession }> = [];
-    for (const m of this.members.values()) if (m.session) out.push({ topic: m.topic, session: m.session });
-    return out;
+  /** Every session there is (for status: all open, or the state of one that is not). */
+  sessions(): Lane[] {
+    return [...this.lanes()];
+  }
+
+  private *lanes(): Iterable<Lane> {
+    for (const m of this.members.values()) yield* m.lanes;
   }
 
   /**
@@ -109,9 +141,9 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     const opened: ConsumerSession[] = [];
     for (const topic of fresh) {
       this.removed.delete(topic.full);
-      const member: Member = { topic };
+      const member: Member = { topic, targets: this.opts.targets?.(topic) ?? [{ target: topic }], lanes: [] };
       this.members.set(topic.full, member);
-      if (this.connected) opened.push(this.openMember(member));
+      if (this.connected) opened.push(...this.openMember(member));
     }
     return opened;
   }
@@ -144,7 +176,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     if (this.closed) throw new PulsarError("closed", "closing");
     this.connected = true;
     const opened: ConsumerSession[] = [];
-    for (const m of this.members.values()) if (!m.session) opened.push(this.openMember(m));
+    for (const m of this.members.values()) if (m.lanes.length === 0) opened.push(...this.openMember(m));
     return opened;
   }
 
@@ -164,15 +196,16 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     }
     const opened: ConsumerSession[] = [];
     // A topic removed meanwhile stays removed.
-    if (this.connected && !this.closed) for (const m of members) if (this.members.get(m.topic.full) === m && !m.session) opened.push(this.openMember(m));
+    if (this.connected && !this.closed) for (const m of members) if (this.members.get(m.topic.full) === m && m.lanes.length === 0) opened.push(...this.openMember(m));
     if (failure !== undefined) throw failure;
     return opened;
   }
 
   /**
    * Acks on the session that delivered the id on its current socket; else (an id from an earlier
-   * socket, which Pulsar still acks by id) on the session of `topicHint` (msg.topic), or without
-   * one on the only session.
+   * socket, which Pulsar still acks by id) on a session of `topicHint` (msg.topic), or without
+   * one on the only topic's session. With one session per partition, only the session of the
+   * partition the id names will do: an ack on another partition's cursor would not count.
    * Undefined when no session could take it, else whether the frame went out now.
    */
   ack(messageId: string, topicHint?: string): boolean | undefined {
@@ -185,12 +218,12 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
 
   pause(): void {
     this.paused = true;
-    for (const m of this.members.values()) m.session?.pause();
+    for (const lane of this.lanes()) lane.session.pause();
   }
 
   resume(): void {
     this.paused = false;
-    for (const m of this.members.values()) m.session?.resume();
+    for (const lane of this.lanes()) lane.session.resume();
   }
 
   async close(): Promise<void> {
@@ -199,38 +232,58 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   }
 
   private route(messageId: string, topicHint?: string): ConsumerSession | undefined {
-    for (const m of this.members.values()) if (m.session?.isUnacked(messageId)) return m.session;
+    for (const lane of this.lanes()) if (lane.session.isUnacked(messageId)) return lane.session;
+    let member: Member | undefined;
     if (topicHint !== undefined) {
-      const hinted = this.members.get(topicHint)?.session;
-      if (hinted) return hinted;
+      member = this.members.get(topicHint);
       // A topic consumed before (unsubscribed, disconnected) has no session to go to, even if another is open.
-      if (this.removed.has(topicHint) || this.members.has(topicHint)) return undefined;
+      if (!member && this.removed.has(topicHint)) return undefined;
     }
-    // Otherwise (msg.topic changed by the flow) the only session, the behaviour of one topic per node.
-    const open = this.sessions();
-    return open.length === 1 ? open[0].session : undefined;
+    // Otherwise (msg.topic changed by the flow) the only topic, the behaviour of one topic per node.
+    if (!member && this.members.size === 1) member = this.members.values().next().value;
+    return member ? laneFor(member.lanes, messageId)?.session : undefined;
   }
 
-  private openMember(member: Member): ConsumerSession {
-    const session = this.opts.open(member.topic);
-    member.session = session;
-    if (this.paused) session.pause();
-    session.on("message", (frame) => this.emit("message", frame, member.topic));
-    session.on("state", (s) => {
-      if (member.session === session) this.emit("state", s, member.topic, session);
+  private openMember(member: Member): ConsumerSession[] {
+    const lanes = member.targets.map(({ target, partition }) => {
+      const lane: Lane = { topic: member.topic, target, partition, session: this.opts.open(target, member.topic, member.targets.length) };
+      const session = lane.session;
+      if (this.paused) session.pause();
+      session.on("message", (frame) => this.emit("message", frame, lane));
+      session.on("state", (s) => {
+        if (member.lanes.includes(lane)) this.emit("state", s, lane);
+      });
+      session.on("unacked", () => this.emit("unacked", this.unackedCount));
+      session.on("protocolError", (err) => this.emit("protocolError", err, member.topic));
+      return lane;
     });
-    session.on("unacked", () => this.emit("unacked", this.unackedCount));
-    session.on("protocolError", (err) => this.emit("protocolError", err, member.topic));
-    return session;
+    member.lanes = lanes;
+    return lanes.map((l) => l.session);
   }
 
   private async closeMember(member: Member): Promise<void> {
-    const session = member.session;
-    if (!session) return;
-    member.session = undefined;
-    await session.close();
-    session.removeAllListeners("message");
+    const lanes = member.lanes;
+    member.lanes = [];
+    await Promise.all(
+      lanes.map(async ({ session }) => {
+        await session.close();
+        session.removeAllListeners("message");
+      }),
+    );
   }
+}
+
+/**
+ * The lane an id from an earlier socket goes to: with one session per partition the one of the
+ * id's partition (none if the id names none of them); else an open one, else any.
+ */
+function laneFor(lanes: readonly Lane[], messageId: string): Lane | undefined {
+  if (lanes.length === 0) return undefined;
+  if (lanes[0].partition !== undefined) {
+    const partition = partitionOf(messageId);
+    return lanes.find((l) => l.partition === partition);
+  }
+  return lanes.find((l) => l.session.state.state === "open") ?? lanes[0];
 }
 
 /**

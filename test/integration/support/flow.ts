@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
-import type { PulsarInstance } from "../../../harness/pulsar";
+import { sharedPulsar, type PulsarInstance, type PulsarLine } from "../../../harness/pulsar";
 import { allNodes, flow, helper, type FlowNode } from "../../nodes/setup";
 import { waitUntil } from "../../support/wait";
 
@@ -279,4 +279,28 @@ export function useNodeRed(): void {
 /** Payloads etc. keyed by a `seq` property, in arrival order. */
 export function seqs(msgs: InMsg[]): string[] {
   return msgs.map((m) => m.properties?.seq ?? "?");
+}
+
+/** An emitted msg to wire back into its pulsar-in (an ack), under a fresh _msgid so its own done() can be awaited. */
+export function wiredBack(m: InMsg): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...m };
+  delete copy._msgid;
+  return copy;
+}
+
+/**
+ * The shared real Pulsar of `line` for the calling describe (started once per process, waited
+ * for in a before hook with the start's own timeout), and Node-RED's hooks. Returns the instance.
+ */
+export function usePulsarAndNodeRed(line: PulsarLine, startTimeoutMs = 240_000): () => PulsarInstance {
+  let pulsar: PulsarInstance | undefined;
+  before(async function () {
+    this.timeout(startTimeoutMs);
+    pulsar = await sharedPulsar(line);
+  });
+  useNodeRed();
+  return () => {
+    if (!pulsar) throw new Error("Pulsar is used before its before hook ran");
+    return pulsar;
+  };
 }

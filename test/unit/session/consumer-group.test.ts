@@ -1,13 +1,17 @@
 /**
  * ConsumerGroup against the fake Pulsar: one session per topic, acks routed to the session that
  * delivered the id (or the msg's topic), the cap, pause applied to sessions opened later,
- * disconnect/connect keeping the list, restart around an action, and whenOpen's refusals.
+ * disconnect/connect keeping the list, restart around an action, and whenOpen's refusals; a
+ * topic with several sessions (one Shared subscription opened N times, or one session per
+ * partition) presenting one stream.
  */
 import assert from "node:assert/strict";
 import type { ConsumerMessageFrame } from "../../../nodes/lib/protocol/server-frames";
 import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
 import { ConsumerSession } from "../../../nodes/lib/session/consumer";
-import { ConsumerGroup, whenOpen } from "../../../nodes/lib/session/consumer-group";
+import { ConsumerGroup, whenOpen, type ConsumerGroupOptions } from "../../../nodes/lib/session/consumer-group";
+import { encodeMessageId } from "../../../nodes/lib/protocol/message-id";
+import { partitionTopic } from "../../../nodes/lib/protocol/topics";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { until } from "../../support/wait";
 import { CONSUMER, sessionBed, socketDefaults, text } from "./fixture";
@@ -18,15 +22,28 @@ const topic = (name: string): TopicName => parseTopic(name, defaults);
 describe("session/consumer-group", () => {
   const bed = sessionBed();
 
-  function group(maxSessions = 10, pullMode = false): { g: ConsumerGroup; seen: Array<[string, string]> } {
+  interface GroupSetup {
+    maxSessions?: number;
+    pullMode?: boolean;
+    subscriptionType?: string;
+    targets?: ConsumerGroupOptions["targets"];
+  }
+
+  function group(maxSessions = 10, pullMode = false, more: GroupSetup = {}): { g: ConsumerGroup; seen: Array<[string, string]>; lanesAsked: number[] } {
+    const type = more.subscriptionType ? `&subscriptionType=${more.subscriptionType}` : "";
+    const lanesAsked: number[] = [];
     const g = new ConsumerGroup({
       maxSessions,
-      open: (t) => new ConsumerSession({ socket: socketDefaults(bed.clock), url: () => `${bed.fake.wsUrl}${CONSUMER}/${t.local}/s?subscriptionInitialPosition=Earliest${pullMode ? "&pullMode=true" : ""}`, kind: "consumer", pullMode, pullWindow: 5 }),
+      targets: more.targets,
+      open: (target, _topic, lanes) => {
+        lanesAsked.push(lanes);
+        return new ConsumerSession({ socket: socketDefaults(bed.clock), url: () => `${bed.fake.wsUrl}${CONSUMER}/${target.local}/s?subscriptionInitialPosition=Earliest${pullMode ? "&pullMode=true" : ""}${type}`, kind: "consumer", pullMode, pullWindow: 5 });
+      },
     });
     const seen: Array<[string, string]> = [];
-    g.on("message", (frame: ConsumerMessageFrame, t) => seen.push([t.local, text(frame.payload)]));
+    g.on("message", (frame: ConsumerMessageFrame, lane) => seen.push([lane.topic.local, text(frame.payload)]));
     bed.closeAfter(g, (x) => x.close());
-    return { g, seen };
+    return { g, seen, lanesAsked };
   }
 
   const openAll = (g: ConsumerGroup): Promise<void> => whenOpen(g.sessions().map((s) => s.session), 10_000);
@@ -93,7 +110,7 @@ describe("session/consumer-group", () => {
     assert.equal(during, 0, "closed while the action ran");
     await openAll(g);
     await assert.rejects(g.restart(["persistent://public/default/a"], () => Promise.reject(new Error("reset refused"))), /reset refused/);
-    assert.ok(g.sessionOf("persistent://public/default/a"), "reopened after a failed action too");
+    assert.equal(g.sessionsOf("persistent://public/default/a").length, 1, "reopened after a failed action too");
   });
 
   it("whenOpen names a refusal with its HTTP status", async () => {
@@ -101,5 +118,81 @@ describe("session/consumer-group", () => {
     bed.fake.refuseNext(404, "Topic not found", 1, { topic: "gone" });
     const [s] = g.add([topic("gone")]);
     await assert.rejects(whenOpen([s], 10_000), (err: unknown) => err instanceof PulsarError && err.code === "session-refused" && err.details.status === 404);
+  });
+
+  describe("several sessions per topic", () => {
+    const threeOnTheTopic: ConsumerGroupOptions["targets"] = (t) => [{ target: t }, { target: t }, { target: t }];
+
+    it("a Shared subscription opened three times: the messages spread over the sessions, one stream, one unacked count, acks where they came from", async () => {
+      const { g, seen, lanesAsked } = group(10, false, { subscriptionType: "Shared", targets: threeOnTheTopic });
+      const opened = g.add([topic("s")]);
+      assert.equal(opened.length, 3);
+      assert.deepEqual(lanesAsked, [3, 3, 3], "each session knows the topic has three");
+      await openAll(g);
+      assert.equal(bed.fake.openConnections({ role: "consumer", topic: "s" }).length, 3);
+      const ids = Array.from({ length: 9 }, (_, i) => bed.fake.publish("s", { payload: `m${i}` }).messageId);
+      await until(() => seen.length === 9, 5000, "nine messages");
+      assert.ok(seen.every(([t]) => t === "s"), "every message under the topic's own name");
+      assert.deepEqual(seen.map(([, p]) => p).sort(), ids.map((_, i) => `m${i}`).sort());
+      const perSession = g.sessionsOf("persistent://public/default/s").map((s) => s.unackedCount);
+      assert.ok(perSession.filter((n) => n > 0).length >= 2, `spread over the sessions: ${perSession.join(",")}`);
+      assert.equal(g.unackedCount, 9);
+      for (const id of ids) assert.equal(g.ack(id), true);
+      assert.equal(g.unackedCount, 0);
+      await until(() => bed.fake.subscriptionState("s", "s")?.backlog === 0, 5000, "all acked on the broker");
+    });
+
+    it("pause and resume reach every session; disconnect closes them all and connect opens them all again", async () => {
+      const { g, seen } = group(10, true, { subscriptionType: "Shared", targets: threeOnTheTopic });
+      g.add([topic("p")]);
+      g.pause();
+      await openAll(g);
+      for (let i = 0; i < 6; i++) bed.fake.publish("p", { payload: `held${i}` });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(seen.length, 0, "no session was granted permits while paused");
+      g.resume();
+      await until(() => seen.length === 6, 5000, "resumed");
+      await g.disconnect();
+      assert.equal(bed.fake.openConnections({ role: "consumer" }).length, 0);
+      assert.deepEqual(g.sessions(), []);
+      g.connect();
+      await openAll(g);
+      assert.equal(bed.fake.openConnections({ role: "consumer", topic: "p" }).length, 3);
+    });
+
+    it("an id from an earlier socket goes to an open session of the topic", async () => {
+      const { g } = group(10, false, { subscriptionType: "Shared", targets: threeOnTheTopic });
+      g.add([topic("s"), topic("other")]);
+      await openAll(g);
+      const old = encodeMessageId("7", "3", -1);
+      const mine = g.sessionsOf("persistent://public/default/s");
+      const acked: ConsumerSession[] = [];
+      for (const s of mine) {
+        const ack = s.ack.bind(s);
+        s.ack = (id: string) => (acked.push(s), ack(id));
+      }
+      assert.equal(g.ack(old, "persistent://public/default/s"), true);
+      assert.equal(acked.length, 1);
+      assert.ok(mine.includes(acked[0]));
+    });
+
+    it("one session per partition: an id from an earlier socket goes to its partition's session, and nowhere when it names another partition", async () => {
+      const { g, seen } = group(10, false, { targets: (t) => [0, 1].map((k) => ({ target: partitionTopic(t, k), partition: k })) });
+      g.add([topic("parts")]);
+      await openAll(g);
+      assert.deepEqual(bed.fake.openConnections({ role: "consumer" }).map((c) => c.topic).sort(), ["persistent://public/default/parts-partition-0", "persistent://public/default/parts-partition-1"]);
+      bed.fake.publish("parts-partition-1", { payload: "from p1" });
+      await until(() => seen.length === 1, 5000, "one message");
+      assert.deepEqual(seen[0], ["parts", "from p1"], "under the partitioned topic's name");
+      const [p0, p1] = g.sessionsOf("persistent://public/default/parts");
+      const acked: string[] = [];
+      p0.ack = (id: string) => (acked.push(`p0 ${id}`), true);
+      p1.ack = (id: string) => (acked.push(`p1 ${id}`), true);
+      const onP1 = encodeMessageId("9", "1", 1);
+      assert.equal(g.ack(onP1, "persistent://public/default/parts"), true);
+      assert.deepEqual(acked, [`p1 ${onP1}`]);
+      assert.equal(g.ack(encodeMessageId("9", "1", 5), "persistent://public/default/parts"), undefined, "partition 5 has no session here");
+      assert.equal(g.ack(encodeMessageId("9", "1", -1)), undefined, "an id without a partition cannot be placed");
+    });
   });
 });
