@@ -5,6 +5,11 @@ import type { Profile } from "../profile";
 import type { ClientId } from "../results";
 import type { BenchServer } from "../servers";
 
+/** A client id as it may stand in a topic or subscription name ("node×4" → "node-x4"). */
+export function nameOf(client: ClientId): string {
+  return client.replace("×", "-x");
+}
+
 export interface ScenarioContext {
   runtime: BenchRuntime;
   profile: Profile;
