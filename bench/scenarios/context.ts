@@ -19,6 +19,11 @@ export interface ScenarioContext {
   log(line: string): void;
 }
 
+/** The same context with `slices` slices per run (issue 15's scenarios take fewer: profile.ts). */
+export function withSlices(ctx: ScenarioContext, slices: number): ScenarioContext {
+  return { ...ctx, profile: { ...ctx.profile, slices } };
+}
+
 /**
  * Measures every client `runs` times. The load of a shared machine changes from one second to
  * the next, so a run is made of `slices` short measurements and the clients take turns slice by
