@@ -24,7 +24,7 @@ import { startAckServer, startPulsarServer, type BenchServer, type ServerId } fr
 
 const SCENARIOS = ["produce", "consume", "latency", "memory", "consume-sessions", "produce-partitions"] as const;
 type Scenario = (typeof SCENARIOS)[number];
-/** Issue 15's scenarios need partitioned topics and Shared subscriptions: real Pulsar only. */
+/** Issue 15's scenarios need partitioned topics and the admin API: real Pulsar only. */
 const PULSAR_ONLY: Scenario[] = ["consume-sessions", "produce-partitions"];
 
 interface Options {

@@ -19,7 +19,7 @@ export async function consumeSessionsScenario(ctx: ScenarioContext): Promise<Res
   const topic = await prefilledTopic(ctx, bytes, consumeMessages);
   const node = (sessions: number) => nodeSubscriber(ctx, { subscriptionType: SHARED, sessions });
   try {
-    const runs = await measureConsumers(withSlices(ctx, profile.sessions.slices), `consume Shared ${bytes} B, server ${server.id}`, topic, consumeMessages, {
+    const runs = await measureConsumers(withSlices(ctx, profile.sessions.consumeSlices), `consume Shared ${bytes} B, server ${server.id}`, topic, consumeMessages, {
       raw: rawSubscriber(ctx, { subscriptionType: SHARED }),
       "raw×4": rawSubscriber(ctx, { subscriptionType: SHARED }, 4),
       node: node(1),

@@ -19,7 +19,7 @@ export interface ScenarioContext {
   log(line: string): void;
 }
 
-/** The same context with `slices` slices per run (issue 15's scenarios take fewer: profile.ts). */
+/** The same context with `slices` slices per run (consume-sessions takes fewer: profile.ts). */
 export function withSlices(ctx: ScenarioContext, slices: number): ScenarioContext {
   return { ...ctx, profile: { ...ctx.profile, slices } };
 }

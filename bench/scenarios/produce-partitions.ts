@@ -10,7 +10,7 @@ import { RawProducer, RoundRobinProducer } from "../raw-client";
 import type { ResultRow } from "../results";
 import { producerUrl } from "../servers";
 import { textPayload } from "../wire";
-import { withSlices, type ScenarioContext } from "./context";
+import type { ScenarioContext } from "./context";
 import { measureProducers } from "./produce";
 import { sessionRows } from "./throughput-rows";
 
@@ -25,7 +25,7 @@ export async function producePartitionsScenario(ctx: ScenarioContext): Promise<R
     await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), pulsarOut("bench-out-partitions", topic, { sessionPerPartition: true })));
     const perPartition = await Promise.all(Array.from({ length: PARTITIONS }, (_, k) => RawProducer.open(producerUrl(server, `${topic}-partition-${k}`), MAX_IN_FLIGHT)));
     // Each session gets a full window and as much again queued, as one session does in `produce`.
-    const runs = await measureProducers(withSlices(ctx, profile.sessions.slices), `produce ${PARTITIONS} partitions ${bytes} B, server ${server.id}`, textPayload(bytes), {
+    const runs = await measureProducers(ctx, `produce ${PARTITIONS} partitions ${bytes} B, server ${server.id}`, textPayload(bytes), {
       raw: { producer: await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT), maxOutstanding: MAX_OUTSTANDING },
       "raw×4": { producer: new RoundRobinProducer(perPartition), maxOutstanding: PARTITIONS * MAX_OUTSTANDING },
       node: { producer: ctx.runtime.producer("bench-out"), maxOutstanding: MAX_OUTSTANDING },
