@@ -4,6 +4,7 @@
  * session per `…-partition-K`), beside one raw session on the topic and four raw sessions, one per
  * partition, fed in turns (the client-side limit). No message has a key: round robin.
  */
+import type { Producer } from "../drivers";
 import { endpoint, flow, pulsarOut } from "../node-red/flows";
 import { MAX_IN_FLIGHT, MAX_OUTSTANDING } from "../profile";
 import { RawProducer, RoundRobinProducer } from "../raw-client";
@@ -11,7 +12,7 @@ import type { ResultRow } from "../results";
 import { producerUrl } from "../servers";
 import { textPayload } from "../wire";
 import type { ScenarioContext } from "./context";
-import { measureProducers } from "./produce";
+import { measureProducers, type Fed } from "./produce";
 import { sessionRows } from "./throughput-rows";
 
 const PARTITIONS = 4;
@@ -24,12 +25,14 @@ export async function producePartitionsScenario(ctx: ScenarioContext): Promise<R
   try {
     await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), pulsarOut("bench-out-partitions", topic, { sessionPerPartition: true })));
     const perPartition = await Promise.all(Array.from({ length: PARTITIONS }, (_, k) => RawProducer.open(producerUrl(server, `${topic}-partition-${k}`), MAX_IN_FLIGHT)));
-    // Each session gets a full window and as much again queued, as one session does in `produce`.
+    // Every client is fed alike, enough to keep four windows full with as much again queued: with
+    // less for the one-session clients, the ratios would measure the feeding as well as the sessions.
+    const fed = (producer: Producer): Fed => ({ producer, maxOutstanding: PARTITIONS * MAX_OUTSTANDING });
     const runs = await measureProducers(ctx, `produce ${PARTITIONS} partitions ${bytes} B, server ${server.id}`, textPayload(bytes), {
-      raw: { producer: await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT), maxOutstanding: MAX_OUTSTANDING },
-      "raw×4": { producer: new RoundRobinProducer(perPartition), maxOutstanding: PARTITIONS * MAX_OUTSTANDING },
-      node: { producer: ctx.runtime.producer("bench-out"), maxOutstanding: MAX_OUTSTANDING },
-      "node×4": { producer: ctx.runtime.producer("bench-out-partitions"), maxOutstanding: PARTITIONS * MAX_OUTSTANDING },
+      raw: fed(await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT)),
+      "raw×4": fed(new RoundRobinProducer(perPartition)),
+      node: fed(ctx.runtime.producer("bench-out")),
+      "node×4": fed(ctx.runtime.producer("bench-out-partitions")),
     });
     return sessionRows(ctx, `produce ${PARTITIONS} partitions`, bytes, runs);
   } finally {
