@@ -1,5 +1,5 @@
 /**
- * How much each scenario does: `--quick` (under 3 minutes with a Pulsar start) and the full run.
+ * How much each scenario does: `--quick` (under 4 minutes with a Pulsar start) and the full run.
  * Every figure is the median of `runs` runs; a run is `slices` short slices, taken in turns with
  * the clients it is compared with (scenarios/context.ts).
  */
