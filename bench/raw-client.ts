@@ -135,3 +135,23 @@ export class RawConsumer implements Consumer {
     return closeSocket(this.ws);
   }
 }
+
+/**
+ * Several producers as one, taking turns message by message (round robin, as Pulsar routes
+ * messages without a key): raw producers, one per partition, are the client-side limit of a
+ * client with one session per partition.
+ */
+export class RoundRobinProducer implements Producer {
+  private next = 0;
+
+  constructor(private readonly producers: Producer[]) {}
+
+  send(payload: string, done: SendDone): void {
+    this.producers[this.next].send(payload, done);
+    this.next = (this.next + 1) % this.producers.length;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.producers.map((p) => p.close()));
+  }
+}

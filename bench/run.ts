@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--server a|b] [--only produce,consume,latency,memory] [--out FILE]`
+ * `npm run bench [-- --quick] [--runs N] [--server a|b] [--only produce,consume,latency,memory,consume-sessions,produce-partitions] [--out FILE]`
  *
- * Runs every scenario of issue 5 against (a) the ack server and (b) real Pulsar, each client
+ * Runs every scenario of issue 5 against (a) the ack server and (b) real Pulsar, and issue 15's
+ * (several sessions: consume-sessions, produce-partitions) against real Pulsar only, each client
  * beside its baselines in the same run, prints a table and writes test-output/bench/<date>-<mode>.json.
  * Progress goes to stderr, the table to stdout. Figures only: nothing here passes or fails.
  * Profiling: `npm run build && node --cpu-prof --cpu-prof-dir=test-output/profiles dist/bench/run.js --quick --server a --only produce`.
@@ -13,14 +14,18 @@ import { BenchRuntime } from "./node-red/runtime";
 import { PROFILES, type Profile } from "./profile";
 import { renderTable, writeResults, type ResultRow } from "./results";
 import { consumeScenario } from "./scenarios/consume";
+import { consumeSessionsScenario } from "./scenarios/consume-sessions";
 import type { ScenarioContext } from "./scenarios/context";
 import { latencyScenario } from "./scenarios/latency";
 import { memoryScenario } from "./scenarios/memory";
 import { produceScenario } from "./scenarios/produce";
+import { producePartitionsScenario } from "./scenarios/produce-partitions";
 import { startAckServer, startPulsarServer, type BenchServer, type ServerId } from "./servers";
 
-const SCENARIOS = ["produce", "consume", "latency", "memory"] as const;
+const SCENARIOS = ["produce", "consume", "latency", "memory", "consume-sessions", "produce-partitions"] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** Issue 15's scenarios need partitioned topics and the admin API: real Pulsar only. */
+const PULSAR_ONLY: Scenario[] = ["consume-sessions", "produce-partitions"];
 
 interface Options {
   profile: Profile;
@@ -29,7 +34,7 @@ interface Options {
   out: string;
 }
 
-const USAGE = "usage: node dist/bench/run.js [--quick] [--runs N] [--server a|b] [--only produce,consume,latency,memory] [--out FILE]";
+const USAGE = `usage: node dist/bench/run.js [--quick] [--runs N] [--server a|b] [--only ${SCENARIOS.join(",")}] [--out FILE]`;
 
 function parseArgs(argv: string[]): Options {
   let profile = PROFILES.full;
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string): void => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
   const wants = (s: Scenario): boolean => options.scenarios.includes(s);
-  const throughServers = wants("produce") || wants("consume") || wants("latency");
+  const throughServers = options.scenarios.some((s) => s !== "memory");
   const stamp = Date.now().toString(36);
   let names = 0;
 
@@ -116,6 +121,11 @@ async function main(): Promise<void> {
         if (wants("produce")) for (const bytes of profile.produce.sizes) rows.push(...(await produceScenario(ctx, bytes)));
         if (wants("consume")) rows.push(...(await consumeScenario(ctx)));
         if (wants("latency") && profile.latency.servers.includes(id)) rows.push(...(await latencyScenario(ctx)));
+        const pulsarOnly = PULSAR_ONLY.filter(wants);
+        if (id === "a" && pulsarOnly.length > 0) log(`${pulsarOnly.join(", ")}: skipped on server a (the ack server has no partitioned topics and no admin API)`);
+        if (id === "a") continue;
+        if (wants("consume-sessions")) rows.push(...(await consumeSessionsScenario(ctx)));
+        if (wants("produce-partitions")) rows.push(...(await producePartitionsScenario(ctx)));
       }
     } finally {
       await runtime.stop();

@@ -15,7 +15,9 @@ export interface BenchServer {
   wsUrl: string;
   stop(): Promise<void>;
   /** Removes a topic the benchmark created (real Pulsar only; the ack server keeps nothing). */
-  deleteTopic(topic: string): Promise<void>;
+  deleteTopic(topic: string, opts?: { partitioned?: boolean }): Promise<void>;
+  /** Creates a partitioned topic through the admin REST API (real Pulsar only: the ack server has neither). */
+  createPartitionedTopic(topic: string, partitions: number): Promise<void>;
 }
 
 export function startAckServer(): Promise<BenchServer> {
@@ -30,6 +32,7 @@ export function startAckServer(): Promise<BenchServer> {
         label: "ack server (separate process)",
         wsUrl: `ws://127.0.0.1:${port}`,
         deleteTopic: () => Promise.resolve(),
+        createPartitionedTopic: () => Promise.reject(new Error("the ack server has no partitioned topics")),
         stop: () =>
           new Promise((done) => {
             child.removeAllListeners("exit");
@@ -48,11 +51,19 @@ export async function startPulsarServer(): Promise<BenchServer> {
     id: "b",
     label: external ? `Pulsar at ${external.wsUrl}` : `Pulsar ${pulsar.version} standalone`,
     wsUrl: pulsar.wsUrl,
-    deleteTopic: async (topic) => {
-      await pulsar.admin("DELETE", `/admin/v2/persistent/public/default/${encodeURIComponent(topic)}?force=true`);
+    deleteTopic: async (topic, opts) => {
+      await pulsar.admin("DELETE", `${adminPath(topic)}${opts?.partitioned ? "/partitions" : ""}?force=true`);
+    },
+    createPartitionedTopic: async (topic, partitions) => {
+      const res = await pulsar.admin("PUT", `${adminPath(topic)}/partitions`, partitions);
+      if (res.status !== 204 && res.status !== 200) throw new Error(`creating ${topic} with ${partitions} partitions: HTTP ${res.status} ${res.body}`);
     },
     stop: () => (external ? Promise.resolve() : pulsar.stop()),
   };
+}
+
+function adminPath(topic: string): string {
+  return `/admin/v2/persistent/public/default/${encodeURIComponent(topic)}`;
 }
 
 const ROLE_PATH = { producer: "ws/v2/producer", consumer: "ws/v2/consumer" } as const;

@@ -14,14 +14,13 @@ import { RawConsumer, RawProducer } from "../raw-client";
 import type { ClientId, ResultRow } from "../results";
 import { consumerUrl, producerUrl } from "../servers";
 import { textPayload } from "../wire";
-import { interleaved, type ScenarioContext } from "./context";
+import { interleaved, nameOf, type ScenarioContext } from "./context";
 import { describeRun, throughputRows } from "./throughput-rows";
 
-const CLIENTS: ClientId[] = ["raw", "node", "naive"];
 const PROBE = "bench-probe";
 
 /** Times arrivals from the first to the `expected`-th (or the last, if fewer came). */
-class Arrivals {
+export class Arrivals {
   count = 0;
   private first = 0;
   private last = 0;
@@ -45,32 +44,59 @@ class Arrivals {
   }
 }
 
+/** Starts one client reading `topic` from the start on `subscription`; resolves to a function that stops it. */
+export type Subscribe = (topic: string, subscription: string, arrivals: Arrivals) => Promise<() => Promise<void>>;
+
 export async function consumeScenario(ctx: ScenarioContext): Promise<ResultRow[]> {
   const { profile, server } = ctx;
-  const { bytes, messages, sliceTimeoutMs } = profile.consume;
+  const { bytes, messages } = profile.consume;
   const topic = await prefilledTopic(ctx, bytes, messages);
-  const slice = async (client: ClientId, timeoutMs: number): Promise<Sample> => {
+  try {
+    const runs = await measureConsumers(ctx, `consume ${bytes} B, server ${server.id}`, topic, messages, {
+      raw: rawSubscriber(ctx),
+      node: nodeSubscriber(ctx),
+      naive: rawSubscriber(ctx, { receiverQueueSize: "1" }),
+    });
+    return throughputRows(ctx, "consume", bytes, runs);
+  } finally {
+    await server.deleteTopic(topic);
+  }
+}
+
+/**
+ * Warms each client up once, then measures them in turns (`interleaved`, in the order given):
+ * each slice reads `topic` from the start on a new subscription until `messages` arrived or the
+ * profile's slice time limit. Leaves no flow deployed.
+ */
+export async function measureConsumers<C extends ClientId>(
+  ctx: ScenarioContext,
+  label: string,
+  topic: string,
+  messages: number,
+  subscribers: Record<C, Subscribe>,
+): Promise<Map<C, Sample[][]>> {
+  const { profile } = ctx;
+  const clients = Object.keys(subscribers) as C[];
+  const slice = async (client: C, timeoutMs: number): Promise<Sample> => {
     const arrivals = new Arrivals(messages);
-    const stop = await subscribe(ctx, client, topic, ctx.unique(client), arrivals);
+    const stop = await subscribers[client](topic, ctx.unique(nameOf(client)), arrivals);
     await waitUntil(() => arrivals.count >= messages, timeoutMs);
     await stop();
     return arrivals.sample();
   };
   try {
-    for (const client of CLIENTS) await slice(client, profile.warmupMs);
-    const runs = await interleaved(profile.runs, profile.slices, CLIENTS, (client) => slice(client, sliceTimeoutMs), (run, slices) =>
-      ctx.log(describeRun(`consume ${bytes} B, server ${server.id}, run ${run + 1}`, slices)),
+    for (const client of clients) await slice(client, profile.warmupMs);
+    return await interleaved(profile.runs, profile.slices, clients, (client) => slice(client, profile.consume.sliceTimeoutMs), (run, slices) =>
+      ctx.log(describeRun(`${label}, run ${run + 1}`, slices)),
     );
-    return throughputRows(ctx, "consume", bytes, runs);
   } finally {
     setProbe(PROBE, undefined);
     await ctx.runtime.deploy([]);
-    await server.deleteTopic(topic);
   }
 }
 
 /** On the ack server a topic name asks for its content; on Pulsar the raw producer fills it. */
-async function prefilledTopic(ctx: ScenarioContext, bytes: number, count: number): Promise<string> {
+export async function prefilledTopic(ctx: ScenarioContext, bytes: number, count: number): Promise<string> {
   if (ctx.server.id === "a") return `prefill-${count}-${bytes}-${ctx.unique("consume")}`;
   const topic = ctx.unique(`consume-${bytes}`);
   const producer = await RawProducer.open(producerUrl(ctx.server, topic), MAX_IN_FLIGHT);
@@ -80,16 +106,26 @@ async function prefilledTopic(ctx: ScenarioContext, bytes: number, count: number
   return topic;
 }
 
-/** Starts one client reading `topic` from the start; resolves to a function that stops it. */
-async function subscribe(ctx: ScenarioContext, client: ClientId, topic: string, subscription: string, arrivals: Arrivals): Promise<() => Promise<void>> {
-  if (client === "node") {
+/** A pulsar-in from Earliest wired to the probe; `extra` are further options of the node. */
+export function nodeSubscriber(ctx: ScenarioContext, extra: Record<string, unknown> = {}): Subscribe {
+  return async (topic, subscription, arrivals) => {
     setProbe(PROBE, arrivals.record);
     const url = ctx.server.wsUrl;
-    await ctx.runtime.deploy(flow(endpoint(url), pulsarIn("bench-in", topic, subscription, PROBE, { initialPosition: "Earliest" }), probe(PROBE)));
+    await ctx.runtime.deploy(flow(endpoint(url), pulsarIn("bench-in", topic, subscription, PROBE, { initialPosition: "Earliest", ...extra }), probe(PROBE)));
     return () => ctx.runtime.deploy(flow(endpoint(url)));
-  }
-  const query: Record<string, string> = { subscriptionInitialPosition: "Earliest" };
-  if (client === "naive") query.receiverQueueSize = "1";
-  const consumer = await RawConsumer.open(consumerUrl(ctx.server, topic, subscription, query), arrivals.record);
-  return () => consumer.close();
+  };
+}
+
+/**
+ * `sessions` raw consumers on one subscription (from Earliest, `query` added to their URL),
+ * opened at the same time so that none of them has the topic to itself for long.
+ */
+export function rawSubscriber(ctx: ScenarioContext, query: Record<string, string> = {}, sessions = 1): Subscribe {
+  return async (topic, subscription, arrivals) => {
+    const url = consumerUrl(ctx.server, topic, subscription, { subscriptionInitialPosition: "Earliest", ...query });
+    const consumers = await Promise.all(Array.from({ length: sessions }, () => RawConsumer.open(url, arrivals.record)));
+    return async () => {
+      await Promise.all(consumers.map((c) => c.close()));
+    };
+  };
 }

@@ -5,6 +5,11 @@ import type { Profile } from "../profile";
 import type { ClientId } from "../results";
 import type { BenchServer } from "../servers";
 
+/** A client id as it may stand in a topic or subscription name ("node×4" → "node-x4"). */
+export function nameOf(client: ClientId): string {
+  return client.replace("×", "-x");
+}
+
 export interface ScenarioContext {
   runtime: BenchRuntime;
   profile: Profile;
@@ -12,6 +17,11 @@ export interface ScenarioContext {
   /** Makes topic and subscription names unique to this benchmark run. */
   unique(prefix: string): string;
   log(line: string): void;
+}
+
+/** The same context with `slices` slices per run (consume-sessions takes fewer: profile.ts). */
+export function withSlices(ctx: ScenarioContext, slices: number): ScenarioContext {
+  return { ...ctx, profile: { ...ctx.profile, slices } };
 }
 
 /**

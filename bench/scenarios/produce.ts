@@ -14,32 +14,50 @@ import { textPayload } from "../wire";
 import { interleaved, type ScenarioContext } from "./context";
 import { describeRun, throughputRows } from "./throughput-rows";
 
-const CLIENTS: ClientId[] = ["raw", "node", "naive", "floor"];
 /** A slice ends at its time limit long before this; the count only keeps every loop bounded. */
 const MAX_SLICE_MESSAGES = 2_000_000;
 
+/** A client under test and how many of its messages may be outstanding (not done) at a time. */
+export interface Fed {
+  producer: Producer;
+  maxOutstanding: number;
+}
+
 export async function produceScenario(ctx: ScenarioContext, bytes: number): Promise<ResultRow[]> {
-  const { profile, server } = ctx;
+  const { server } = ctx;
   const topic = ctx.unique(`produce-${bytes}`);
   await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), doneAtOnce("bench-floor")));
-  const producers: Record<ClientId, Producer> = {
-    raw: await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT),
-    node: ctx.runtime.producer("bench-out"),
-    naive: await RawProducer.open(producerUrl(server, topic), 1),
-    floor: ctx.runtime.producer("bench-floor"),
-  };
-  const payload = textPayload(bytes);
-  const slice = (client: ClientId, feedMs: number): Promise<Sample> =>
-    throughput(producers[client], payload, { count: MAX_SLICE_MESSAGES, maxOutstanding: MAX_OUTSTANDING, feedMs, drainMs: 10_000 });
+  const fed = (producer: Producer): Fed => ({ producer, maxOutstanding: MAX_OUTSTANDING });
   try {
-    for (const client of CLIENTS) await slice(client, profile.warmupMs);
-    const runs = await interleaved(profile.runs, profile.slices, CLIENTS, (client) => slice(client, profile.produce.sliceMs), (run, slices) =>
-      ctx.log(describeRun(`produce ${bytes} B, server ${server.id}, run ${run + 1}`, slices)),
-    );
+    const runs = await measureProducers(ctx, `produce ${bytes} B, server ${server.id}`, textPayload(bytes), {
+      raw: fed(await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT)),
+      node: fed(ctx.runtime.producer("bench-out")),
+      naive: fed(await RawProducer.open(producerUrl(server, topic), 1)),
+      floor: fed(ctx.runtime.producer("bench-floor")),
+    });
     return throughputRows(ctx, "produce", bytes, runs);
   } finally {
-    await Promise.all(CLIENTS.map((c) => producers[c].close()));
     await ctx.runtime.deploy([]);
     await server.deleteTopic(topic);
+  }
+}
+
+/**
+ * Warms each client up once, then measures them in turns (`interleaved`, in the order given),
+ * each slice feeding `payload` as fast as the client takes it for the profile's slice time.
+ * Closes every producer at the end.
+ */
+export async function measureProducers<C extends ClientId>(ctx: ScenarioContext, label: string, payload: string, clients: Record<C, Fed>): Promise<Map<C, Sample[][]>> {
+  const { profile } = ctx;
+  const ids = Object.keys(clients) as C[];
+  const slice = (client: C, feedMs: number): Promise<Sample> =>
+    throughput(clients[client].producer, payload, { count: MAX_SLICE_MESSAGES, maxOutstanding: clients[client].maxOutstanding, feedMs, drainMs: 10_000 });
+  try {
+    for (const client of ids) await slice(client, profile.warmupMs);
+    return await interleaved(profile.runs, profile.slices, ids, (client) => slice(client, profile.produce.sliceMs), (run, slices) =>
+      ctx.log(describeRun(`${label}, run ${run + 1}`, slices)),
+    );
+  } finally {
+    await Promise.all(ids.map((c) => clients[c].producer.close()));
   }
 }

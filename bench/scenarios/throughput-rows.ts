@@ -1,35 +1,64 @@
-/** Table rows of a throughput scenario (produce, consume): node beside raw and naive, with targets. */
+/**
+ * Table rows of a throughput scenario (produce, consume): node beside raw and naive, with targets;
+ * and the rows of issue 15, several sessions beside one.
+ */
 import { cpuUsPerMessage, rateOf, type Sample } from "../drivers";
-import { compare, type ClientId, type ResultRow } from "../results";
+import { compare, type ClientId, type Comparison, type ResultRow } from "../results";
 import { spread } from "../stats";
 import type { ScenarioContext } from "./context";
 
 /** Issue 5: node ≥ 0.8 × raw on the ack server; ≥ 0.95 × raw and ≥ 10 × naive on Pulsar. */
 const TARGETS = { a: { raw: 0.8 }, b: { raw: 0.95, naive: 10 } } as const;
+/** Issue 15: the node with 4 sessions ≥ 2 × one raw session, on Pulsar and this 2-core machine. */
+const SESSIONS_TARGET = { client: "node×4", raw: 2 } as const;
 
-export function throughputRows(ctx: ScenarioContext, scenario: string, bytes: number, runs: Map<ClientId, Sample[][]>): ResultRow[] {
-  const rates = (c: ClientId): number[] => runs.get(c)!.map(rateOf);
-  const targets: { raw: number; naive?: number } = TARGETS[ctx.server.id];
-  const row = (client: ClientId, comparisons: ResultRow["comparisons"]): ResultRow => ({
+type Runs = Map<ClientId, Sample[][]>;
+
+/** One client's rate row with its CPU per message, over the runs of `runs`. */
+function rateRow(ctx: ScenarioContext, scenario: string, bytes: number, runs: Runs, client: ClientId, comparisons: Comparison[]): ResultRow {
+  return {
     scenario,
     server: ctx.server.id,
     client,
     payloadBytes: bytes,
     metric: "rate",
     unit: "msg/s",
-    value: spread(rates(client)),
+    value: spread(rates(runs, client)),
     details: { "client CPU": { unit: "µs/msg", spread: spread(runs.get(client)!.map(cpuUsPerMessage)) } },
     comparisons,
-  });
+  };
+}
+
+function rates(runs: Runs, client: ClientId): number[] {
+  return runs.get(client)!.map(rateOf);
+}
+
+export function throughputRows(ctx: ScenarioContext, scenario: string, bytes: number, runs: Runs): ResultRow[] {
+  const targets: { raw: number; naive?: number } = TARGETS[ctx.server.id];
+  const row = (client: ClientId, comparisons: Comparison[]): ResultRow => rateRow(ctx, scenario, bytes, runs, client, comparisons);
   return [
     row("raw", []),
     row("node", [
-      compare(rates("node"), rates("raw"), "raw", "ratio", { op: ">=", value: targets.raw }),
-      compare(rates("node"), rates("naive"), "naive", "ratio", targets.naive === undefined ? undefined : { op: ">=", value: targets.naive }),
+      compare(rates(runs, "node"), rates(runs, "raw"), "raw", "ratio", { op: ">=", value: targets.raw }),
+      compare(rates(runs, "node"), rates(runs, "naive"), "naive", "ratio", targets.naive === undefined ? undefined : { op: ">=", value: targets.naive }),
     ]),
     row("naive", []),
     ...(runs.has("floor") ? [row("floor", [])] : []),
   ];
+}
+
+/**
+ * Issue 15's rows, in the order measured: "raw" and "node" are one session each; every other
+ * client (node×N, raw×N) is compared with both, run by run.
+ */
+export function sessionRows(ctx: ScenarioContext, scenario: string, bytes: number, runs: Runs): ResultRow[] {
+  return [...runs.keys()].map((client) => {
+    if (client === "raw") return rateRow(ctx, scenario, bytes, runs, client, []);
+    const target = client === SESSIONS_TARGET.client ? { op: ">=" as const, value: SESSIONS_TARGET.raw } : undefined;
+    const comparisons = [compare(rates(runs, client), rates(runs, "raw"), "raw", "ratio", target)];
+    if (client !== "node") comparisons.push(compare(rates(runs, client), rates(runs, "node"), "node", "ratio"));
+    return rateRow(ctx, scenario, bytes, runs, client, comparisons);
+  });
 }
 
 export function describeRun(label: string, slicesByClient: Map<ClientId, Sample[]>): string {

@@ -7,10 +7,9 @@
  * when an Exclusive subscription becomes free again.
  */
 import assert from "node:assert/strict";
-import type { NodeMessage } from "node-red";
 import type { PulsarInstance } from "../../harness/pulsar";
 import { recordFigure } from "./support/figures";
-import { flow, helper, idsOf, inject, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, unspy, watchers, type FlowNode } from "./support/nr";
+import { Deliveries, flow, helper, idsOf, inject, nodesWithTls, Outcomes, startNodeRed, stopNodeRed, unspy, watchers, type FlowNode } from "./support/nr";
 import { sleep, until } from "../support/wait";
 import { plainPulsar, readAll } from "./support/pulsar";
 import { TcpProxy, type ProxyConnection } from "./support/proxy";
@@ -50,12 +49,7 @@ describe("faults: half-open connections (real Pulsar behind a freezing proxy)", 
     await helper.load(nodesWithTls, flow(...nodes));
     unspy(idsOf(nodes));
     const outcomes = new Outcomes();
-    const received = new Map<string, number>();
-    let deliveries = 0;
-    helper.getNode("received").on("input", (msg: NodeMessage) => {
-      deliveries++;
-      received.set(String(msg.payload), (received.get(String(msg.payload)) ?? 0) + 1);
-    });
+    const received = new Deliveries("received");
     await until(() => proxy.open((c) => c.status === 101).length === 2, 30_000, "producer and consumer sessions");
 
     const started = Date.now();
@@ -107,7 +101,7 @@ describe("faults: half-open connections (real Pulsar behind a freezing proxy)", 
       completed: outcomes.settled,
       failed: outcomes.failed.size,
       lost: new Set([...unsettled, ...missingInTopic, ...missingAtConsumer]).size,
-      duplicates: read.total - read.copies.size + Math.max(0, deliveries - read.total),
+      duplicates: read.total - read.copies.size + Math.max(0, received.total - read.total),
       seconds: (Date.now() - started) / 1000,
       notes: `${ROUNDS} rounds × producer + consumer frozen; ping ${PING_S} s / pong ${PONG_S} s: dropped after producer ${list("producer")} s, consumer ${list("consumer")} s (max ${(maxDetect / 1000).toFixed(2)} s, bound ${PING_S + PONG_S} s); new sessions after ${replacements.map((d) => (d / 1000).toFixed(1)).join(", ")} s (the consumer waits for the frozen Exclusive consumer to go, 409)`,
     });

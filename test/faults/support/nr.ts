@@ -179,6 +179,29 @@ export class Outcomes {
   }
 }
 
+/** What a helper node downstream of a consumer got: copies per payload (text) and deliveries in all. */
+export class Deliveries {
+  readonly copies = new Map<string, number>();
+  total = 0;
+
+  constructor(nodeId: string) {
+    helper.getNode(nodeId).on("input", (msg: NodeMessage) => {
+      const payload = String(msg.payload);
+      this.total++;
+      this.copies.set(payload, (this.copies.get(payload) ?? 0) + 1);
+    });
+  }
+
+  has(payload: string): boolean {
+    return this.copies.has(payload);
+  }
+
+  /** Deliveries beyond the first of each payload (at-least-once redeliveries). */
+  get redelivered(): number {
+    return this.total - this.copies.size;
+  }
+}
+
 let counter = 0;
 export function nextMsgId(prefix: string): string {
   return `${prefix}-${++counter}`;

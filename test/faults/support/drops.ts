@@ -1,0 +1,193 @@
+/**
+ * The connection-cut run shared by the drop scenarios (10-connection-drops, 16-sessions-drops):
+ * pulsar-out nodes and one pulsar-in through a loopback proxy that cuts producer and consumer
+ * sockets (RST) at random settled counts, then the loss accounting: every input must end in
+ * done() (or a done(err) a Catch node saw), a reader from earliest must find every acked message,
+ * and the consumer must receive every acked message at least once.
+ */
+import assert from "node:assert/strict";
+import type { Node } from "node-red";
+import type { PulsarInstance } from "../../../harness/pulsar";
+import { until } from "../../support/wait";
+import { recordFigure } from "./figures";
+import { Deliveries, flow, helper, idsOf, inject, nodesWithTls, Outcomes, unspy, watchers, type FlowNode } from "./nr";
+import type { ConnectionFilter, TcpProxy } from "./proxy";
+import { readAll } from "./pulsar";
+
+export interface DropsPlan {
+  pulsar: PulsarInstance;
+  proxy: TcpProxy;
+  topic: string;
+  messages: number;
+  cuts: number;
+  /** How many pulsar-out nodes share the input, message by message. */
+  producers: number;
+  /** Options every pulsar-out gets on top of the run's own (e.g. sessionPerPartition). */
+  outOptions?: Record<string, unknown>;
+  /** Options of the pulsar-in on top of the run's own (subscription type, sessions, …). */
+  inOptions?: Record<string, unknown>;
+  /** Upgraded sockets to wait for before the first message, by role. */
+  sockets: Sockets;
+}
+
+export interface Sockets {
+  producer: number;
+  consumer: number;
+}
+
+export interface DropsResult {
+  /** Upgraded sockets open before the first message (after waiting up to 30 s for `plan.sockets`). */
+  sockets: Sockets;
+  cuts: Sockets;
+  unsettled: string[];
+  twice: number;
+  missingInTopic: string[];
+  missingAtConsumer: string[];
+  /** done(err) messages and how often each came. */
+  errors: Map<string, number>;
+  completed: number;
+  failed: number;
+  lost: number;
+  storedDuplicates: number;
+  deliveredDuplicates: number;
+  seconds: number;
+  /** Produced, read and received counts, for the figure's notes. */
+  summary: string;
+}
+
+const OUTSTANDING_PER_NODE = 1000;
+const SOCKETS_WAIT_MS = 30_000;
+
+const isRole = (consumer: boolean): ConnectionFilter => (c) => c.path.includes(consumer ? "/ws/v2/consumer/" : "/ws/v2/producer/");
+
+function upgraded(proxy: TcpProxy): Sockets {
+  const up = (consumer: boolean): number => proxy.open((c) => c.status === 101 && isRole(consumer)(c)).length;
+  return { producer: up(false), consumer: up(true) };
+}
+
+export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
+  const { proxy, topic, messages } = plan;
+  const outIds = Array.from({ length: plan.producers }, (_, i) => `out${i}`);
+  const nodes: FlowNode[] = [
+    { id: "ep", type: "pulsar-ws-endpoint", serviceUrl: proxy.wsUrl, tenant: "public", namespace: "default", reconnectMin: 0.05, reconnectMax: 1, pingInterval: 5, pongTimeout: 5 },
+    ...outIds.map((id) => ({ id, type: "pulsar-out", endpoint: "ep", topic, maxInFlight: 500, wires: [], ...plan.outOptions })),
+    { id: "in", type: "pulsar-in", endpoint: "ep", topic, mode: "subscription", subscription: "drops", subscriptionType: "Exclusive", initialPosition: "Earliest", ackMode: "auto", payloadFormat: "utf8", wires: [["received"]], ...plan.inOptions },
+    { id: "received", type: "helper" },
+    ...watchers(outIds),
+  ];
+  await helper.load(nodesWithTls, flow(...nodes));
+  unspy(idsOf(nodes));
+  const outcomes = new Outcomes();
+  const received = new Deliveries("received");
+  const outs: Node[] = outIds.map((id) => helper.getNode(id));
+  // Not a failure here: a scenario that counts sessions asserts on `sockets` itself.
+  const enough = (s: Sockets): boolean => s.producer >= plan.sockets.producer && s.consumer >= plan.sockets.consumer;
+  await until(() => enough(upgraded(proxy)), SOCKETS_WAIT_MS, "all sessions open").catch(() => undefined);
+  const sockets = upgraded(proxy);
+
+  // Cut points: random settled counts, spread over the run.
+  const thresholds = Array.from({ length: plan.cuts }, () => Math.floor(messages * (0.02 + Math.random() * 0.93))).sort((a, b) => a - b);
+  const cuts: Sockets = { producer: 0, consumer: 0 };
+  const tryCut = (): void => {
+    while (thresholds.length > 0 && outcomes.settled >= thresholds[0]) {
+      const wantConsumer = Math.random() < 0.3;
+      const victim = proxy.cutRandom(isRole(wantConsumer)) ?? proxy.cutRandom(isRole(!wantConsumer));
+      if (!victim) return; // everything is reconnecting: cut at the next settle
+      thresholds.shift();
+      if (isRole(true)(victim)) cuts.consumer++;
+      else cuts.producer++;
+    }
+  };
+  outcomes.onSettle(tryCut);
+
+  const started = Date.now();
+  let offered = 0;
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (offered < messages && offered - outcomes.settled < OUTSTANDING_PER_NODE * plan.producers) {
+        const id = `${topic}#${offered}`;
+        inject(outs[offered % plan.producers], { payload: id }, id);
+        offered++;
+      }
+      if (offered >= messages) resolve();
+      else setTimeout(pump, 2);
+    };
+    pump();
+  });
+  const ids = Array.from({ length: messages }, (_, i) => `${topic}#${i}`);
+  const unsettled = await outcomes.waitAll(ids, 180_000);
+  const producedIn = (Date.now() - started) / 1000;
+  // Cuts not yet done (the run was faster than the last threshold) are done now, on the consumer.
+  const consumerUp: ConnectionFilter = (c) => isRole(true)(c) && c.status === 101;
+  while (thresholds.length > 0) {
+    await until(() => proxy.open(consumerUp).length > 0, 15_000, "the consumer session to cut");
+    if (proxy.cutRandom(consumerUp)) {
+      thresholds.shift();
+      cuts.consumer++;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  const acked = ids.filter((id) => outcomes.ok.has(id));
+  await until(() => acked.every((id) => received.has(id)), 120_000, `the consumer to receive every acked message (${acked.filter((id) => received.has(id)).length}/${acked.length})`).catch(() => undefined);
+  const read = await readAll(plan.pulsar.wsUrl, topic, acked, { timeoutMs: 120_000 });
+
+  const missingInTopic = acked.filter((id) => !read.copies.has(id));
+  const missingAtConsumer = acked.filter((id) => !received.has(id));
+  const storedDuplicates = read.total - read.copies.size;
+  const deliveredDuplicates = received.redelivered;
+  const errors = new Map<string, number>();
+  for (const e of outcomes.failed.values()) errors.set(e.message, (errors.get(e.message) ?? 0) + 1);
+  return {
+    sockets,
+    cuts,
+    unsettled,
+    twice: outcomes.twice,
+    missingInTopic,
+    missingAtConsumer,
+    errors,
+    completed: outcomes.settled,
+    failed: outcomes.failed.size,
+    lost: new Set([...unsettled, ...missingInTopic, ...missingAtConsumer]).size,
+    storedDuplicates,
+    deliveredDuplicates,
+    seconds: (Date.now() - started) / 1000,
+    summary:
+      `produced in ${producedIn.toFixed(1)} s; reader found ${read.copies.size} distinct / ${read.total} stored (${storedDuplicates} dup), ` +
+      `consumer got ${received.copies.size} distinct / ${received.total} (${deliveredDuplicates} redelivered); ${proxy.connections.length} connections`,
+  };
+}
+
+/** The run's row in the suite's table; `setup` says what was under test. */
+export function recordDrops(scenario: string, plan: DropsPlan, r: DropsResult, setup: string): void {
+  recordFigure({
+    scenario,
+    faults: r.cuts.producer + r.cuts.consumer,
+    offered: plan.messages,
+    completed: r.completed,
+    failed: r.failed,
+    lost: r.lost,
+    duplicates: r.storedDuplicates + r.deliveredDuplicates,
+    seconds: r.seconds,
+    notes: `${r.cuts.producer} producer + ${r.cuts.consumer} consumer cuts; ${setup}; ${r.summary}`,
+  });
+}
+
+/** Nothing lost, nothing ended twice, no done(err), and every planned cut made on both roles. */
+export function assertNothingLost(plan: DropsPlan, r: DropsResult): void {
+  assert.equal(r.unsettled.length, 0, `inputs without done: ${r.unsettled.slice(0, 5).join(", ")}`);
+  assert.equal(r.twice, 0, "an input ended twice");
+  assert.equal(r.missingInTopic.length, 0, `acked but not in the topic: ${r.missingInTopic.slice(0, 5).join(", ")}`);
+  assert.equal(r.missingAtConsumer.length, 0, `acked but never delivered: ${r.missingAtConsumer.slice(0, 5).join(", ")}`);
+  assert.equal(r.failed, 0, `done(err): ${JSON.stringify([...r.errors])}`);
+  assert.equal(r.cuts.producer + r.cuts.consumer, plan.cuts);
+  assert.ok(r.cuts.producer > 0 && r.cuts.consumer > 0);
+}
+
+/** The sessions the plan expects were all open before the first message. */
+export function assertSockets(plan: DropsPlan, r: DropsResult): void {
+  const { producer, consumer } = r.sockets;
+  assert.ok(
+    producer >= plan.sockets.producer && consumer >= plan.sockets.consumer,
+    `upgraded sockets before the first message: ${producer} producer, ${consumer} consumer; expected ≥ ${plan.sockets.producer} and ≥ ${plan.sockets.consumer}`,
+  );
+}
