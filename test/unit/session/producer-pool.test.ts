@@ -154,6 +154,20 @@ describe("session/producer-pool", () => {
     assert.notDeepEqual(own.state, { state: "closed" });
   });
 
+  it("unpin makes a pinned session like any other: swept once idle", async () => {
+    const { pool: p } = pool({ maxSessions: 5, idleTimeoutMs: 100 });
+    const own = p.pin(topic("own"));
+    const other = p.pin(topic("other"));
+    const first = send(p, "own");
+    await until(() => acked(first), 10_000, "the pinned topic's ack");
+    p.unpin(topic("own"));
+    p.unpin(topic("nothing-open")); // no session: nothing to do
+    await until(() => p.existing(topic("own")) === undefined, 10_000, "the unpinned session to be swept");
+    assert.deepEqual(own.state, { state: "closed" });
+    await sleep(300);
+    assert.deepEqual(p.sessions(), [other], "still pinned: never swept");
+  });
+
   it("closeAll closes every session and fails what is unacked or still waiting for a slot", async () => {
     bed.fake.holdAcks();
     const { pool: p } = pool({ maxSessions: 2 });
