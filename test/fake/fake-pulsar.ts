@@ -311,6 +311,21 @@ export class FakePulsar extends EventEmitter<FakePulsarEvents> {
     this.broker.topics.getOrCreate(name);
   }
 
+  /** What the admin API answers for the topic's partitions (0: not partitioned); its partitions are ordinary topics here. */
+  setPartitions(topic: string, partitions: number): void {
+    this.broker.partitionCounts.set(normalizeTopicName(topic), partitions);
+  }
+
+  /** Refuse `GET …/partitions` with this status from now on (undefined: answer again). */
+  refusePartitionLookups(refusal: { status: number; reason: string } | undefined): void {
+    this.broker.partitionsRefusal = refusal;
+  }
+
+  /** How many partition lookups (`GET …/partitions`) arrived. */
+  get partitionLookups(): number {
+    return this.broker.partitionLookups;
+  }
+
   /** Admin terminateTopic: producers get send-error:8 / 503, consumers see endOfTopic once drained. */
   terminate(topic: string): void {
     this.broker.topics.getOrCreate(topic).terminated = true;
