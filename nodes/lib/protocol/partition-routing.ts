@@ -9,9 +9,10 @@
  *   Murmur3_32Hash (32-bit MurmurHash3, seed 0, over the key's UTF-8 bytes). Pulsar masks both
  *   with Integer.MAX_VALUE (clears the sign bit) rather than taking an absolute value, and that
  *   difference changes the partition of every key whose hash is negative.
- * - Without a key: round robin over the partitions.
+ * - Without a key: round robin over the partitions (`signSafeMod(counter, partitions)`; the counter
+ *   is the caller's state).
  *
- * Pure: no I/O, no clock.
+ * Pure: no I/O, no clock, no state.
  */
 import type { TopicName } from "./topics";
 
@@ -74,30 +75,6 @@ export function hashKey(key: string, scheme: HashingScheme): number {
 /** The partition Pulsar's default routers choose for a keyed message. */
 export function partitionForKey(key: string, partitions: number, scheme: HashingScheme): number {
   return signSafeMod(hashKey(key, scheme), partitions);
-}
-
-/**
- * Chooses partitions for one topic: by key as Pulsar does, round robin for messages without
- * one. `start` spreads the round robin of several producers over different partitions, as
- * Pulsar's client starts at a random one.
- */
-export class PartitionRouter {
-  private next: number;
-
-  constructor(
-    private readonly scheme: HashingScheme,
-    start = 0,
-  ) {
-    this.next = start;
-  }
-
-  choose(key: string | undefined, partitions: number): number {
-    if (key !== undefined) return partitionForKey(key, partitions, this.scheme);
-    const chosen = signSafeMod(this.next, partitions);
-    // Kept small so the counter never loses integer precision.
-    this.next = chosen + 1;
-    return chosen;
-  }
 }
 
 /** `persistent://t/ns/x` → `persistent://t/ns/x-partition-K`, the name Pulsar gives partition K. */

@@ -21,7 +21,7 @@
  * as it does with Pulsar's own clients.
  */
 import { PulsarError } from "../protocol/errors";
-import { PartitionRouter, partitionTopic, type HashingScheme } from "../protocol/partition-routing";
+import { partitionForKey, partitionTopic, signSafeMod, type HashingScheme } from "../protocol/partition-routing";
 import type { PreparedFrame } from "../protocol/produce";
 import type { TopicName } from "../protocol/topics";
 import { systemClock, type Clock } from "./clock";
@@ -54,7 +54,8 @@ interface Waiting {
 
 interface Route {
   readonly topic: TopicName;
-  readonly router: PartitionRouter;
+  /** The round robin's next partition for a message without a key (taken mod the count). */
+  next: number;
   readonly pinned: boolean;
   /** Undefined until the first lookup answers (or fails). 0: through one session on `topic`. */
   partitions: number | undefined;
@@ -117,7 +118,7 @@ export class PartitionedTopics {
     const now = this.clock.now();
     // Several nodes on one topic start their round robin on different partitions, as Pulsar's client does.
     const start = Math.floor(this.clock.random() * 0x10000);
-    route = { topic, router: new PartitionRouter(this.opts.hashingScheme, start), pinned, partitions: undefined, names: [], waiting: [], lookupDue: now, looking: false, warned: false, lastUsed: now };
+    route = { topic, next: start, pinned, partitions: undefined, names: [], waiting: [], lookupDue: now, looking: false, warned: false, lastUsed: now };
     this.routes.set(topic.full, route);
     this.lookUp(route);
     return route;
@@ -136,7 +137,13 @@ export class PartitionedTopics {
   private dispatch(route: Route, frame: PreparedFrame, callback: PartitionedSendCallback): void {
     const n = route.partitions!;
     if (n === 0) return this.opts.pool.send(route.topic, frame, (err, messageId) => callback(err, messageId));
-    const k = route.router.choose(frame.key, n);
+    let k: number;
+    if (frame.key !== undefined) k = partitionForKey(frame.key, n, this.opts.hashingScheme);
+    else {
+      k = signSafeMod(route.next, n);
+      // Kept below the count, so the counter never loses integer precision.
+      route.next = k + 1;
+    }
     this.opts.pool.send(route.names[k], frame, (err, messageId) => callback(err, messageId, k));
   }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { javaStringHash, murmur3Hash32, partitionForKey, PartitionRouter, partitionTopic, shareOf, signSafeMod } from "../../../nodes/lib/protocol/partition-routing";
+import { javaStringHash, murmur3Hash32, partitionForKey, partitionTopic, shareOf, signSafeMod } from "../../../nodes/lib/protocol/partition-routing";
 import { parseTopic } from "../../../nodes/lib/protocol/topics";
 
 /** Java's `String.hashCode()` as Java prints it (signed), for the cases worked out by hand below. */
@@ -61,15 +61,6 @@ describe("protocol/partition-routing", () => {
     assert.equal(partitionForKey("Hello, world!", 4, "JavaStringHash"), 1);
     assert.equal(partitionForKey("hello", 5, "Murmur3_32Hash"), 0x248bfa47 % 5);
     assert.equal(partitionForKey("Hello, world!", 7, "Murmur3_32Hash"), (0xc0363e43 & 0x7fffffff) % 7);
-  });
-
-  it("the router keeps a key on one partition and spreads messages without a key round robin", () => {
-    const router = new PartitionRouter("JavaStringHash", 2);
-    assert.deepEqual([0, 1, 2, 3, 4].map(() => router.choose(undefined, 4)), [2, 3, 0, 1, 2]);
-    assert.deepEqual([0, 1, 2].map(() => router.choose("hello", 4)), [2, 2, 2]);
-    assert.equal(router.choose(undefined, 4), 3, "keyed messages do not advance the round robin");
-    // More partitions: the round robin carries on over all of them.
-    assert.deepEqual([0, 1, 2, 3, 4].map(() => router.choose(undefined, 6)), [4, 5, 0, 1, 2]);
   });
 
   it("names partition K as Pulsar does and splits a bound rounding up", () => {

@@ -97,6 +97,18 @@ describe("session/partitioned-topics", () => {
     assert.deepEqual([...created].sort(), ["orders-partition-0", "orders-partition-1", "orders-partition-2", "orders-partition-3"]);
   });
 
+  it("takes partitions in turn for messages without a key; keyed messages do not move the turn", async () => {
+    bed.clock.jitter = () => 0; // the round robin starts at partition 0
+    const { lookups, send } = setup();
+    const calls: Calls = [];
+    for (const [i, key] of [undefined, undefined, "hello", undefined, undefined, undefined].entries()) send("turns", { payload: String(i), key }, calls);
+    lookups[0].resolve(3);
+    await until(() => settled(calls, 6), 10_000, "every ack");
+    const partitionOf = (payload: string): number | undefined => calls.find((c) => c.payload === payload)?.partition;
+    assert.deepEqual(["0", "1", "3", "4", "5"].map(partitionOf), [0, 1, 2, 0, 1]);
+    assert.equal(partitionOf("2"), partitionForKey("hello", 3, "JavaStringHash"));
+  });
+
   it("calls back only on the broker's ack, and keeps arrival order for messages that waited", async () => {
     const { lookups, send } = setup();
     bed.fake.holdAcks();
