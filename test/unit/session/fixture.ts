@@ -3,6 +3,7 @@
  * opened closed after it; socket options on that clock (no pings, 100 ms → 800 ms reconnects);
  * the fake's session paths; and a record of the text frames the fake received.
  */
+import { ProducerSession } from "../../../nodes/lib/session/producer";
 import type { SocketOptions } from "../../../nodes/lib/session/socket";
 import { FakePulsar, type Role } from "../../fake/fake-pulsar";
 import { ManualClock } from "../../support/manual-clock";
@@ -68,6 +69,17 @@ export function sessionBed(): SessionBed {
 
 export function socketDefaults(clock: ManualClock): Omit<SocketOptions, "url"> {
   return { pingIntervalMs: 0, pongTimeoutMs: 500, reconnectMinMs: RECONNECT_MIN_MS, reconnectMaxMs: RECONNECT_MAX_MS, clock };
+}
+
+/** A producer session on the fake's topic `local` (public/default), as the pool tests open them. */
+export function producerOn(bed: SessionBed, local: string, bufferMessages: number): ProducerSession {
+  return new ProducerSession({
+    socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/${local}` },
+    maxInFlight: 10,
+    bufferMessages,
+    bufferBytes: 1 << 20,
+    maxFrameSize: 1 << 20,
+  });
 }
 
 export interface ReceivedFrame {

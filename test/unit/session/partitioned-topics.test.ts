@@ -9,10 +9,9 @@ import { partitionForKey } from "../../../nodes/lib/protocol/partition-routing";
 import { prepareFrame, type ProduceInput } from "../../../nodes/lib/protocol/produce";
 import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
 import { PartitionedTopics, type PartitionedTopicsOptions } from "../../../nodes/lib/session/partitioned-topics";
-import { ProducerSession } from "../../../nodes/lib/session/producer";
 import { ProducerPool } from "../../../nodes/lib/session/producer-pool";
 import { until } from "../../support/wait";
-import { PRODUCER, sessionBed, socketDefaults } from "./fixture";
+import { producerOn, sessionBed } from "./fixture";
 
 const topic = (name: string): TopicName => parseTopic(name, { tenant: "public", namespace: "default" });
 const REFRESH_MS = 60_000;
@@ -35,13 +34,7 @@ describe("session/partitioned-topics", () => {
     const pool = new ProducerPool({
       create: (t) => {
         created.push(t.local);
-        return new ProducerSession({
-          socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/${t.local}` },
-          maxInFlight: 10,
-          bufferMessages: 100,
-          bufferBytes: 1 << 20,
-          maxFrameSize: 1 << 20,
-        });
+        return producerOn(bed, t.local, 100);
       },
       maxSessions: 10,
       idleTimeoutMs: 60_000,

@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { prepareFrame } from "../../../nodes/lib/protocol/produce";
 import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
-import { ProducerSession } from "../../../nodes/lib/session/producer";
 import { ProducerPool, type ProducerPoolOptions } from "../../../nodes/lib/session/producer-pool";
 import { sleep, until } from "../../support/wait";
-import { PRODUCER, sessionBed, socketDefaults } from "./fixture";
+import { producerOn, sessionBed } from "./fixture";
 
 const topic = (name: string): TopicName => parseTopic(name, { tenant: "public", namespace: "default" });
 
@@ -25,13 +24,7 @@ describe("session/producer-pool", () => {
     const p = new ProducerPool({
       create: (t) => {
         created.push(t.local);
-        return new ProducerSession({
-          socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/${t.local}` },
-          maxInFlight: 10,
-          bufferMessages: 10,
-          bufferBytes: 1 << 20,
-          maxFrameSize: 1 << 20,
-        });
+        return producerOn(bed, t.local, 10);
       },
       maxSessions: 2,
       idleTimeoutMs: 60_000,
