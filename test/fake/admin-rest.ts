@@ -43,9 +43,13 @@ export async function handleAdmin(broker: Broker, req: IncomingMessage, res: Ser
   const topic = broker.topics.find(full);
   if (rest === "/partitions" && req.method === "GET") {
     broker.partitionLookups++;
-    const refusal = broker.partitionsRefusal;
-    if (refusal) send(res, refusal.status, { reason: refusal.reason });
-    else send(res, 200, { partitions: broker.partitionCounts.get(full) ?? 0, deleted: false });
+    const answer = (): void => {
+      const refusal = broker.partitionsRefusal;
+      if (refusal) send(res, refusal.status, { reason: refusal.reason });
+      else send(res, 200, { partitions: broker.partitionCounts.get(full) ?? 0, deleted: false });
+    };
+    if (broker.heldPartitionLookups) broker.heldPartitionLookups.push(answer);
+    else answer();
     return true;
   }
   if (!topic) {

@@ -15,6 +15,8 @@ export class Broker {
   readonly partitionCounts = new Map<string, number>();
   /** Set by a test: `GET …/partitions` is refused with this status and reason. */
   partitionsRefusal: { status: number; reason: string } | undefined;
+  /** Set by a test: `GET …/partitions` calls wait here unanswered (a slow admin API). */
+  heldPartitionLookups: (() => void)[] | undefined;
   /** How many `GET …/partitions` calls arrived. */
   partitionLookups = 0;
   private readonly subscriptions = new Map<string, Map<string, Subscription>>();

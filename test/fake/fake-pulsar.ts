@@ -321,6 +321,18 @@ export class FakePulsar extends EventEmitter<FakePulsarEvents> {
     this.broker.partitionsRefusal = refusal;
   }
 
+  /** Leave partition lookups unanswered until releasePartitionLookups (a slow admin API). */
+  holdPartitionLookups(): void {
+    this.broker.heldPartitionLookups ??= [];
+  }
+
+  /** Answer the held partition lookups and every later one at once. */
+  releasePartitionLookups(): void {
+    const held = this.broker.heldPartitionLookups ?? [];
+    this.broker.heldPartitionLookups = undefined;
+    for (const answer of held) answer();
+  }
+
   /** How many partition lookups (`GET …/partitions`) arrived. */
   get partitionLookups(): number {
     return this.broker.partitionLookups;

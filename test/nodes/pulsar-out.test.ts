@@ -595,6 +595,27 @@ describe("pulsar-out node", function () {
       assert.deepEqual(partitionPayloads("dyn", 2)[partitionForKey("same", 2, "JavaStringHash")], ids.map((_, i) => `m${i}`));
     });
 
+    it("holds a topic's messages while its lookup is slow, and fails them with done(err) when the node closes", async () => {
+      fake.setPartitions("dyn", 2);
+      fake.holdPartitionLookups();
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", sessionPerPartition: true, closeTimeout: 0.2 })]);
+      const ids = Array.from({ length: 3 }, (_, i) => inject(node, { topic: "dyn", payload: `m${i}` }));
+      await until(() => fake.partitionLookups === 1, 3000, "the lookup asked");
+      await sleep(100);
+      assert.equal(tracker.byId.size, 0, "waiting: neither sent nor failed");
+      assert.equal(fake.openConnections({ role: "producer" }).length, 0);
+      const errorSpy = node.error as unknown as { args: [Error, NodeMessage][] };
+      const warnSpy = node.warn as unknown as { args: unknown[][] };
+      // clearFlows stops the flow like a redeploy does; the Catch nodes close too, so read done(err) in node.error.
+      await helper.clearFlows();
+      const failed = errorSpy.args.filter(([err, msg]) => /closed before Pulsar acknowledged/.test(String(err)) && ids.includes(msg?._msgid ?? ""));
+      assert.equal(failed.length, 3);
+      assert.ok(warnSpy.args.some((a) => /closed with 3 messages not acknowledged/.test(String(a[0]))));
+      fake.releasePartitionLookups();
+      await sleep(50);
+      assert.equal(fake.openConnections({ role: "producer" }).length, 0, "a late answer opens nothing");
+    });
+
     it("a failed lookup: warns once naming the topic and the reason, and produces through one session on the topic", async () => {
       fake.setPartitions("dyn", 2);
       fake.refusePartitionLookups({ status: 403, reason: "Don't have permission to administrate resources on this tenant" });
