@@ -93,8 +93,8 @@ export = function register(RED: NodeAPI): void {
           lookup: (topic) => endpoint!.admin().partitionsOf(topic),
           hashingScheme: optionalEnum("hashingScheme", def.hashingScheme, HASHING_SCHEMES) ?? "JavaStringHash",
           refreshMs: PARTITIONS_REFRESH_MS,
-          waitMessages: sessionOptions.bufferMessages,
-          waitBytes: sessionOptions.bufferBytes,
+          bufferMessages: sessionOptions.bufferMessages,
+          bufferBytes: sessionOptions.bufferBytes,
           lookupFailed: (topic, err) =>
             node.warn(t("pulsar.log.partitions-lookup-failed", { topic: topic.full, reason: toNodeError(t, err).message, seconds: PARTITIONS_REFRESH_MS / 1000 })),
           onChange: () => updateStatus(),

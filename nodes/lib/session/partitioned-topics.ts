@@ -21,7 +21,7 @@
  * as it does with Pulsar's own clients.
  */
 import { PulsarError } from "../protocol/errors";
-import { partitionForKey, partitionTopic, signSafeMod, type HashingScheme } from "../protocol/partition-routing";
+import { partitionForKey, partitionTopic, shareOf, signSafeMod, type HashingScheme } from "../protocol/partition-routing";
 import type { PreparedFrame } from "../protocol/produce";
 import type { TopicName } from "../protocol/topics";
 import { systemClock, type Clock } from "./clock";
@@ -37,9 +37,13 @@ export interface PartitionedTopicsOptions {
   hashingScheme: HashingScheme;
   /** Shortest time between two lookups of one topic, and the retry delay after a failed one. */
   refreshMs: number;
-  /** Bounds of the messages waiting for a topic's first lookup (the node's offline buffer). */
-  waitMessages: number;
-  waitBytes: number;
+  /**
+   * The node's offline buffer: it bounds the messages waiting for a lookup, and each partition
+   * session has its share (`shareOf(bound, partitions)`; the pool's `create` gives a new session
+   * the share of `TopicName.partition.of`, this class re-splits when the count changes).
+   */
+  bufferMessages: number;
+  bufferBytes: number;
   /** The lookup failed and no count is known: the topic goes through one session. Once per topic until a lookup succeeds. */
   lookupFailed: (topic: TopicName, err: unknown) => void;
   /** Messages started or stopped waiting (status). */
@@ -125,7 +129,7 @@ export class PartitionedTopics {
   }
 
   private wait(route: Route, frame: PreparedFrame, callback: PartitionedSendCallback): void {
-    if (this.waitingMessages >= this.opts.waitMessages || this.waitingBytes + frame.bytes > this.opts.waitBytes) {
+    if (this.waitingMessages >= this.opts.bufferMessages || this.waitingBytes + frame.bytes > this.opts.bufferBytes) {
       return callback(new PulsarError("overflow", "partitions-lookup-busy", { topic: route.topic.full, waiting: this.waitingMessages }));
     }
     route.waiting.push({ frame, callback });
@@ -177,12 +181,16 @@ export class PartitionedTopics {
     this.flush(route);
   }
 
-  /** Takes a (new) count: partition names, and the pins of the node's own topic. */
+  /** Takes a (new) count: partition names, the buffer's shares, and the pins of the node's own topic. */
   private use(route: Route, count: number): void {
     const before = route.partitions ?? 0;
     if (route.partitions === count) return;
     route.partitions = count;
     route.names = Array.from({ length: count }, (_, k) => partitionTopic(route.topic, k, count));
+    // Sessions opened for the old count get the new (smaller) share, so the node's bound holds.
+    for (let k = 0; k < Math.min(before, count); k++) {
+      this.opts.pool.existing(route.names[k])?.setBufferBounds(shareOf(this.opts.bufferMessages, count), shareOf(this.opts.bufferBytes, count));
+    }
     if (!route.pinned) return;
     const pool = this.opts.pool;
     if (count === 0) pool.pin(route.topic);

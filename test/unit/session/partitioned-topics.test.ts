@@ -47,8 +47,8 @@ describe("session/partitioned-topics", () => {
       lookup: (t) => new Promise<number>((resolve, reject) => lookups.push({ topic: t.local, resolve, reject })),
       hashingScheme: "JavaStringHash",
       refreshMs: REFRESH_MS,
-      waitMessages: 100,
-      waitBytes: 1 << 20,
+      bufferMessages: 100,
+      bufferBytes: 1 << 20,
       lookupFailed: (t, err) => failures.push(`${t.local}: ${(err as Error).message}`),
       onChange: () => undefined,
       clock: bed.clock,
@@ -177,6 +177,24 @@ describe("session/partitioned-topics", () => {
     assert.deepEqual(new Set(calls.slice(6).map((c) => c.partition)), new Set([0, 1, 2, 3]));
   });
 
+  it("when partitions are added, the sessions opened before get the new, smaller share of the buffer", async () => {
+    const { pool, lookups, send } = setup({ bufferMessages: 4 });
+    const first = send("grow", { payload: "0", key: "polygenelubricants" }); // partition 0 of 2 and of 4
+    lookups[0].resolve(2);
+    await until(() => settled(first), 10_000, "first ack");
+    bed.clock.advance(REFRESH_MS);
+    const second = send("grow", { payload: "1", key: "polygenelubricants" });
+    lookups[1].resolve(4);
+    await until(() => settled(second), 10_000, "second ack");
+    const session = pool.existing(topic("grow-partition-0"))!;
+    bed.fake.dropConnections({ topic: "grow-partition-0" });
+    await until(() => session.state.state !== "open", 10_000, "partition 0 offline");
+    const calls: Calls = [];
+    send("grow", { payload: "2", key: "polygenelubricants" }, calls);
+    send("grow", { payload: "3", key: "polygenelubricants" }, calls);
+    assert.deepEqual(calls.map((c) => [c.payload, c.err?.code, c.err?.details.maxMessages]), [["3", "buffer-full", 1]], "a quarter of 4, not the half it opened with");
+  });
+
   it("pins the partition sessions of the node's own topic (the base session only while the count is unknown)", async () => {
     const { pool, parts, lookups, send } = setup();
     parts.pin(topic("own"));
@@ -190,7 +208,7 @@ describe("session/partitioned-topics", () => {
   });
 
   it("bounds the messages waiting for a lookup, and fails them when closed", () => {
-    const { parts, send } = setup({ waitMessages: 2 });
+    const { parts, send } = setup({ bufferMessages: 2 });
     const calls: Calls = [];
     for (let i = 0; i < 3; i++) send("slow", { payload: String(i) }, calls);
     assert.equal(parts.waitingCount, 2);
