@@ -4,6 +4,7 @@
  * the fake's session paths; and a record of the text frames the fake received.
  */
 import { ProducerSession } from "../../../nodes/lib/session/producer";
+import { ProducerPool, type ProducerPoolOptions } from "../../../nodes/lib/session/producer-pool";
 import type { SocketOptions } from "../../../nodes/lib/session/socket";
 import { FakePulsar, type Role } from "../../fake/fake-pulsar";
 import { ManualClock } from "../../support/manual-clock";
@@ -72,13 +73,29 @@ export function socketDefaults(clock: ManualClock): Omit<SocketOptions, "url"> {
 }
 
 /** A producer session on the fake's topic `local` (public/default), as the pool tests open them. */
-export function producerOn(bed: SessionBed, local: string, bufferMessages: number): ProducerSession {
+function producerOn(bed: SessionBed, local: string, bufferMessages: number): ProducerSession {
   return new ProducerSession({
     socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/${local}` },
     maxInFlight: 10,
     bufferMessages,
     bufferBytes: 1 << 20,
     maxFrameSize: 1 << 20,
+  });
+}
+
+/** A pool of producerOn sessions (2 at most unless `opts` says otherwise); the local name of each session it opens goes into `created`. */
+export function poolOn(bed: SessionBed, created: string[], bufferMessages: number, opts: Partial<ProducerPoolOptions> = {}): ProducerPool {
+  return new ProducerPool({
+    create: (t) => {
+      created.push(t.local);
+      return producerOn(bed, t.local, bufferMessages);
+    },
+    maxSessions: 2,
+    idleTimeoutMs: 60_000,
+    waitMessages: 100,
+    waitBytes: 1 << 20,
+    onChange: () => undefined,
+    ...opts,
   });
 }
 

@@ -9,9 +9,8 @@ import { partitionForKey } from "../../../nodes/lib/protocol/partition-routing";
 import { prepareFrame, type ProduceInput } from "../../../nodes/lib/protocol/produce";
 import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
 import { PartitionedTopics, type PartitionedTopicsOptions } from "../../../nodes/lib/session/partitioned-topics";
-import { ProducerPool } from "../../../nodes/lib/session/producer-pool";
 import { until } from "../../support/wait";
-import { producerOn, sessionBed } from "./fixture";
+import { poolOn, sessionBed } from "./fixture";
 
 const topic = (name: string): TopicName => parseTopic(name, { tenant: "public", namespace: "default" });
 const REFRESH_MS = 60_000;
@@ -31,17 +30,7 @@ describe("session/partitioned-topics", () => {
     const created: string[] = [];
     const lookups: Lookup[] = [];
     const failures: string[] = [];
-    const pool = new ProducerPool({
-      create: (t) => {
-        created.push(t.local);
-        return producerOn(bed, t.local, 100);
-      },
-      maxSessions: 10,
-      idleTimeoutMs: 60_000,
-      waitMessages: 100,
-      waitBytes: 1 << 20,
-      onChange: () => undefined,
-    });
+    const pool = poolOn(bed, created, 100, { maxSessions: 10 });
     const parts = new PartitionedTopics({
       pool,
       lookup: (t) => new Promise<number>((resolve, reject) => lookups.push({ topic: t.local, resolve, reject })),

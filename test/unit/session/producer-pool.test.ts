@@ -11,7 +11,7 @@ import { prepareFrame } from "../../../nodes/lib/protocol/produce";
 import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
 import { ProducerPool, type ProducerPoolOptions } from "../../../nodes/lib/session/producer-pool";
 import { sleep, until } from "../../support/wait";
-import { producerOn, sessionBed } from "./fixture";
+import { poolOn, sessionBed } from "./fixture";
 
 const topic = (name: string): TopicName => parseTopic(name, { tenant: "public", namespace: "default" });
 
@@ -21,18 +21,7 @@ describe("session/producer-pool", () => {
   function pool(extra: Partial<ProducerPoolOptions> = {}): { pool: ProducerPool; created: string[]; changes: () => number } {
     const created: string[] = [];
     let changes = 0;
-    const p = new ProducerPool({
-      create: (t) => {
-        created.push(t.local);
-        return producerOn(bed, t.local, 10);
-      },
-      maxSessions: 2,
-      idleTimeoutMs: 60_000,
-      waitMessages: 100,
-      waitBytes: 1 << 20,
-      onChange: () => changes++,
-      ...extra,
-    });
+    const p = poolOn(bed, created, 10, { onChange: () => changes++, ...extra });
     bed.closeAfter(p, (c) => c.closeAll(0));
     return { pool: p, created, changes: () => changes };
   }
