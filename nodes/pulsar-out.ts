@@ -9,9 +9,11 @@ import type { EndpointNode } from "./lib/endpoint-types";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { asPulsarError, PulsarError } from "./lib/protocol/errors";
-import { intWithDefault, producerQuery, secondsOption, type ProducerOptionsInput } from "./lib/protocol/options";
+import { asBool, HASHING_SCHEMES, intWithDefault, optionalEnum, producerQuery, secondsOption, type ProducerOptionsInput } from "./lib/protocol/options";
+import { shareOf } from "./lib/protocol/partition-routing";
 import { prepareFrame, type ProduceInput } from "./lib/protocol/produce";
 import { parseTopic, type TopicName } from "./lib/protocol/topics";
+import { PartitionedTopics } from "./lib/session/partitioned-topics";
 import { ProducerPool } from "./lib/session/producer-pool";
 import { logStateChange, statusFor, StatusReporter } from "./lib/status";
 
@@ -26,7 +28,11 @@ interface PulsarOutDef extends NodeDef, ProducerOptionsInput {
   closeTimeout?: Raw;
   maxProducers?: Raw;
   producerIdleTimeout?: Raw;
+  sessionPerPartition?: Raw;
 }
+
+/** How often a topic's partition count is looked up again (and a failed lookup retried). */
+const PARTITIONS_REFRESH_MS = 60_000;
 
 type InMsg = NodeMessage & ProduceInput & { topic?: unknown };
 
@@ -42,6 +48,8 @@ export = function register(RED: NodeAPI): void {
 
     let setupError: PulsarError | undefined;
     let pool: ProducerPool | undefined;
+    /** Set with "One session per partition": routes messages of partitioned topics over the pool. */
+    let partitioned: PartitionedTopics | undefined;
     let staticTopic: TopicName | undefined;
     let closeTimeoutMs = 5000;
     try {
@@ -62,7 +70,13 @@ export = function register(RED: NodeAPI): void {
         idleTimeoutMs: secondsOption("producerIdleTimeout", def.producerIdleTimeout, 60, 1),
         onChange: () => updateStatus(),
         create: (topic) => {
-          const session = endpoint!.createProducer({ topic, query, session: sessionOptions });
+          // A partition's session holds its share of the node's buffer, so memory stays what was configured.
+          const parts = topic.partition?.of ?? 1;
+          const session = endpoint!.createProducer({
+            topic,
+            query,
+            session: { ...sessionOptions, bufferMessages: shareOf(sessionOptions.bufferMessages, parts), bufferBytes: shareOf(sessionOptions.bufferBytes, parts) },
+          });
           const logKey = { key: "" };
           session.on("state", (s) => {
             logStateChange(node, t, session.safeUrl, s, logKey, settings.cluster !== undefined);
@@ -73,9 +87,24 @@ export = function register(RED: NodeAPI): void {
           return session;
         },
       });
+      if (asBool(def.sessionPerPartition)) {
+        partitioned = new PartitionedTopics({
+          pool,
+          lookup: (topic) => endpoint!.admin().partitionsOf(topic),
+          hashingScheme: optionalEnum("hashingScheme", def.hashingScheme, HASHING_SCHEMES) ?? "JavaStringHash",
+          refreshMs: PARTITIONS_REFRESH_MS,
+          bufferMessages: sessionOptions.bufferMessages,
+          bufferBytes: sessionOptions.bufferBytes,
+          lookupFailed: (topic, err) =>
+            node.warn(t("pulsar.log.partitions-lookup-failed", { topic: topic.full, reason: toNodeError(t, err).message, seconds: PARTITIONS_REFRESH_MS / 1000 })),
+          onChange: () => updateStatus(),
+        });
+      }
       if (def.topic && def.topic.trim() !== "") {
         staticTopic = parseTopic(def.topic, settings.defaults);
-        pool.pin(staticTopic);
+        // Per partition, the sessions are pinned once the lookup has said how many there are.
+        if (partitioned) partitioned.pin(staticTopic);
+        else pool.pin(staticTopic);
       }
     } catch (err) {
       setupError = asPulsarError(err, "config");
@@ -92,7 +121,7 @@ export = function register(RED: NodeAPI): void {
       }
       // Show the session that needs attention, if any; else "connected".
       const shown = sessions.find((s) => s.state.state !== "open") ?? sessions[0];
-      const buffered = pool.waitingCount + sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
+      const buffered = pool.waitingCount + (partitioned?.waitingCount ?? 0) + sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
       status.show(statusFor(shown.state, { buffered, sessions: sessions.length, v1: endpoint?.settings?.cluster !== undefined }));
     }
 
@@ -142,17 +171,21 @@ export = function register(RED: NodeAPI): void {
         done(toNodeError(t, err));
         return;
       }
-      pool.send(topic, frame, (err, messageId) => {
+      const acked = (err: PulsarError | undefined, messageId?: string, partition?: number): void => {
         if (err) {
           if (closing && err.code === "closed-before-ack") failedAtClose++;
           done(nodeErrorOf(err));
           return;
         }
+        // The topic the user sent to, also when a partition's session sent it.
+        const result = partition === undefined ? { messageId, topic: topic.full } : { messageId, topic: topic.full, partition };
         const previous = input.pulsar;
-        input.pulsar = typeof previous === "object" && previous !== null ? { ...previous, messageId, topic: topic.full } : { messageId, topic: topic.full };
+        input.pulsar = typeof previous === "object" && previous !== null ? { ...previous, ...result } : result;
         if (outputWired()) send(input);
         done();
-      });
+      };
+      if (partitioned) partitioned.send(topic, frame, acked);
+      else pool.send(topic, frame, acked);
     });
 
     node.on("close", (_removed: boolean, done: () => void) => {
@@ -164,6 +197,7 @@ export = function register(RED: NodeAPI): void {
         done();
       };
       if (!pool) return finish();
+      partitioned?.close();
       pool.closeAll(closeTimeoutMs).then(finish, finish);
     });
   }

@@ -1,7 +1,8 @@
 // The few admin REST calls pulsar-in makes (pattern discovery, seek, deleteSubscription, a reader's
 // start at a time), answered as Pulsar's v2 admin API answers them: JSON bodies, 204 without one,
 // errors as {"reason": …} with the status Pulsar uses (404 unknown topic or subscription, 412 a
-// subscription with connected consumers). Partitioned topics do not exist in the fake.
+// subscription with connected consumers). Partitioned topics do not exist in the fake: a test
+// declares a partition count (FakePulsar.setPartitions) and the partitions are ordinary topics.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Broker } from "./broker";
@@ -41,7 +42,14 @@ export async function handleAdmin(broker: Broker, req: IncomingMessage, res: Ser
   const rest = m[5] ?? "";
   const topic = broker.topics.find(full);
   if (rest === "/partitions" && req.method === "GET") {
-    send(res, 200, { partitions: 0, deleted: false });
+    broker.partitionLookups++;
+    const answer = (): void => {
+      const refusal = broker.partitionsRefusal;
+      if (refusal) send(res, refusal.status, { reason: refusal.reason });
+      else send(res, 200, { partitions: broker.partitionCounts.get(full) ?? 0, deleted: false });
+    };
+    if (broker.heldPartitionLookups) broker.heldPartitionLookups.push(answer);
+    else answer();
     return true;
   }
   if (!topic) {

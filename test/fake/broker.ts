@@ -8,6 +8,17 @@ import { StoredMessage, Topic, TopicStore } from "./topic-store";
 
 export class Broker {
   readonly topics = new TopicStore();
+  /**
+   * What `GET …/partitions` answers, by full topic name: partition counts a test declares (the
+   * fake stores every topic, `x-partition-K` too, as an ordinary one). Absent: 0.
+   */
+  readonly partitionCounts = new Map<string, number>();
+  /** Set by a test: `GET …/partitions` is refused with this status and reason. */
+  partitionsRefusal: { status: number; reason: string } | undefined;
+  /** Set by a test: `GET …/partitions` calls wait here unanswered (a slow admin API). */
+  heldPartitionLookups: (() => void)[] | undefined;
+  /** How many `GET …/partitions` calls arrived. */
+  partitionLookups = 0;
   private readonly subscriptions = new Map<string, Map<string, Subscription>>();
   private readonly environment: SubscriptionEnvironment;
 

@@ -311,6 +311,33 @@ export class FakePulsar extends EventEmitter<FakePulsarEvents> {
     this.broker.topics.getOrCreate(name);
   }
 
+  /** What the admin API answers for the topic's partitions (0: not partitioned); its partitions are ordinary topics here. */
+  setPartitions(topic: string, partitions: number): void {
+    this.broker.partitionCounts.set(normalizeTopicName(topic), partitions);
+  }
+
+  /** Refuse `GET …/partitions` with this status from now on (undefined: answer again). */
+  refusePartitionLookups(refusal: { status: number; reason: string } | undefined): void {
+    this.broker.partitionsRefusal = refusal;
+  }
+
+  /** Leave partition lookups unanswered until releasePartitionLookups (a slow admin API). */
+  holdPartitionLookups(): void {
+    this.broker.heldPartitionLookups ??= [];
+  }
+
+  /** Answer the held partition lookups and every later one at once. */
+  releasePartitionLookups(): void {
+    const held = this.broker.heldPartitionLookups ?? [];
+    this.broker.heldPartitionLookups = undefined;
+    for (const answer of held) answer();
+  }
+
+  /** How many partition lookups (`GET …/partitions`) arrived. */
+  get partitionLookups(): number {
+    return this.broker.partitionLookups;
+  }
+
   /** Admin terminateTopic: producers get send-error:8 / 503, consumers see endOfTopic once drained. */
   terminate(topic: string): void {
     this.broker.topics.getOrCreate(topic).terminated = true;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
+import { partitionForKey } from "../../nodes/lib/protocol/partition-routing";
 import { FakePulsar } from "../fake/fake-pulsar";
 import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type FlowNode } from "./setup";
 import { sleep, until } from "../support/wait";
@@ -496,5 +497,140 @@ describe("pulsar-out node", function () {
     const id = inject(node, { payload: "Hello World" });
     assert.equal((await tracker.waitFor([id]))[0].ok, true);
     assert.equal(fake.openConnections({ role: "producer" })[0].path, "/ws/producer/persistent/sample/standalone/ns1/my-topic");
+  });
+
+  describe("one session per partition (sessionPerPartition)", () => {
+    type PartMsg = NodeMessage & { pulsar: { messageId: string; topic: string; partition?: number } };
+    const partitionPayloads = (base: string, n: number): string[][] =>
+      Array.from({ length: n }, (_, k) => fake.messages(`${base}-partition-${k}`).map((m) => m.payload.toString()));
+    const producerTopics = (): string[] => fake.openConnections({ role: "producer" }).map((c) => c.path.split("/").pop()!).sort();
+
+    it("opens a session per partition of its topic, puts each key where Pulsar would, and calls done() only on the ack", async () => {
+      fake.setPartitions("t1", 3);
+      const { node, tracker, acked } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true })]);
+      await until(() => producerTopics().length === 3, 5000, "three producer sessions");
+      assert.deepEqual(producerTopics(), ["t1-partition-0", "t1-partition-1", "t1-partition-2"]);
+      fake.holdAcks();
+      const keys = ["hello", "Hello, world!", "polygenelubricants", "日本", "ключ", "😀"];
+      const keyed = keys.map((key) => inject(node, { payload: `k:${key}`, key }));
+      const plain = Array.from({ length: 6 }, (_, i) => inject(node, { payload: `rr:${i}` }));
+      await until(() => partitionPayloads("t1", 3).flat().length === 12, 5000, "all twelve stored");
+      await sleep(50);
+      assert.equal(tracker.byId.size, 0, "no done() before the acks");
+      fake.releaseAcks();
+      const results = await tracker.waitFor([...keyed, ...plain]);
+      assert.ok(results.every((r) => r.ok), JSON.stringify(results.map((r) => r.error?.message)));
+      const stored = partitionPayloads("t1", 3);
+      keys.forEach((key) => assert.ok(stored[partitionForKey(key, 3, "JavaStringHash")].includes(`k:${key}`), `${key}`));
+      assert.deepEqual(stored.map((p) => p.filter((x) => x.startsWith("rr:")).length), [2, 2, 2], "round robin without a key");
+      assert.deepEqual(fake.messages("t1"), [], "nothing through the base topic");
+      const msgs = (await acked.waitFor(12)) as PartMsg[];
+      for (const m of msgs) {
+        assert.equal(m.pulsar.topic, "persistent://public/default/t1", "the topic the user sent to");
+        assert.ok(stored[m.pulsar.partition!].includes(String(m.payload)), "msg.pulsar.partition is where it went");
+      }
+    });
+
+    it("routes by the producer's hashingScheme (Murmur3_32Hash)", async () => {
+      fake.setPartitions("t1", 5);
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true, hashingScheme: "Murmur3_32Hash" })]);
+      const keys = ["hello", "Hello, world!", "a", "日本"];
+      await tracker.waitFor(keys.map((key) => inject(node, { payload: key, key })));
+      const stored = partitionPayloads("t1", 5);
+      keys.forEach((key) => assert.ok(stored[partitionForKey(key, 5, "Murmur3_32Hash")].includes(key), key));
+    });
+
+    it("keeps one session when the topic is not partitioned", async () => {
+      const { node, tracker, acked } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true })]);
+      assert.equal((await tracker.waitFor([inject(node, { payload: "x", key: "k" })]))[0].ok, true);
+      assert.deepEqual(producerTopics(), ["t1"]);
+      const [msg] = (await acked.waitFor(1)) as PartMsg[];
+      assert.equal(msg.pulsar.partition, undefined);
+      assert.equal(fake.messages("t1").length, 1);
+    });
+
+    it("splits the offline buffer across the partition sessions", async () => {
+      fake.setPartitions("t1", 2);
+      fake.refuseNext(503, "Failed to create producer: not ready", 1000);
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true, bufferMessages: 4 })]);
+      await until(() => fake.handshakes({ role: "producer" }).length >= 2, 3000, "both partition sessions trying");
+      // Keys of partition 0 of 2: two fit its half of the buffer, the third does not.
+      const keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6"].filter((k) => partitionForKey(k, 2, "JavaStringHash") === 0).slice(0, 3);
+      assert.equal(keys.length, 3);
+      const ids = keys.map((key) => inject(node, { payload: key, key }));
+      const [refused] = await tracker.waitFor(ids.slice(2));
+      assert.equal(refused.ok, false);
+      assert.match(refused.error!.message, /buffer full .*limits 2 \//i);
+      fake.clearFaults();
+      const delivered = await tracker.waitFor(ids.slice(0, 2), 5000);
+      assert.ok(delivered.every((r) => r.ok));
+      assert.deepEqual(partitionPayloads("t1", 2)[0], keys.slice(0, 2));
+    });
+
+    it("resends what a cut partition session had in flight after it reconnects: nothing lost", async () => {
+      fake.setPartitions("t1", 2);
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true })]);
+      await until(() => producerTopics().length === 2, 5000, "two producer sessions");
+      fake.holdAcks();
+      const ids = Array.from({ length: 20 }, (_, i) => inject(node, { payload: `m${i}` }));
+      await until(() => partitionPayloads("t1", 2).flat().length === 20, 5000, "all twenty stored");
+      fake.dropConnections({ role: "producer", topic: "t1-partition-1", terminate: true });
+      fake.releaseAcks();
+      const results = await tracker.waitFor(ids, 10000);
+      assert.ok(results.every((r) => r.ok), JSON.stringify(results.filter((r) => !r.ok).map((r) => r.error)));
+      const stored = partitionPayloads("t1", 2);
+      for (let i = 0; i < 20; i++) assert.ok(stored.flat().includes(`m${i}`), `m${i} lost`);
+      assert.ok(stored[1].length > 10, "partition 1 got its frames again");
+      assert.ok(fake.handshakes({ role: "producer", topic: "t1-partition-1" }).length >= 2, "partition 1 reconnected");
+      assert.equal(fake.handshakes({ role: "producer", topic: "t1-partition-0" }).length, 1, "partition 0 was not touched");
+    });
+
+    it("msg.topic: looks the partitions up on first use, once, and sends what waited in order", async () => {
+      fake.setPartitions("dyn", 2);
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", sessionPerPartition: true })]);
+      const ids = Array.from({ length: 6 }, (_, i) => inject(node, { topic: "dyn", payload: `m${i}`, key: "same" }));
+      const results = await tracker.waitFor(ids);
+      assert.ok(results.every((r) => r.ok));
+      assert.equal(fake.partitionLookups, 1);
+      assert.deepEqual(partitionPayloads("dyn", 2)[partitionForKey("same", 2, "JavaStringHash")], ids.map((_, i) => `m${i}`));
+    });
+
+    it("holds a topic's messages while its lookup is slow, and fails them with done(err) when the node closes", async () => {
+      fake.setPartitions("dyn", 2);
+      fake.holdPartitionLookups();
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", sessionPerPartition: true, closeTimeout: 0.2 })]);
+      const ids = Array.from({ length: 3 }, (_, i) => inject(node, { topic: "dyn", payload: `m${i}` }));
+      await until(() => fake.partitionLookups === 1, 3000, "the lookup asked");
+      await sleep(100);
+      assert.equal(tracker.byId.size, 0, "waiting: neither sent nor failed");
+      assert.equal(fake.openConnections({ role: "producer" }).length, 0);
+      const errorSpy = node.error as unknown as { args: [Error, NodeMessage][] };
+      const warnSpy = node.warn as unknown as { args: unknown[][] };
+      // clearFlows stops the flow like a redeploy does; the Catch nodes close too, so read done(err) in node.error.
+      await helper.clearFlows();
+      const failed = errorSpy.args.filter(([err, msg]) => /closed before Pulsar acknowledged/.test(String(err)) && ids.includes(msg?._msgid ?? ""));
+      assert.equal(failed.length, 3);
+      assert.ok(warnSpy.args.some((a) => /closed with 3 messages not acknowledged/.test(String(a[0]))));
+      fake.releasePartitionLookups();
+      await sleep(50);
+      assert.equal(fake.openConnections({ role: "producer" }).length, 0, "a late answer opens nothing");
+    });
+
+    it("a failed lookup: warns once naming the topic and the reason, and produces through one session on the topic", async () => {
+      fake.setPartitions("dyn", 2);
+      fake.refusePartitionLookups({ status: 403, reason: "Don't have permission to administrate resources on this tenant" });
+      const { node, tracker, acked } = await load([endpoint(fake.wsUrl), out({ topic: "", sessionPerPartition: true })]);
+      const first = await tracker.waitFor([inject(node, { topic: "dyn", payload: "a", key: "k" })]);
+      const second = await tracker.waitFor([inject(node, { topic: "dyn", payload: "b" })]);
+      assert.ok([...first, ...second].every((r) => r.ok));
+      assert.deepEqual(fake.messages("dyn").map((m) => m.payload.toString()), ["a", "b"]);
+      assert.deepEqual(partitionPayloads("dyn", 2), [[], []]);
+      const warnings = (node.warn as unknown as { args: unknown[][] }).args.map((a) => String(a[0])).filter((w) => /partitions/.test(w));
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0], /persistent:\/\/public\/default\/dyn/);
+      assert.match(warnings[0], /403 Don't have permission/);
+      const msgs = (await acked.waitFor(2)) as PartMsg[];
+      assert.ok(msgs.every((m) => m.pulsar.partition === undefined && m.pulsar.topic === "persistent://public/default/dyn"));
+    });
   });
 });

@@ -38,6 +38,8 @@ export interface PreparedFrame {
   readonly payloadBytes: number;
   /** Bytes of the frame on the wire, without its context (buffer accounting, oversize check). */
   readonly bytes: number;
+  /** The message key, for choosing a partition (it is also in `rest`). */
+  readonly key?: string;
 }
 
 /** Buffer as bytes; string as UTF-8; number/boolean as text; object/array as JSON text. */
@@ -199,11 +201,12 @@ export function prepareFrame(input: ProduceInput): PreparedFrame {
   const payload = payloadSource(input.payload);
   // A msg with nothing but a payload (the common case) needs no JSON work at all.
   const plain = input.properties == null && input.key == null && input.pulsar == null;
-  const rest = plain ? "" : JSON.stringify(otherFields(input)).slice(1, -1);
+  const fields = plain ? undefined : otherFields(input);
+  const rest = fields ? JSON.stringify(fields).slice(1, -1) : "";
   const payloadBytes = typeof payload === "string" ? Buffer.byteLength(payload, "utf8") : payload.length;
   const base64Bytes = 4 * Math.ceil(payloadBytes / 3);
   const bytes = PAYLOAD_MEMBER_BYTES + base64Bytes + (rest ? 1 + Buffer.byteLength(rest, "utf8") : 0);
-  return { payload, rest, payloadBytes, bytes };
+  return fields?.key === undefined ? { payload, rest, payloadBytes, bytes } : { payload, rest, payloadBytes, bytes, key: fields.key };
 }
 
 /**

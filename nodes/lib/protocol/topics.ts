@@ -16,6 +16,11 @@ export interface TopicName {
   local: string;
   /** `persistent://tenant/namespace/local` (v1: `persistent://tenant/cluster/namespace/local`), the name Pulsar reports. */
   full: string;
+  /**
+   * Set on the name of one partition that a pulsar-out opens a session for (partitionTopic):
+   * its index, and how many partitions the topic had then (its share of the node's buffer).
+   */
+  partition?: { index: number; of: number };
 }
 
 export interface TopicDefaults {

@@ -71,6 +71,15 @@ export class ProducerPool {
     return this.acquire(topic, true)!;
   }
 
+  /** A pinned session becomes like any other: swept once idle, evicted for a waiting topic. */
+  unpin(topic: TopicName): void {
+    const entry = this.entries.get(topic.full);
+    if (!entry?.pinned) return;
+    entry.pinned = false;
+    entry.lastUsed = Date.now();
+    this.startSweeping();
+  }
+
   /** Sends through the topic's session, opening one if there is room; else waits for a slot. */
   send(topic: TopicName, frame: PreparedFrame, callback: SendCallback): void {
     if (this.closed) return callback(new PulsarError("closed", "closing"));

@@ -92,10 +92,15 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   /** The largest frame the server has acked: a frame within it is not what makes a session drop. */
   private largestAcked = 0;
   private closing = false;
+  /** The offline buffer's bounds: from the options, changed by setBufferBounds. */
+  private bufferMessages: number;
+  private bufferBytes: number;
   private drainWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: ProducerSessionOptions) {
     super();
+    this.bufferMessages = opts.bufferMessages;
+    this.bufferBytes = opts.bufferBytes;
     this.socket = new ManagedSocket(opts.socket);
     this.socket.on("state", (s) => this.onState(s));
     this.socket.on("open", () => this.pump());
@@ -139,13 +144,25 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
       return;
     }
     if (this.refusing) return callback(this.refusing);
-    if (this.waiting.length >= this.opts.bufferMessages || this.waitingBytes + bytes > this.opts.bufferBytes) {
-      this.refusing = new PulsarError("overflow", "buffer-full", { messages: this.waiting.length, bytes: this.waitingBytes, maxMessages: this.opts.bufferMessages, maxBytes: this.opts.bufferBytes });
+    if (this.waiting.length >= this.bufferMessages || this.waitingBytes + bytes > this.bufferBytes) {
+      this.refusing = new PulsarError("overflow", "buffer-full", { messages: this.waiting.length, bytes: this.waitingBytes, maxMessages: this.bufferMessages, maxBytes: this.bufferBytes });
       return callback(this.refusing);
     }
     this.waiting.push(entry);
     this.waitingBytes += bytes;
     if (!this.socket.isOpen) this.emit("counts", this.counts);
+  }
+
+  /**
+   * New offline buffer bounds (a partitioned topic's share changes when partitions are added).
+   * Frames already buffered stay, even above a lower bound: they were accepted, and dropping one
+   * would lose it. Later sends meet the new bounds.
+   */
+  setBufferBounds(messages: number, bytes: number): void {
+    this.bufferMessages = messages;
+    this.bufferBytes = bytes;
+    // The next send decides afresh; a refusal kept from the old bounds could be wrong now.
+    this.refusing = undefined;
   }
 
   /**

@@ -52,6 +52,13 @@ describe("protocol/produce", () => {
     assert.equal(errorOf(() => toProduceFields({ payload: "x", properties: [1] })).code, "properties-type");
   });
 
+  it("keeps the key on the prepared frame, for choosing a partition", () => {
+    assert.equal(prepareFrame({ payload: "x", key: "k1" }).key, "k1");
+    assert.equal(prepareFrame({ payload: "x", key: 42 }).key, "42");
+    assert.equal(prepareFrame({ payload: "x" }).key, undefined);
+    assert.equal(prepareFrame({ payload: "x", properties: { a: "b" } }).key, undefined);
+  });
+
   it("maps keys (numbers coerced) and refuses other types", () => {
     assert.equal(toProduceFields({ payload: "x", key: "k" }).key, "k");
     assert.equal(toProduceFields({ payload: "x", key: 7 }).key, "7");

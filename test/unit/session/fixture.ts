@@ -3,6 +3,8 @@
  * opened closed after it; socket options on that clock (no pings, 100 ms → 800 ms reconnects);
  * the fake's session paths; and a record of the text frames the fake received.
  */
+import { ProducerSession } from "../../../nodes/lib/session/producer";
+import { ProducerPool, type ProducerPoolOptions } from "../../../nodes/lib/session/producer-pool";
 import type { SocketOptions } from "../../../nodes/lib/session/socket";
 import { FakePulsar, type Role } from "../../fake/fake-pulsar";
 import { ManualClock } from "../../support/manual-clock";
@@ -68,6 +70,33 @@ export function sessionBed(): SessionBed {
 
 export function socketDefaults(clock: ManualClock): Omit<SocketOptions, "url"> {
   return { pingIntervalMs: 0, pongTimeoutMs: 500, reconnectMinMs: RECONNECT_MIN_MS, reconnectMaxMs: RECONNECT_MAX_MS, clock };
+}
+
+/** A producer session on the fake's topic `local` (public/default), as the pool tests open them. */
+function producerOn(bed: SessionBed, local: string, bufferMessages: number): ProducerSession {
+  return new ProducerSession({
+    socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/${local}` },
+    maxInFlight: 10,
+    bufferMessages,
+    bufferBytes: 1 << 20,
+    maxFrameSize: 1 << 20,
+  });
+}
+
+/** A pool of producerOn sessions (2 at most unless `opts` says otherwise); the local name of each session it opens goes into `created`. */
+export function poolOn(bed: SessionBed, created: string[], bufferMessages: number, opts: Partial<ProducerPoolOptions> = {}): ProducerPool {
+  return new ProducerPool({
+    create: (t) => {
+      created.push(t.local);
+      return producerOn(bed, t.local, bufferMessages);
+    },
+    maxSessions: 2,
+    idleTimeoutMs: 60_000,
+    waitMessages: 100,
+    waitBytes: 1 << 20,
+    onChange: () => undefined,
+    ...opts,
+  });
 }
 
 export interface ReceivedFrame {

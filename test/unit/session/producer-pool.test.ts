@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { prepareFrame } from "../../../nodes/lib/protocol/produce";
 import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
-import { ProducerSession } from "../../../nodes/lib/session/producer";
 import { ProducerPool, type ProducerPoolOptions } from "../../../nodes/lib/session/producer-pool";
 import { sleep, until } from "../../support/wait";
-import { PRODUCER, sessionBed, socketDefaults } from "./fixture";
+import { poolOn, sessionBed } from "./fixture";
 
 const topic = (name: string): TopicName => parseTopic(name, { tenant: "public", namespace: "default" });
 
@@ -22,24 +21,7 @@ describe("session/producer-pool", () => {
   function pool(extra: Partial<ProducerPoolOptions> = {}): { pool: ProducerPool; created: string[]; changes: () => number } {
     const created: string[] = [];
     let changes = 0;
-    const p = new ProducerPool({
-      create: (t) => {
-        created.push(t.local);
-        return new ProducerSession({
-          socket: { ...socketDefaults(bed.clock), url: `${bed.fake.wsUrl}${PRODUCER}/${t.local}` },
-          maxInFlight: 10,
-          bufferMessages: 10,
-          bufferBytes: 1 << 20,
-          maxFrameSize: 1 << 20,
-        });
-      },
-      maxSessions: 2,
-      idleTimeoutMs: 60_000,
-      waitMessages: 100,
-      waitBytes: 1 << 20,
-      onChange: () => changes++,
-      ...extra,
-    });
+    const p = poolOn(bed, created, 10, { onChange: () => changes++, ...extra });
     bed.closeAfter(p, (c) => c.closeAll(0));
     return { pool: p, created, changes: () => changes };
   }
@@ -152,6 +134,20 @@ describe("session/producer-pool", () => {
     await sleep(300);
     assert.deepEqual(p.sessions(), [own], "pinned: never swept");
     assert.notDeepEqual(own.state, { state: "closed" });
+  });
+
+  it("unpin makes a pinned session like any other: swept once idle", async () => {
+    const { pool: p } = pool({ maxSessions: 5, idleTimeoutMs: 100 });
+    const own = p.pin(topic("own"));
+    const other = p.pin(topic("other"));
+    const first = send(p, "own");
+    await until(() => acked(first), 10_000, "the pinned topic's ack");
+    p.unpin(topic("own"));
+    p.unpin(topic("nothing-open")); // no session: nothing to do
+    await until(() => p.existing(topic("own")) === undefined, 10_000, "the unpinned session to be swept");
+    assert.deepEqual(own.state, { state: "closed" });
+    await sleep(300);
+    assert.deepEqual(p.sessions(), [other], "still pinned: never swept");
   });
 
   it("closeAll closes every session and fails what is unacked or still waiting for a slot", async () => {

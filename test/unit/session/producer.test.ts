@@ -122,6 +122,25 @@ describe("session/producer", () => {
     assert.equal(assertOnce(after).err, undefined);
   });
 
+  it("takes new buffer bounds while running: what is buffered stays, later sends meet the new bounds", async () => {
+    bed.fake.handshakeHook = () => ({ status: 503 });
+    const p = producer({ bufferMessages: 4 });
+    await until(() => p.state.state === "retrying", 10_000, "the first refusal");
+    const buffered = ["m0", "m1", "m2"].map((payload) => send(p, payload));
+    p.setBufferBounds(2, 1 << 20);
+    const refused = send(p, "m3");
+    assert.equal(assertOnce(refused).err?.code, "buffer-full");
+    assert.equal(assertOnce(refused).err?.details.maxMessages, 2);
+    assert.deepEqual(buffered.map((s) => s.calls.length), [0, 0, 0], "nothing already taken is dropped");
+    p.setBufferBounds(5, 1 << 20);
+    const roomAgain = send(p, "m4");
+    assert.equal(roomAgain.calls.length, 0, "buffered: a larger bound ends the refusal");
+    bed.fake.handshakeHook = undefined;
+    bed.clock.advance(RECONNECT_MIN_MS);
+    await settled([...buffered, roomAgain]);
+    assert.deepEqual(stored(), ["m0", "m1", "m2", "m4"]);
+  });
+
   it("bounds the offline buffer in bytes too, and refuses a frame above the server's frame limit at once", async () => {
     const frameBytes = prepareFrame({ payload: "m0" }).bytes + CONTEXT_OVERHEAD;
     bed.fake.handshakeHook = () => ({ status: 503 });
