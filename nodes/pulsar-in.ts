@@ -20,6 +20,7 @@ import { PatternDiscovery } from "./lib/pattern-discovery";
 import { asPulsarError, inputError, PulsarError } from "./lib/protocol/errors";
 import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat } from "./lib/protocol/consume";
 import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
+import { shareOf } from "./lib/protocol/partition-routing";
 import { parsePosition, parseReaderStart, type Position } from "./lib/protocol/positions";
 import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
 import { parseTopicList, parseTopicPattern, type TopicPattern } from "./lib/protocol/topic-list";
@@ -109,7 +110,7 @@ export = function register(RED: NodeAPI): void {
       const pullMode = !reader && asBool(def.pullMode);
       const pullWindow = intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000);
       // The pull window is the topic's: its sessions share it.
-      const sessionOptions = (lanes: number): { pullMode: boolean; pullWindow: number } => ({ pullMode, pullWindow: Math.ceil(pullWindow / lanes) });
+      const sessionOptions = (lanes: number): { pullMode: boolean; pullWindow: number } => ({ pullMode, pullWindow: shareOf(pullWindow, lanes) });
       sessionsPerTopic = intWithDefault("sessions", def.sessions, 1, 1, MAX_SESSIONS_PER_TOPIC);
       if (reader && sessionsPerTopic > 1) {
         node.warn(t("pulsar.errors.sessions-reader"));
@@ -172,7 +173,7 @@ export = function register(RED: NodeAPI): void {
       if (!perPartition) return Array.from({ length: sessionsPerTopic }, () => ({ target: topic }));
       const partitions = partitionCounts.get(topic.full) ?? 0;
       if (partitions < 1 || partitions > sessionsPerTopic) return [{ target: topic }];
-      return Array.from({ length: partitions }, (_, k) => ({ target: partitionTopic(topic, k), partition: k }));
+      return Array.from({ length: partitions }, (_, k) => ({ target: partitionTopic(topic, k, partitions), partition: k }));
     }
 
     /** Exclusive / Failover with sessions > 1: looks up whether each topic is partitioned, and says when one session is all it gets. */

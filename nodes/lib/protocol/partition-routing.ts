@@ -14,7 +14,6 @@
  *
  * Pure: no I/O, no clock, no state.
  */
-import type { TopicName } from "./topics";
 
 export type HashingScheme = "JavaStringHash" | "Murmur3_32Hash";
 
@@ -75,12 +74,6 @@ export function hashKey(key: string, scheme: HashingScheme): number {
 /** The partition Pulsar's default routers choose for a keyed message. */
 export function partitionForKey(key: string, partitions: number, scheme: HashingScheme): number {
   return signSafeMod(hashKey(key, scheme), partitions);
-}
-
-/** `persistent://t/ns/x` → `persistent://t/ns/x-partition-K`, the name Pulsar gives partition K. */
-export function partitionTopic(topic: TopicName, index: number, of: number): TopicName {
-  const suffix = `-partition-${index}`;
-  return { ...topic, local: topic.local + suffix, full: topic.full + suffix, partition: { index, of } };
 }
 
 /** A share of one of the node's bounds for each of `parts` sessions (rounded up: never 0 from a positive bound). */

@@ -17,8 +17,8 @@ export interface TopicName {
   /** `persistent://tenant/namespace/local` (v1: `persistent://tenant/cluster/namespace/local`), the name Pulsar reports. */
   full: string;
   /**
-   * Set on the name of one partition that a pulsar-out opens a session for (partitionTopic):
-   * its index, and how many partitions the topic had then (its share of the node's buffer).
+   * Set on the name of one partition a session is opened for (partitionTopic): its index, and
+   * how many partitions the topic had then (pulsar-out: its share of the node's buffer).
    */
   partition?: { index: number; of: number };
 }
@@ -45,10 +45,10 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 // store the name. (String.prototype.isWellFormed needs Node 20; the package supports 18.5.)
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Partition `index` of a partitioned topic: Pulsar names it `<topic>-partition-<index>`. */
-export function partitionTopic(topic: TopicName, index: number): TopicName {
+/** Partition `index` of a topic of `of` partitions: Pulsar names it `<topic>-partition-<index>`. */
+export function partitionTopic(topic: TopicName, index: number, of: number): TopicName {
   const suffix = `-partition-${index}`;
-  return { ...topic, local: topic.local + suffix, full: topic.full + suffix };
+  return { ...topic, local: topic.local + suffix, full: topic.full + suffix, partition: { index, of } };
 }
 
 /**

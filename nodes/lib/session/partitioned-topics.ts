@@ -21,9 +21,9 @@
  * as it does with Pulsar's own clients.
  */
 import { PulsarError } from "../protocol/errors";
-import { partitionForKey, partitionTopic, shareOf, signSafeMod, type HashingScheme } from "../protocol/partition-routing";
+import { partitionForKey, shareOf, signSafeMod, type HashingScheme } from "../protocol/partition-routing";
 import type { PreparedFrame } from "../protocol/produce";
-import type { TopicName } from "../protocol/topics";
+import { partitionTopic, type TopicName } from "../protocol/topics";
 import { systemClock, type Clock } from "./clock";
 import type { ProducerPool } from "./producer-pool";
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { javaStringHash, murmur3Hash32, partitionForKey, partitionTopic, shareOf, signSafeMod } from "../../../nodes/lib/protocol/partition-routing";
+import { javaStringHash, murmur3Hash32, partitionForKey, shareOf, signSafeMod } from "../../../nodes/lib/protocol/partition-routing";
+import { partitionTopic } from "../../../nodes/lib/protocol/topics";
 import { parseTopic } from "../../../nodes/lib/protocol/topics";
 
 /** Java's `String.hashCode()` as Java prints it (signed), for the cases worked out by hand below. */

@@ -177,7 +177,7 @@ describe("session/consumer-group", () => {
     });
 
     it("one session per partition: an id from an earlier socket goes to its partition's session, and nowhere when it names another partition", async () => {
-      const { g, seen } = group(10, false, { targets: (t) => [0, 1].map((k) => ({ target: partitionTopic(t, k), partition: k })) });
+      const { g, seen } = group(10, false, { targets: (t) => [0, 1].map((k) => ({ target: partitionTopic(t, k, 2), partition: k })) });
       g.add([topic("parts")]);
       await openAll(g);
       assert.deepEqual(bed.fake.openConnections({ role: "consumer" }).map((c) => c.topic).sort(), ["persistent://public/default/parts-partition-0", "persistent://public/default/parts-partition-1"]);
