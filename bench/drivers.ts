@@ -4,6 +4,7 @@
  * all clients, so that the harness's own cost is the same on both sides of a ratio.
  */
 import { performance } from "node:perf_hooks";
+import { serverCpuMsNow } from "./server-cpu";
 
 export type SendDone = (err?: Error) => void;
 
@@ -22,6 +23,8 @@ export interface Sample {
   messages: number;
   ms: number;
   cpuMs: number;
+  /** The server process's CPU time meanwhile (NaN when it cannot be read: server-cpu.ts). */
+  serverCpuMs: number;
 }
 
 /** Messages per second over several samples (total messages over total time). */
@@ -37,6 +40,21 @@ export function rateOf(samples: Sample[]): number {
 export function cpuUsPerMessage(samples: Sample[]): number {
   const messages = samples.reduce((sum, s) => sum + s.messages, 0);
   return messages > 0 ? (samples.reduce((sum, s) => sum + s.cpuMs, 0) * 1000) / messages : Number.NaN;
+}
+
+/** The server's CPU microseconds per message (NaN when unknown). */
+export function serverCpuUsPerMessage(samples: Sample[]): number {
+  const messages = samples.reduce((sum, s) => sum + s.messages, 0);
+  return messages > 0 ? (samples.reduce((sum, s) => sum + s.serverCpuMs, 0) * 1000) / messages : Number.NaN;
+}
+
+/**
+ * How many cores the client and the server kept busy together during the samples: with 2 cores
+ * a figure near 2 means the machine, not either side, sets the rate.
+ */
+export function coresBusy(samples: Sample[]): number {
+  const ms = samples.reduce((sum, s) => sum + s.ms, 0);
+  return ms > 0 ? samples.reduce((sum, s) => sum + s.cpuMs + s.serverCpuMs, 0) / ms : Number.NaN;
 }
 
 export function cpuMsNow(): number {
@@ -67,6 +85,7 @@ export interface ThroughputPlan {
 export function throughput(producer: Producer, payload: string, plan: ThroughputPlan): Promise<ThroughputResult> {
   return new Promise((resolve) => {
     const cpuStart = cpuMsNow();
+    const serverCpuStart = serverCpuMsNow();
     const start = performance.now();
     let fed = 0;
     let completed = 0;
@@ -78,7 +97,7 @@ export function throughput(producer: Producer, payload: string, plan: Throughput
 
     const finish = (): void => {
       clearTimeout(drainTimer);
-      resolve({ messages: completed, failed, ms: lastDone - start, cpuMs: cpuMsNow() - cpuStart });
+      resolve({ messages: completed, failed, ms: lastDone - start, cpuMs: cpuMsNow() - cpuStart, serverCpuMs: serverCpuMsNow() - serverCpuStart });
     };
     const done: SendDone = (err) => {
       completed++;

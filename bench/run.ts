@@ -20,6 +20,7 @@ import { latencyScenario } from "./scenarios/latency";
 import { memoryScenario } from "./scenarios/memory";
 import { produceScenario } from "./scenarios/produce";
 import { producePartitionsScenario } from "./scenarios/produce-partitions";
+import { watchServerProcess } from "./server-cpu";
 import { startAckServer, startPulsarServer, type BenchServer, type ServerId } from "./servers";
 
 const SCENARIOS = ["produce", "consume", "latency", "memory", "consume-sessions", "produce-partitions"] as const;
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     try {
       for (const id of options.servers) {
         const server = servers.find((s) => s.id === id)!;
+        watchServerProcess(server.pid);
         const ctx: ScenarioContext = { runtime, profile, server, log, unique: (prefix) => `bench-${prefix}-${stamp}-${++names}` };
         if (wants("produce")) for (const bytes of profile.produce.sizes) rows.push(...(await produceScenario(ctx, bytes)));
         if (wants("consume")) rows.push(...(await consumeScenario(ctx)));

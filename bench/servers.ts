@@ -5,6 +5,7 @@
 import { fork } from "node:child_process";
 import path from "node:path";
 import { externalPulsar, startPulsar, type PulsarInstance } from "../harness/pulsar";
+import { findHarnessJvm } from "./server-cpu";
 
 export type ServerId = "a" | "b";
 
@@ -13,6 +14,8 @@ export interface BenchServer {
   /** For the table and the JSON file, e.g. "ack server" or "Pulsar 4.2.4 standalone". */
   label: string;
   wsUrl: string;
+  /** The server's local process, whose CPU time the figures include; absent for an external Pulsar. */
+  pid?: number;
   stop(): Promise<void>;
   /** Removes a topic the benchmark created (real Pulsar only; the ack server keeps nothing). */
   deleteTopic(topic: string, opts?: { partitioned?: boolean }): Promise<void>;
@@ -31,6 +34,7 @@ export function startAckServer(): Promise<BenchServer> {
         id: "a",
         label: "ack server (separate process)",
         wsUrl: `ws://127.0.0.1:${port}`,
+        pid: child.pid,
         deleteTopic: () => Promise.resolve(),
         createPartitionedTopic: () => Promise.reject(new Error("the ack server has no partitioned topics")),
         stop: () =>
@@ -51,6 +55,7 @@ export async function startPulsarServer(): Promise<BenchServer> {
     id: "b",
     label: external ? `Pulsar at ${external.wsUrl}` : `Pulsar ${pulsar.version} standalone`,
     wsUrl: pulsar.wsUrl,
+    pid: external ? undefined : findHarnessJvm(),
     deleteTopic: async (topic, opts) => {
       await pulsar.admin("DELETE", `${adminPath(topic)}${opts?.partitioned ? "/partitions" : ""}?force=true`);
     },

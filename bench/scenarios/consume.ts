@@ -7,6 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { cpuMsNow, throughput, waitUntil, type Sample } from "../drivers";
+import { serverCpuMsNow } from "../server-cpu";
 import { endpoint, flow, probe, pulsarIn } from "../node-red/flows";
 import { setProbe } from "../node-red/probes";
 import { MAX_IN_FLIGHT, MAX_OUTSTANDING } from "../profile";
@@ -26,6 +27,8 @@ export class Arrivals {
   private last = 0;
   private cpuFirst = 0;
   private cpuLast = 0;
+  private serverCpuFirst = 0;
+  private serverCpuLast = 0;
 
   constructor(private readonly expected: number) {}
 
@@ -34,13 +37,19 @@ export class Arrivals {
     if (this.count++ === 0) {
       this.first = this.last;
       this.cpuFirst = cpuMsNow();
+      this.serverCpuFirst = serverCpuMsNow();
     }
-    if (this.count === this.expected) this.cpuLast = cpuMsNow();
+    if (this.count === this.expected) this.stopCpu();
   };
 
   sample(): Sample {
-    if (this.count < this.expected) this.cpuLast = cpuMsNow(); // stopped by the time limit
-    return { messages: Math.max(0, this.count - 1), ms: this.last - this.first, cpuMs: this.cpuLast - this.cpuFirst };
+    if (this.count < this.expected) this.stopCpu(); // stopped by the time limit
+    return { messages: Math.max(0, this.count - 1), ms: this.last - this.first, cpuMs: this.cpuLast - this.cpuFirst, serverCpuMs: this.serverCpuLast - this.serverCpuFirst };
+  }
+
+  private stopCpu(): void {
+    this.cpuLast = cpuMsNow();
+    this.serverCpuLast = serverCpuMsNow();
   }
 }
 

@@ -2,7 +2,8 @@
  * Table rows of a throughput scenario (produce, consume): node beside raw and naive, with targets;
  * and the rows of issue 15, several sessions beside one.
  */
-import { cpuUsPerMessage, rateOf, type Sample } from "../drivers";
+import { coresBusy, cpuUsPerMessage, rateOf, serverCpuUsPerMessage, type Sample } from "../drivers";
+import type { Detail } from "../results";
 import { compare, type ClientId, type Comparison, type ResultRow } from "../results";
 import { spread } from "../stats";
 import type { ScenarioContext } from "./context";
@@ -24,9 +25,20 @@ function rateRow(ctx: ScenarioContext, scenario: string, bytes: number, runs: Ru
     metric: "rate",
     unit: "msg/s",
     value: spread(rates(runs, client)),
-    details: { "client CPU": { unit: "µs/msg", spread: spread(runs.get(client)!.map(cpuUsPerMessage)) } },
+    details: cpuDetails(runs.get(client)!),
     comparisons,
   };
+}
+
+/** The client's CPU per message; with a local server, the server's too and the cores both kept busy. */
+function cpuDetails(runs: Sample[][]): Record<string, Detail> {
+  const details: Record<string, Detail> = { "client CPU": { unit: "µs/msg", spread: spread(runs.map(cpuUsPerMessage)) } };
+  const server = runs.map(serverCpuUsPerMessage);
+  if (server.every((v) => Number.isFinite(v))) {
+    details["server CPU"] = { unit: "µs/msg", spread: spread(server) };
+    details["cores busy"] = { unit: "cores", spread: spread(runs.map(coresBusy)) };
+  }
+  return details;
 }
 
 function rates(runs: Runs, client: ClientId): number[] {
