@@ -16,7 +16,7 @@ export interface Profile {
   consume: { bytes: number; messages: number; sliceTimeoutMs: number };
   latency: { servers: ServerId[]; rate: number; sliceMs: number; bytes: number };
   /**
-   * Issue 15's rows (Pulsar only), with the slice times of produce and consume; consume-sessions
+   * The session rows (Pulsar only), with the slice times of produce and consume; consume-sessions
    * takes `consumeSlices` per run: five clients, each slice a deploy and a close of up to 2-3 s
    * on a busy machine, would take minutes otherwise. Its topic holds more than 4 sessions can
    * read in one slice, so none runs out.

@@ -9,7 +9,7 @@ import { spread, type Spread } from "./stats";
 
 /**
  * node: the package's nodes; raw, naive: the baselines; floor: Node-RED alone (bench-done).
- * ×N: the same client with N WebSocket sessions (issue 15's rows, scenarios/throughput-rows.ts).
+ * ×N: the same client with N WebSocket sessions (the session rows, scenarios/throughput-rows.ts).
  */
 export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4";
 

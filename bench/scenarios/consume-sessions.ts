@@ -1,5 +1,5 @@
 /**
- * consume-sessions (issue 15): pulsar-in on a Shared subscription with 1, 2 and 4 WebSocket
+ * consume-sessions: pulsar-in on a Shared subscription with 1, 2 and 4 WebSocket
  * sessions, beside one raw session and four raw sessions on the same kind of subscription (the
  * client-side limit: what Pulsar gives four sessions, with no Node-RED in the way). Each slice
  * reads a pre-filled topic from the start on a new subscription, as `consume` does; it is timed

@@ -1,5 +1,5 @@
 /**
- * produce-partitions (issue 15): pulsar-out to a 4-partition topic with one session (Pulsar's
+ * produce-partitions: pulsar-out to a 4-partition topic with one session (Pulsar's
  * WebSocket producer routes over the partitions itself) and with `sessionPerPartition` (one
  * session per `…-partition-K`), beside one raw session on the topic and four raw sessions, one per
  * partition, fed in turns (the client-side limit). No message has a key: round robin.

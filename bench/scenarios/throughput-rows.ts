@@ -1,6 +1,6 @@
 /**
  * Table rows of a throughput scenario (produce, consume): node beside raw and naive, with targets;
- * and the rows of issue 15, several sessions beside one.
+ * and the session rows, several sessions beside one.
  */
 import { coresBusy, cpuUsPerMessage, rateOf, serverCpuUsPerMessage, type Sample } from "../drivers";
 import type { Detail } from "../results";
@@ -10,7 +10,7 @@ import type { ScenarioContext } from "./context";
 
 /** Issue 5: node ≥ 0.8 × raw on the ack server; ≥ 0.95 × raw and ≥ 10 × naive on Pulsar. */
 const TARGETS = { a: { raw: 0.8 }, b: { raw: 0.95, naive: 10 } } as const;
-/** Issue 15: the node with 4 sessions ≥ 2 × one raw session, on Pulsar and this 2-core machine. */
+/** Several sessions: the node with 4 sessions ≥ 2 × one raw session, on Pulsar and this 2-core machine. */
 const SESSIONS_TARGET = { client: "node×4", raw: 2 } as const;
 
 type Runs = Map<ClientId, Sample[][]>;
@@ -60,7 +60,7 @@ export function throughputRows(ctx: ScenarioContext, scenario: string, bytes: nu
 }
 
 /**
- * Issue 15's rows, in the order measured: "raw" and "node" are one session each; every other
+ * The session rows, in the order measured: "raw" and "node" are one session each; every other
  * client (node×N, raw×N) is compared with both, run by run.
  */
 export function sessionRows(ctx: ScenarioContext, scenario: string, bytes: number, runs: Runs): ResultRow[] {
