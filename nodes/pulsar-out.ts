@@ -115,14 +115,17 @@ export = function register(RED: NodeAPI): void {
     function updateStatus(): void {
       if (!pool) return;
       const sessions = pool.sessions();
+      const lookingUp = partitioned?.waitingCount ?? 0;
       if (sessions.length === 0) {
-        node.status({});
+        // Before the first session, messages may wait for their topic's partition count.
+        if (lookingUp > 0) status.show(statusFor({ state: "connecting", attempt: 0 }, { buffered: lookingUp }));
+        else node.status({});
         return;
       }
       // Show the session that needs attention, if any; else "connected".
       const shown = sessions.find((s) => s.state.state !== "open") ?? sessions[0];
-      const buffered = pool.waitingCount + (partitioned?.waitingCount ?? 0) + sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
-      status.show(statusFor(shown.state, { buffered, sessions: sessions.length, v1: endpoint?.settings?.cluster !== undefined }));
+      const buffered = pool.waitingCount + lookingUp + sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
+      status.show(statusFor(shown.state, { buffered, sessions: sessions.length, topics: pool.topicCount, v1: endpoint?.settings?.cluster !== undefined }));
     }
 
     // A full buffer refuses every message with the same error until it has room: translate it once.

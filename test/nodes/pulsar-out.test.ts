@@ -531,6 +531,17 @@ describe("pulsar-out node", function () {
       }
     });
 
+    it("status: one topic through four sessions says so; a first lookup that holds messages shows them buffered", async () => {
+      fake.holdPartitionLookups();
+      fake.setPartitions("t1", 4);
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true })]);
+      const held = inject(node, { payload: "waits for the lookup" });
+      await until(() => statusTexts(node).some((t) => /buffering 1/.test(t)), 3000, `a buffering status: ${statusTexts(node).join(" | ")}`);
+      fake.releasePartitionLookups();
+      await tracker.waitFor([held]);
+      await until(() => statusTexts(node).at(-1) === "connected (4 sessions)", 3000, `the sessions status: ${statusTexts(node).join(" | ")}`);
+    });
+
     it("routes by the producer's hashingScheme (Murmur3_32Hash)", async () => {
       fake.setPartitions("t1", 5);
       const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true, hashingScheme: "Murmur3_32Hash" })]);

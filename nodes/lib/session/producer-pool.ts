@@ -26,6 +26,7 @@ export interface ProducerPoolOptions {
 }
 
 interface PoolEntry {
+  topic: TopicName;
   session: ProducerSession;
   lastUsed: number;
   pinned: boolean;
@@ -50,6 +51,13 @@ export class ProducerPool {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The topics the sessions are for: the sessions of one topic's partitions count once. */
+  get topicCount(): number {
+    const names = new Set<string>();
+    for (const { topic } of this.entries.values()) names.add(topic.partition ? topic.full.slice(0, -`-partition-${topic.partition.index}`.length) : topic.full);
+    return names.size;
   }
 
   /** Messages waiting for a session slot. */
@@ -121,7 +129,7 @@ export class ProducerPool {
     }
     if (this.entries.size >= this.opts.maxSessions && !pinned && !this.evictOneIdle()) return undefined;
     const session = this.opts.create(topic);
-    this.entries.set(topic.full, { session, lastUsed: Date.now(), pinned });
+    this.entries.set(topic.full, { topic, session, lastUsed: Date.now(), pinned });
     session.on("idle", () => this.serveWaiting());
     if (!pinned) this.startSweeping();
     this.opts.onChange();
