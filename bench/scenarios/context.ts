@@ -27,8 +27,10 @@ export function withSlices(ctx: ScenarioContext, slices: number): ScenarioContex
 /**
  * Measures every client `runs` times. The load of a shared machine changes from one second to
  * the next, so a run is made of `slices` short measurements and the clients take turns slice by
- * slice, the first one rotating: all clients see the same phases of load, and run i of one
- * client pairs with run i of another. Garbage is collected before each slice, so that no slice
+ * slice, the first one rotating and the direction changing every turn, so that no client always
+ * follows the same one (a client that leaves the server busy, e.g. closing four sessions, would
+ * otherwise always weigh on the same successor): all clients see the same phases of load, and run
+ * i of one client pairs with run i of another. Garbage is collected before each slice, so that no slice
  * pays for the garbage of another. Returns, per client, each run's slices.
  */
 export async function interleaved<C extends ClientId, T>(
@@ -43,8 +45,11 @@ export async function interleaved<C extends ClientId, T>(
     const current = new Map<C, T[]>(clients.map((c) => [c, []]));
     for (let slice = 0; slice < slices; slice++) {
       const turn = run * slices + slice;
-      for (let i = 0; i < clients.length; i++) {
-        const client = clients[(i + turn) % clients.length];
+      // Starting at client `turn mod n`, forwards on even turns and backwards on odd ones.
+      const n = clients.length;
+      const step = turn % 2 === 0 ? 1 : n - 1;
+      const order = clients.map((_, i) => clients[(turn + i * step) % n]);
+      for (const client of order) {
         collectGarbage();
         current.get(client)!.push(await measure(client));
       }
