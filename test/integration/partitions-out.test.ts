@@ -87,7 +87,12 @@ describe("integration 4.2: pulsar-out with one session per partition", function 
         assert.equal(m.pulsar.topic, topic, "msg.pulsar.topic is the base name");
         assert.equal(m.pulsar.partition, partitionOf.get(String(m.payload)), `${String(m.payload)}: msg.pulsar.partition`);
       }
-      // A producer on a partition's own name: Pulsar's ack id does not carry the partition (-1), hence msg.pulsar.partition.
+      // Pulsar answers a producer on a partition's own name with ids without the partition; the
+      // node puts it in, so msg.pulsar.messageId is the id a consumer of the topic sees, as through one session.
+      const consumedId = new Map(got.map((m) => [String(m.payload), m.pulsar.messageId]));
+      for (const m of [...acked, ...(f.received("one-acked") as unknown as PartitionedAck[])]) {
+        assert.equal(m.pulsar.messageId, consumedId.get(String(m.payload)), `${String(m.payload)}: the acked id is the consumed id`);
+      }
       console.log(`      acked ids' partition field: ${[...new Set(acked.map((m) => idPartition(m.pulsar.messageId)))].join(",")}`);
       const spread = Array.from({ length: PARTITIONS }, (_, k) => [...partitionOf].filter(([p, part]) => p.startsWith("rr:") && part === k).length);
       assert.deepEqual(spread, Array(PARTITIONS).fill(2), "messages without a key go round robin");

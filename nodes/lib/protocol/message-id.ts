@@ -34,29 +34,32 @@ function asInt32(value: bigint): number {
   return Number(BigInt.asIntN(32, value));
 }
 
-/** Decodes the fields we use; undefined for anything that is not a MessageIdData. */
-export function decodeMessageId(base64: string): MessageIdParts | undefined {
-  const bytes = decodeBase64Strict(base64);
-  if (!bytes) return undefined;
-  let ledger: bigint | undefined;
-  let entry: bigint | undefined;
-  let partition = -1;
-  let batchIndex: number | undefined;
+/** One field of a MessageIdData as it lies in the bytes: [start, end) covers its tag too. */
+interface Field {
+  field: number;
+  start: number;
+  end: number;
+  /** The value of a varint field. */
+  value?: bigint;
+}
+
+/** Splits the bytes into their fields; undefined when they are not a well-formed protobuf message. */
+function scanFields(bytes: Buffer): Field[] | undefined {
+  const fields: Field[] = [];
   let pos = 0;
   while (pos < bytes.length) {
+    const start = pos;
     const tag = readVarint(bytes, pos);
     if (!tag) return undefined;
     pos = tag.next;
     const field = Number(tag.value >> 3n);
     const wire = Number(tag.value & 7n);
+    let value: bigint | undefined;
     if (wire === 0) {
       const v = readVarint(bytes, pos);
       if (!v) return undefined;
       pos = v.next;
-      if (field === 1) ledger = BigInt.asUintN(64, v.value);
-      else if (field === 2) entry = BigInt.asUintN(64, v.value);
-      else if (field === 3) partition = asInt32(v.value);
-      else if (field === 4) batchIndex = asInt32(v.value);
+      value = v.value;
     } else if (wire === 2) {
       const len = readVarint(bytes, pos);
       if (!len || len.next + Number(len.value) > bytes.length) return undefined;
@@ -68,11 +71,49 @@ export function decodeMessageId(base64: string): MessageIdParts | undefined {
     } else {
       return undefined;
     }
+    if (pos > bytes.length) return undefined;
+    fields.push({ field, start, end: pos, value });
   }
-  if (pos !== bytes.length || ledger === undefined || entry === undefined) return undefined;
+  return fields;
+}
+
+/** Decodes the fields we use; undefined for anything that is not a MessageIdData. */
+export function decodeMessageId(base64: string): MessageIdParts | undefined {
+  const bytes = decodeBase64Strict(base64);
+  const fields = bytes && scanFields(bytes);
+  if (!fields) return undefined;
+  let ledger: bigint | undefined;
+  let entry: bigint | undefined;
+  let partition = -1;
+  let batchIndex: number | undefined;
+  for (const { field, value } of fields) {
+    if (value === undefined) continue;
+    if (field === 1) ledger = BigInt.asUintN(64, value);
+    else if (field === 2) entry = BigInt.asUintN(64, value);
+    else if (field === 3) partition = asInt32(value);
+    else if (field === 4) batchIndex = asInt32(value);
+  }
+  if (ledger === undefined || entry === undefined) return undefined;
   const parts: MessageIdParts = { ledgerId: ledger.toString(), entryId: entry.toString(), partition };
   if (batchIndex !== undefined && batchIndex >= 0) parts.batchIndex = batchIndex;
   return parts;
+}
+
+/**
+ * The id with its partition index set, as Pulsar writes it for a message of a partitioned
+ * topic: a producer session on `topic-partition-K` is answered with ids that carry none, while a
+ * consumer of the topic sees the same message with K. Every other field stays byte for byte; the
+ * partition goes in field order, so the text equals the consumer's. An id that already has a
+ * partition, or cannot be read, is returned as it is.
+ */
+export function withPartition(base64: string, partition: number): string {
+  const bytes = decodeBase64Strict(base64);
+  const fields = bytes && scanFields(bytes);
+  if (!bytes || !fields || fields.some((f) => f.field === 3)) return base64;
+  const at = fields.find((f) => f.field > 3)?.start ?? bytes.length;
+  const tag: number[] = [0x18];
+  writeVarint(tag, BigInt(partition));
+  return Buffer.concat([bytes.subarray(0, at), Buffer.from(tag), bytes.subarray(at)]).toString("base64");
 }
 
 /** The partition index a message id carries, -1 when none (or when it cannot be read). */

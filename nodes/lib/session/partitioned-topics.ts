@@ -21,6 +21,7 @@
  * as it does with Pulsar's own clients.
  */
 import { PulsarError } from "../protocol/errors";
+import { withPartition } from "../protocol/message-id";
 import { partitionForKey, shareOf, signSafeMod, type HashingScheme } from "../protocol/partition-routing";
 import type { PreparedFrame } from "../protocol/produce";
 import { partitionTopic, type TopicName } from "../protocol/topics";
@@ -148,7 +149,8 @@ export class PartitionedTopics {
       // Kept below the count, so the counter never loses integer precision.
       route.next = k + 1;
     }
-    this.opts.pool.send(route.names[k], frame, (err, messageId) => callback(err, messageId, k));
+    // Pulsar's ack id from a partition's own session has no partition; the id the topic's consumers see has.
+    this.opts.pool.send(route.names[k], frame, (err, messageId) => callback(err, messageId === undefined ? undefined : withPartition(messageId, k), k));
   }
 
   private lookUp(route: Route): void {

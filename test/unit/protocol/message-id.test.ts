@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeMessageId, encodeMessageId, partitionOf } from "../../../nodes/lib/protocol/message-id";
+import { decodeMessageId, encodeMessageId, partitionOf, withPartition } from "../../../nodes/lib/protocol/message-id";
 
 describe("protocol/message-id", () => {
   it("reads the ids Pulsar writes: ledger, entry, partition (absent = -1), batch index", () => {
@@ -38,5 +38,17 @@ describe("protocol/message-id", () => {
       const parts = decodeMessageId(encodeMessageId(ledger, entry, partition));
       assert.deepEqual(parts, { ledgerId: ledger.toString(), entryId: entry.toString(), partition });
     }));
+  });
+
+  it("withPartition puts the partition in field order, as a consumer of the partitioned topic sees the id", () => {
+    // Seen on Pulsar 4.2: a producer on t-partition-1 was acked CAQQADAA, a consumer of t got CAQQABgBMAA=.
+    assert.equal(withPartition("CAQQADAA", 1), "CAQQABgBMAA=");
+    assert.equal(withPartition("CAcQAzAA", 0), encodeMessageId(7, 3, 0));
+    assert.deepEqual(decodeMessageId(withPartition("CAcQAzAA", 300)), { ledgerId: "7", entryId: "3", partition: 300 });
+    const batched = Buffer.from([0x08, 0x07, 0x10, 0x03, 0x20, 0x02, 0x30, 0x05]).toString("base64");
+    assert.deepEqual(decodeMessageId(withPartition(batched, 2)), { ledgerId: "7", entryId: "3", partition: 2, batchIndex: 2 });
+    assert.equal(Buffer.from(withPartition(batched, 2), "base64")[4], 0x18, "before batch_index (4)");
+    assert.equal(withPartition("CAcQAxgBMAA=", 3), "CAcQAxgBMAA=", "a partition already there stays");
+    assert.equal(withPartition("not an id!", 1), "not an id!");
   });
 });
