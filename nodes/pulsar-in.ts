@@ -93,6 +93,9 @@ export = function register(RED: NodeAPI): void {
     let perPartition = false;
     /** Exclusive / Failover with sessions > 1: each topic's partition count, looked up before it is added. */
     const partitionCounts = new Map<string, number>();
+    /** …and looked up again every discovery period, so that partitions added later are consumed too. */
+    let partitionRefresh: ReturnType<typeof setInterval> | undefined;
+    let refreshing = false;
     let lastDiscoveryWarning = "";
     /** Control messages run one after another. */
     let controls: Promise<void> = Promise.resolve();
@@ -148,6 +151,10 @@ export = function register(RED: NodeAPI): void {
       });
       g.on("protocolError", (err) => protocolErrors.report(err));
 
+      if (perPartition) {
+        partitionRefresh = setInterval(() => void refreshPartitions(g), discoveryMs);
+        partitionRefresh.unref?.();
+      }
       if (pattern) {
         discovery = new PatternDiscovery(endpoint!.admin(), pattern, discoveryMs, { matched: applyDiscovered, failed: discoveryFailed });
         discovery.start();
@@ -187,8 +194,41 @@ export = function register(RED: NodeAPI): void {
           node.warn(t("pulsar.errors.sessions-lookup", { topic: topic.full, reason: toNodeError(t, err).message }));
         }
         partitionCounts.set(topic.full, partitions);
-        if (partitions === 0) node.warn(t("pulsar.errors.sessions-not-partitioned", { topic: topic.full, sessions: sessionsPerTopic }));
-        else if (partitions > sessionsPerTopic) node.warn(t("pulsar.errors.sessions-too-many-partitions", { topic: topic.full, partitions, sessions: sessionsPerTopic }));
+        warnIfOneSession(topic, partitions);
+      }
+    }
+
+    function warnIfOneSession(topic: TopicName, partitions: number): void {
+      if (partitions === 0) node.warn(t("pulsar.errors.sessions-not-partitioned", { topic: topic.full, sessions: sessionsPerTopic }));
+      else if (partitions > sessionsPerTopic) node.warn(t("pulsar.errors.sessions-too-many-partitions", { topic: topic.full, partitions, sessions: sessionsPerTopic }));
+    }
+
+    /**
+     * One session per partition: Pulsar's own consumer of a partitioned topic picks up added
+     * partitions by itself, sessions on the partitions' names do not, so the counts are looked up
+     * again. A failed lookup keeps the sessions as they are.
+     */
+    async function refreshPartitions(g: ConsumerGroup): Promise<void> {
+      if (refreshing || closing) return;
+      refreshing = true;
+      try {
+        for (const topic of g.topics) {
+          let partitions: number;
+          try {
+            partitions = await admin().partitionsOf(topic);
+          } catch {
+            continue;
+          }
+          const before = partitionCounts.get(topic.full);
+          if (closing || before === undefined || partitions === before || !g.has(topic.full)) continue;
+          partitionCounts.set(topic.full, partitions);
+          node.log(t("pulsar.log.partitions-changed", { topic: topic.full, before, partitions }));
+          warnIfOneSession(topic, partitions);
+          await g.retarget(topic.full);
+          updateStatus();
+        }
+      } finally {
+        refreshing = false;
       }
     }
 
@@ -422,6 +462,7 @@ export = function register(RED: NodeAPI): void {
     node.on("close", (_removed: boolean, done: () => void) => {
       closing = true;
       discovery?.stop();
+      if (partitionRefresh) clearInterval(partitionRefresh);
       const finish = (): void => {
         protocolErrors.close();
         status.clear();

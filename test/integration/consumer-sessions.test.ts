@@ -6,14 +6,30 @@
  * msg.pulsar.partition from the id, manual acks by id reach each partition's cursor).
  */
 import assert from "node:assert/strict";
+import WebSocket from "ws";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
 import { endpointNode, inNode, outNode, TestFlow, usePulsarAndNodeRed, wiredBack, type InMsg } from "./support/flow";
-import { createPartitionedTopic, topicStats, uniqueName, uniqueTopic, waitBacklog, waitConsumers } from "./support/pulsar-admin";
+import { createPartitionedTopic, topicAdminPath, topicStats, uniqueName, uniqueTopic, waitBacklog, waitConsumers } from "./support/pulsar-admin";
 
 const NS = "persistent://public/default";
 
 type PartitionedInMsg = InMsg & { pulsar: InMsg["pulsar"] & { partition: number } };
+
+/** `payload` through a raw producer session; resolves to Pulsar's message id once acked. */
+function publishOnce(url: string, payload: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once("error", reject);
+    ws.once("open", () => ws.send(JSON.stringify({ payload: Buffer.from(payload).toString("base64"), context: "1" })));
+    ws.once("message", (data) => {
+      const ack = JSON.parse(String(data)) as { result?: string; messageId?: string };
+      ws.close();
+      if (ack.result === "ok" && ack.messageId) resolve(ack.messageId);
+      else reject(new Error(`not acked: ${String(data)}`));
+    });
+  });
+}
 
 describe("integration 4.2: several sessions per topic in pulsar-in", function () {
   this.timeout(90_000);
@@ -73,7 +89,7 @@ describe("integration 4.2: several sessions per topic in pulsar-in", function ()
     await waitBacklog(pulsar, topic, sub, 0, { timeoutMs: 20_000 });
   });
 
-  it("Exclusive, 4 sessions on a 3-partition topic: one session per partition, the base name in msg.topic, acks by id per partition", async () => {
+  it("Exclusive, 4 sessions on a 3-partition topic: one session per partition, the base name in msg.topic, acks by id per partition; a partition added later is consumed", async () => {
     const pulsar = shared();
     const topic = `${NS}/${uniqueTopic("part3")}`;
     const sub = uniqueName("sub");
@@ -81,7 +97,7 @@ describe("integration 4.2: several sessions per topic in pulsar-in", function ()
     const f = await TestFlow.deploy([
       endpointNode(pulsar),
       ...outNode("out", topic),
-      ...inNode("in", topic, { subscription: sub, subscriptionType: "Exclusive", sessions: 4, ackMode: "manual", initialPosition: "Earliest" }),
+      ...inNode("in", topic, { subscription: sub, subscriptionType: "Exclusive", sessions: 4, ackMode: "manual", initialPosition: "Earliest", patternDiscoverySeconds: 2 }),
     ], { watch: ["out", "in"] });
     await f.waitConnected(["out", "in"]);
     for (let k = 0; k < 3; k++) await waitConsumers(pulsar, `${topic}-partition-${k}`, sub, 1);
@@ -101,5 +117,19 @@ describe("integration 4.2: several sessions per topic in pulsar-in", function ()
     const acks = got.map((m) => f.send("in", wiredBack(m)));
     assert.ok((await f.waitOutcomes(acks, 20_000)).every((o) => o.ok));
     await waitBacklog(pulsar, topic, sub, 0, { partitioned: true, timeoutMs: 20_000 });
+
+    // A fourth partition added while the node runs: it gets a session of its own and is consumed.
+    const grown = await pulsar.admin("POST", `${topicAdminPath(topic)}/partitions`, 4);
+    assert.ok(grown.status === 204 || grown.status === 200, `update partitions: ${grown.status} ${grown.body}`);
+    await waitConsumers(pulsar, `${topic}-partition-3`, sub, 1, { timeoutMs: 20_000 });
+    await f.waitStatus("in", /connected \(4 sessions\)/, 10_000);
+    // Straight to the new partition: a producer of the whole topic takes up to a minute to see it.
+    const id = await publishOnce(`${pulsar.wsUrl}/ws/v2/producer/persistent/${topic.slice("persistent://".length)}-partition-3`, "on the 4th partition");
+    const [late] = (await f.waitReceived("in-out", n + 1, 20_000)).slice(n) as PartitionedInMsg[];
+    console.log(`      after the 4th partition was added: "${String(late.payload)}" from partition ${late.pulsar.partition}`);
+    assert.equal(late.payload, "on the 4th partition");
+    assert.equal(late.pulsar.partition, 3);
+    assert.equal(late.topic, topic);
+    assert.ok(id.length > 0);
   });
 });

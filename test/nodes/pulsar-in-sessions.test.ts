@@ -93,6 +93,21 @@ describe("pulsar-in node: several sessions per topic", function () {
     assert.equal(consumers(), 1);
   });
 
+  it("Exclusive, one session per partition: a partition added later gets a session of its own and is consumed", async () => {
+    fake.setPartitions("t1", 2);
+    const { node, out } = await load(consumer({ subscriptionType: "Exclusive", sessions: 4, patternDiscoverySeconds: 1 }));
+    await until(() => consumers("t1-partition-0") === 1 && consumers("t1-partition-1") === 1, 3000, "a session per partition");
+    fake.publish("t1-partition-1", { payload: "on p1" });
+    await out.waitFor(1);
+    fake.setPartitions("t1", 3);
+    await until(() => consumers("t1-partition-2") === 1, 5000, "a session for the added partition");
+    assert.equal(consumers("t1-partition-0"), 1, "the others carry on");
+    fake.publish("t1-partition-2", { payload: "on p2" });
+    const msgs = (await out.waitFor(2)) as InMsg[];
+    assert.deepEqual(msgs.map((m) => [m.payload, m.topic]), [["on p1", "persistent://public/default/t1"], ["on p2", "persistent://public/default/t1"]]);
+    await until(() => statusTexts(node).at(-1) === "connected (3 sessions)", 3000, `status: ${statusTexts(node).at(-1)}`);
+  });
+
   it("a reader reads through one session, with a warning", async () => {
     const { node } = await load({ id: "in", type: "pulsar-in", endpoint: "ep", topic: "t1", mode: "reader", startMessageId: "earliest", sessions: 3, wires: [["out"]] });
     await until(() => fake.openConnections({ role: "reader" }).length === 1, 3000, "one reader");

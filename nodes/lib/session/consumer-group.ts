@@ -164,6 +164,32 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     return removed.map((m) => m.topic.full);
   }
 
+  /**
+   * Asks `targets` again for a topic (its partition count changed). Targets added after the
+   * present ones get sessions of their own and the others carry on (partitions are only ever
+   * added); any other change closes the topic's sessions and opens the new ones. Returns the
+   * sessions opened.
+   */
+  async retarget(fullName: string): Promise<ConsumerSession[]> {
+    const member = this.members.get(fullName);
+    if (!member || this.closed) return [];
+    const next = this.opts.targets?.(member.topic) ?? [{ target: member.topic }];
+    const same = (a: { target: TopicName; partition?: number }, b: { target: TopicName; partition?: number }): boolean => a.target.full === b.target.full && a.partition === b.partition;
+    const kept = member.targets.every((t, i) => next[i] !== undefined && same(t, next[i]));
+    if (kept && next.length === member.targets.length) return [];
+    if (!kept) {
+      await this.closeMember(member);
+      member.targets = next;
+      return this.connected && this.members.get(fullName) === member ? this.openMember(member) : [];
+    }
+    const added = next.slice(member.targets.length);
+    member.targets = next;
+    if (!this.connected || member.lanes.length === 0) return [];
+    const lanes = added.map((t) => this.openLane(member, t));
+    member.lanes = [...member.lanes, ...lanes];
+    return lanes.map((l) => l.session);
+  }
+
   /** Closes every session, keeping the topic list for `connect`. */
   async disconnect(): Promise<void> {
     this.connected = false;
@@ -245,20 +271,21 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   }
 
   private openMember(member: Member): ConsumerSession[] {
-    const lanes = member.targets.map(({ target, partition }) => {
-      const lane: Lane = { topic: member.topic, target, partition, session: this.opts.open(target, member.topic, member.targets.length) };
-      const session = lane.session;
-      if (this.paused) session.pause();
-      session.on("message", (frame) => this.emit("message", frame, lane));
-      session.on("state", (s) => {
-        if (member.lanes.includes(lane)) this.emit("state", s, lane);
-      });
-      session.on("unacked", () => this.emit("unacked", this.unackedCount));
-      session.on("protocolError", (err) => this.emit("protocolError", err, member.topic));
-      return lane;
+    member.lanes = member.targets.map((t) => this.openLane(member, t));
+    return member.lanes.map((l) => l.session);
+  }
+
+  private openLane(member: Member, { target, partition }: { target: TopicName; partition?: number }): Lane {
+    const lane: Lane = { topic: member.topic, target, partition, session: this.opts.open(target, member.topic, member.targets.length) };
+    const session = lane.session;
+    if (this.paused) session.pause();
+    session.on("message", (frame) => this.emit("message", frame, lane));
+    session.on("state", (s) => {
+      if (member.lanes.includes(lane)) this.emit("state", s, lane);
     });
-    member.lanes = lanes;
-    return lanes.map((l) => l.session);
+    session.on("unacked", () => this.emit("unacked", this.unackedCount));
+    session.on("protocolError", (err) => this.emit("protocolError", err, member.topic));
+    return lane;
   }
 
   private async closeMember(member: Member): Promise<void> {

@@ -194,5 +194,24 @@ describe("session/consumer-group", () => {
       assert.equal(g.ack(encodeMessageId("9", "1", 5), "persistent://public/default/parts"), undefined, "partition 5 has no session here");
       assert.equal(g.ack(encodeMessageId("9", "1", -1)), undefined, "an id without a partition cannot be placed");
     });
+
+    it("retarget: added partitions get sessions and the others carry on; any other change reopens the topic", async () => {
+      let parts = 2;
+      const { g } = group(10, false, { targets: (t) => (parts > 3 ? [{ target: t }] : Array.from({ length: parts }, (_, k) => ({ target: partitionTopic(t, k, parts), partition: k }))) });
+      g.add([topic("grow")]);
+      await openAll(g);
+      const [first, second] = g.sessionsOf("persistent://public/default/grow");
+      assert.deepEqual(await g.retarget("persistent://public/default/grow"), [], "nothing changed");
+      parts = 3;
+      const opened = await g.retarget("persistent://public/default/grow");
+      assert.equal(opened.length, 1);
+      assert.deepEqual(g.sessionsOf("persistent://public/default/grow").slice(0, 2), [first, second], "the first two carry on");
+      await openAll(g);
+      assert.equal(bed.fake.openConnections({ role: "consumer", topic: "grow-partition-2" }).length, 1);
+      parts = 5; // more partitions than sessions: one session on the topic instead
+      await g.retarget("persistent://public/default/grow");
+      await openAll(g);
+      assert.deepEqual(bed.fake.openConnections({ role: "consumer" }).map((c) => c.topic), ["persistent://public/default/grow"]);
+    });
   });
 });
