@@ -9,15 +9,13 @@
  * JavaStringHash, UTF-8 bytes for Murmur3).
  */
 import assert from "node:assert/strict";
-import { type PulsarInstance, sharedPulsar } from "../../harness/pulsar";
 import { partitionOf as idPartition } from "../../nodes/lib/protocol/message-id";
 import { partitionForKey, type HashingScheme } from "../../nodes/lib/protocol/partition-routing";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, inNode, outNode, TestFlow, useNodeRed, type AckedMsg, type InMsg } from "./support/flow";
+import { endpointNode, inNode, outNode, TestFlow, usePulsarAndNodeRed, type AckedMsg, type InMsg } from "./support/flow";
 import { createPartitionedTopic, uniqueName, uniqueTopic } from "./support/pulsar-admin";
 
-const START_TIMEOUT_MS = 240_000;
 const NS = "persistent://public/default";
 const PARTITIONS = 4;
 
@@ -40,18 +38,12 @@ type PartitionedAck = AckedMsg & { pulsar: AckedMsg["pulsar"] & { partition?: nu
 
 describe("integration 4.2: pulsar-out with one session per partition", function () {
   this.timeout(120_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.2");
-  });
-
-  useNodeRed();
+  const shared = usePulsarAndNodeRed("4.2");
   const figures = trackFigures("partitions-out", "4.2");
 
   for (const scheme of ["JavaStringHash", "Murmur3_32Hash"] as HashingScheme[]) {
     it(`${scheme}: every key lands on the partition Pulsar's own routing gives it; no key round robin`, async () => {
+      const pulsar = shared();
       const topic = `${NS}/${uniqueTopic("perpart")}`;
       await createPartitionedTopic(pulsar, topic, PARTITIONS);
       const f = await TestFlow.deploy([
