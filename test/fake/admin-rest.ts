@@ -2,7 +2,9 @@
 // start at a time), answered as Pulsar's v2 admin API answers them: JSON bodies, 204 without one,
 // errors as {"reason": …} with the status Pulsar uses (404 unknown topic or subscription, 412 a
 // subscription with connected consumers). Partitioned topics do not exist in the fake: a test
-// declares a partition count (FakePulsar.setPartitions) and the partitions are ordinary topics.
+// declares a partition count (FakePulsar.setPartitions) and the partitions are ordinary topics;
+// the `/partitioned` listing names the declared ones, and a message id by time on one is refused
+// with 405 as Pulsar refuses it (the lookup is per partition there).
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Broker } from "./broker";
@@ -33,7 +35,10 @@ export async function handleAdmin(broker: Broker, req: IncomingMessage, res: Ser
   const ns = NAMESPACE_PATH.exec(path);
   if (ns && req.method === "GET") {
     const prefix = `${ns[1]}://${decodeURIComponent(ns[2])}/${decodeURIComponent(ns[3])}/`;
-    send(res, 200, ns[4] ? [] : broker.topics.names().filter((n) => n.startsWith(prefix)));
+    const partitioned = [...broker.partitionCounts].filter(([name, count]) => count > 0 && name.startsWith(prefix)).map(([name]) => name);
+    const answer = (): void => send(res, 200, ns[4] ? partitioned : broker.topics.names().filter((n) => n.startsWith(prefix)));
+    if (broker.heldListings) broker.heldListings.push(answer);
+    else answer();
     return true;
   }
   const m = TOPIC_PATH.exec(path);
@@ -43,6 +48,7 @@ export async function handleAdmin(broker: Broker, req: IncomingMessage, res: Ser
   const topic = broker.topics.find(full);
   if (rest === "/partitions" && req.method === "GET") {
     broker.partitionLookups++;
+    broker.partitionLookupTopics.push(full);
     const answer = (): void => {
       const refusal = broker.partitionsRefusal;
       if (refusal) send(res, refusal.status, { reason: refusal.reason });
@@ -52,12 +58,20 @@ export async function handleAdmin(broker: Broker, req: IncomingMessage, res: Ser
     else answer();
     return true;
   }
+  if (/^\/messageid\/\d+$/.test(rest) && req.method === "GET" && (broker.partitionCounts.get(full) ?? 0) > 0) {
+    send(res, 405, { reason: "Get message ID by timestamp on a partitioned topic is not allowed, please try it on specific topic partition" });
+    return true;
+  }
   if (!topic) {
     send(res, 404, { reason: `Topic ${full} not found` });
     return true;
   }
   const byTime = /^\/messageid\/(\d+)$/.exec(rest);
   if (byTime && req.method === "GET") {
+    if (broker.messageIdRefusal) {
+      send(res, broker.messageIdRefusal.status, { reason: broker.messageIdRefusal.reason });
+      return true;
+    }
     const ts = Number(byTime[1]);
     const index = topic.messages.findIndex((msg) => msg.publishTime >= ts);
     const entryId = index < 0 ? topic.messages.length : index;

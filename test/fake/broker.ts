@@ -19,6 +19,12 @@ export class Broker {
   heldPartitionLookups: (() => void)[] | undefined;
   /** How many `GET …/partitions` calls arrived. */
   partitionLookups = 0;
+  /** The full topic name of each `GET …/partitions` call, in order. */
+  readonly partitionLookupTopics: string[] = [];
+  /** Set by a test: namespace listings (`GET /admin/v2/{domain}/{tenant}/{ns}[/partitioned]`) wait here unanswered. */
+  heldListings: (() => void)[] | undefined;
+  /** Set by a test: `GET …/messageid/{time}` is refused with this status and reason. */
+  messageIdRefusal: { status: number; reason: string } | undefined;
   private readonly subscriptions = new Map<string, Map<string, Subscription>>();
   private readonly environment: SubscriptionEnvironment;
 

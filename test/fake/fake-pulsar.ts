@@ -333,6 +333,28 @@ export class FakePulsar extends EventEmitter<FakePulsarEvents> {
     for (const answer of held) answer();
   }
 
+  /** Leave namespace listings (pattern discovery) unanswered until releaseListings. */
+  holdListings(): void {
+    this.broker.heldListings ??= [];
+  }
+
+  /** Answer the held namespace listings and every later one at once. */
+  releaseListings(): void {
+    const held = this.broker.heldListings ?? [];
+    this.broker.heldListings = undefined;
+    for (const answer of held) answer();
+  }
+
+  /** Refuse `GET …/messageid/{time}` (a reader's start at a time) with this status from now on (undefined: answer again). */
+  refuseMessageIdLookups(refusal: { status: number; reason: string } | undefined): void {
+    this.broker.messageIdRefusal = refusal;
+  }
+
+  /** The topics partition lookups asked about (full names), in order. */
+  get partitionLookupTopics(): readonly string[] {
+    return this.broker.partitionLookupTopics;
+  }
+
   /** How many partition lookups (`GET …/partitions`) arrived. */
   get partitionLookups(): number {
     return this.broker.partitionLookups;
