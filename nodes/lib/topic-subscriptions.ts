@@ -352,7 +352,7 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
     if (mode.kind === "reader") await this.lookUpReaderPartitions(fresh, mode.start);
     else if (mode.perPartition) await this.lookUpPartitions(fresh.filter((tp) => !this.partitionCounts.has(tp.full)));
     if (mode.kind === "reader") await this.resolveReaderStarts(fresh, mode.start);
-    if (this.closed) return [];
+    // g.add refuses too once closed: no session opens after the owner closed.
     return g.add(fresh);
   }
 

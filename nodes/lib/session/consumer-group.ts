@@ -66,10 +66,16 @@ interface Member {
   lanes: Lane[];
 }
 
+const MAX_REMEMBERED_REMOVED = 1000;
+
 export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   /** The wanted topics by full name, in the order they were added; their sessions while connected. */
   private readonly members = new Map<string, Member>();
-  /** Topics removed again, so that an ack naming one is not sent to another topic's session. */
+  /**
+   * Topics removed again, so that an ack naming one is not sent to another topic's session. The
+   * most recent MAX_REMEMBERED_REMOVED only: under topic churn it must not grow without bound,
+   * and an ack for a topic removed that long ago is covered by redelivery anyway.
+   */
   private readonly removed = new Set<string>();
   private connected = true;
   private paused = false;
@@ -157,6 +163,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
       if (!m) continue;
       this.members.delete(name);
       this.removed.add(name);
+      if (this.removed.size > MAX_REMEMBERED_REMOVED) this.removed.delete(this.removed.values().next().value!);
       removed.push(m);
     }
     await Promise.all(removed.map((m) => this.closeMember(m)));
