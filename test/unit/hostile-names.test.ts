@@ -1,0 +1,93 @@
+/**
+ * Every name a user or a server can hand the nodes, fed with hostile strings (fast-check): control
+ * characters, commas, `.` and `..`, `/`, `%2F`, lone surrogates, non-Latin-1 text and very long
+ * strings. Each parser answers with a usable name or a PulsarError that says what is wrong, never
+ * another kind of throw, and what it accepts is safe to put in a URL path segment.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { PulsarError } from "../../nodes/lib/protocol/errors";
+import { parseTopicList, parseTopicPattern } from "../../nodes/lib/protocol/topic-list";
+import { checkSubscriptionName, parseTopic } from "../../nodes/lib/protocol/topics";
+
+const defaults = { tenant: "public", namespace: "default" };
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Strings built from the pieces that break parsers, URLs and logs, mixed with ordinary text. */
+export const hostileString = fc.oneof(
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom("..", ".", "/", "%2F", ",", "\n", "\r", "\u0000", "\u0007", "\u007f", "\u0085", "\u200b", "\ud800", "\udc00", "é", "中文", "🙂", "?", "#", " ", "://", "persistent://", "a", "orders"),
+        fc.string({ maxLength: 5 }),
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => parts.join("")),
+  fc.string({ minLength: 2000, maxLength: 5000 }),
+);
+
+function parsesOrRefuses<T>(run: () => T): T | undefined {
+  try {
+    return run();
+  } catch (err) {
+    assert.ok(err instanceof PulsarError, `threw ${String(err)} instead of a PulsarError`);
+    assert.ok(err.code.length > 0);
+    return undefined;
+  }
+}
+
+function assertSegmentSafe(value: string, what: string): void {
+  assert.ok(!CONTROL.test(value), `${what} keeps a control character: ${JSON.stringify(value)}`);
+  assert.ok(value !== "." && value !== "..", `${what} is a dot segment`);
+  assert.doesNotThrow(() => encodeURIComponent(value), `${what} cannot be URL-encoded`);
+}
+
+describe("hostile names and secrets (fast-check)", () => {
+  it("topics: a usable name or a PulsarError; what is accepted is safe in a URL path", () => {
+    fc.assert(
+      fc.property(hostileString, fc.constantFrom("", "persistent://", "public/default/", "persistent://t/ns/", "non-persistent://t/ns/"), (s, prefix) => {
+        const topic = parsesOrRefuses(() => parseTopic(prefix + s, defaults));
+        if (!topic) return;
+        for (const [part, value] of [["tenant", topic.tenant], ["namespace", topic.namespace], ["local", topic.local]] as const) assertSegmentSafe(value, part);
+        assert.ok(!topic.local.includes("/"));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("topic lists (strings and arrays) and patterns: a list of usable names or a PulsarError", () => {
+    fc.assert(
+      fc.property(fc.oneof(hostileString, fc.array(hostileString, { maxLength: 4 })), (input) => {
+        const list = parsesOrRefuses(() => parseTopicList(input, defaults));
+        for (const t of list ?? []) assertSegmentSafe(t.local, "local name");
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(hostileString, fc.constantFrom("", "persistent://public/default/", "persistent://../default/", "persistent://public/../", "persistent://t/ns/"), (s, prefix) => {
+        const pattern = parsesOrRefuses(() => parseTopicPattern(prefix + s, defaults));
+        if (!pattern) return;
+        assertSegmentSafe(pattern.tenant, "pattern tenant");
+        assertSegmentSafe(pattern.namespace, "pattern namespace");
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("subscription names: a usable name or a PulsarError", () => {
+    fc.assert(
+      fc.property(hostileString, (s) => {
+        const name = parsesOrRefuses(() => checkSubscriptionName(s));
+        if (name !== undefined) {
+          assertSegmentSafe(name, "subscription");
+          assert.ok(!name.includes("/"));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
