@@ -9,7 +9,7 @@
  * its base name, never by its `-partition-N` parts.
  */
 import { inputError } from "./errors";
-import { parseTopic, type TopicDefaults, type TopicDomain, type TopicName } from "./topics";
+import { isNamedEntity, parseTopic, type TopicDefaults, type TopicDomain, type TopicName } from "./topics";
 
 /** Splits on commas and newlines, trims each entry, drops empty ones and repeats (by full name). */
 export function parseTopicList(input: unknown, defaults: TopicDefaults): TopicName[] {
@@ -42,7 +42,6 @@ export interface TopicPattern {
 }
 
 const PATTERN_PREFIX = /^(persistent|non-persistent):\/\/([^/]+)\/([^/]+)\/(.+)$/s;
-const NAMED_ENTITY = /^[-=:.\w]+$/;
 
 /** Undefined for an empty pattern; throws PulsarError("input", "pattern-invalid") for a bad one. */
 export function parseTopicPattern(input: unknown, defaults: TopicDefaults): TopicPattern | undefined {
@@ -56,14 +55,25 @@ export function parseTopicPattern(input: unknown, defaults: TopicDefaults): Topi
     : raw.includes("://")
       ? fail(raw, "use persistent://tenant/namespace/REGEX or just REGEX")
       : (["persistent", defaults.tenant, defaults.namespace, raw] as const);
-  if (!NAMED_ENTITY.test(tenant) || !NAMED_ENTITY.test(namespace)) fail(raw, "tenant and namespace are names, not patterns");
-  let regex: RegExp;
+  if (!isNamedEntity(tenant) || !isNamedEntity(namespace)) fail(raw, "tenant and namespace are names, not patterns");
+  return { domain, tenant, namespace, source, regex: anchored(raw, source) };
+}
+
+/**
+ * `^(?:source)$`, but only for a source that is a regular expression on its own. Compiled alone,
+ * a source that closes a group it did not open (`a.*)|(.*`) or leaves a class, a group or an
+ * escape open is a syntax error; once wrapped, the same text could balance against our own
+ * `(?:` and `)` and match outside the anchors. A source that compiles alone has its groups,
+ * classes and escapes closed inside itself, so the wrapper's group holds all of it. Same flags
+ * (none) both times, so both parses agree on what is a group.
+ */
+function anchored(raw: string, source: string): RegExp {
   try {
-    regex = new RegExp(`^(?:${source})$`);
+    new RegExp(source);
+    return new RegExp(`^(?:${source})$`);
   } catch (err) {
     return fail(raw, err instanceof Error ? err.message : String(err));
   }
-  return { domain, tenant, namespace, source, regex };
 }
 
 function fail(pattern: string, reason: string): never {
