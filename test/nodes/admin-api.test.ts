@@ -139,6 +139,16 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.equal((missing.json as unknown as { error: { key: string } }).error.key, "pulsar.admin.result.not-found");
   });
 
+  it("pattern preview refuses a catastrophic regex before listing anything", async () => {
+    await deploy(STORED);
+    const started = Date.now();
+    const { json } = await post("/pulsar-ws-endpoint/pattern", { id: "ep", serviceUrl: url, pattern: "(a+)+b" });
+    assert.equal(json.ok, false);
+    assert.equal((json as unknown as { error: { key: string } }).error.key, "pulsar.errors.pattern-invalid");
+    assert.equal(seen.length, 0);
+    assert.ok(Date.now() - started < 1000);
+  });
+
   it("oauth2: Test connection uses the deployed endpoint's OAuth2 client (its cache too) and never returns the secret", async () => {
     issuer = await OidcIssuer.start({ clients: { app: { secret: "oauth-secret-77aa", subject: "r" } } });
     try {

@@ -6,9 +6,11 @@
  * namespace). Pulsar's own clients match the regular expression against the whole topic name;
  * the domain, tenant and namespace being fixed, that is the same as matching REGEX against the
  * whole local name, which is what we do (`^(?:REGEX)$`). A partitioned topic is matched once by
- * its base name, never by its `-partition-N` parts.
+ * its base name, never by its `-partition-N` parts. The regex runs on the event loop, so its shape
+ * and the names it is tested on are bounded (regex-safety.ts).
  */
 import { inputError } from "./errors";
+import { MAX_MATCHED_NAME_CHARS, regexProblem } from "./regex-safety";
 import { isNamedEntity, parseTopic, type TopicDefaults, type TopicDomain, type TopicName } from "./topics";
 
 /** Splits on commas and newlines, trims each entry, drops empty ones and repeats (by full name). */
@@ -68,6 +70,8 @@ export function parseTopicPattern(input: unknown, defaults: TopicDefaults): Topi
  * (none) both times, so both parses agree on what is a group.
  */
 function anchored(raw: string, source: string): RegExp {
+  const problem = regexProblem(source);
+  if (problem) fail(raw, problem);
   try {
     new RegExp(source);
     return new RegExp(`^(?:${source})$`);
@@ -95,7 +99,9 @@ export function matchPattern(pattern: TopicPattern, listed: readonly string[], p
     if (!full.startsWith(prefix)) continue;
     const base = full.replace(PARTITION_SUFFIX, "");
     const name = base !== full && parents.has(base) ? base : full;
-    if (pattern.regex.test(name.slice(prefix.length))) names.add(name);
+    const local = name.slice(prefix.length);
+    // Bounds the regex's work together with regexProblem's checks on the pattern.
+    if (local.length <= MAX_MATCHED_NAME_CHARS && pattern.regex.test(local)) names.add(name);
   }
   return [...names].sort();
 }
