@@ -139,6 +139,14 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.equal((missing.json as unknown as { error: { key: string } }).error.key, "pulsar.admin.result.not-found");
   });
 
+  it("topic suggestions never send a dot segment: ../ is refused, not listed as /admin/v2/tenants", async () => {
+    await deploy(STORED);
+    const { json } = await post("/pulsar-ws-endpoint/lookup", { id: "ep", serviceUrl: url, dir: "../" });
+    assert.equal(json.ok, false);
+    assert.equal((json as unknown as { error: { key: string } }).error.key, "pulsar.errors.admin-name-invalid");
+    assert.deepEqual(seen, []);
+  });
+
   it("pattern preview refuses a catastrophic regex before listing anything", async () => {
     await deploy(STORED);
     const started = Date.now();

@@ -127,6 +127,16 @@ describe("pulsar-admin node", function () {
     }
   });
 
+  it("a name that is not one path segment never reaches Pulsar: the error names the field", async () => {
+    const { run } = await load({});
+    const up = await run({ operation: "list-topics", namespace: "../tenants" });
+    assert.ok(!up.ok);
+    assert.match(up.error!, /tenant "\.\." cannot go into an admin request/);
+    const dot = await run({ operation: "list-topics", namespace: "public/." });
+    assert.match(dot.error!, /namespace "\."/);
+    assert.deepEqual(seen, [], "no request for a name that would move the path");
+  });
+
   it("a configured operation that does not exist is a configuration error", async () => {
     await helper.load(allNodes, flow(endpoint(url), { id: "in", type: "pulsar-admin", endpoint: "ep", operation: "drop-everything", wires: [[]] }));
     const node = helper.getNode("in");

@@ -11,6 +11,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { inputError, PulsarError } from "../protocol/errors";
 import { PrepareFailure } from "../session/socket";
 import { matchPattern, type TopicPattern } from "../protocol/topic-list";
 import { parseTopic, type TopicDefaults } from "../protocol/topics";
@@ -79,6 +80,39 @@ const PROBE_TOPIC = "__pulsar_ws_probe";
 const R = "pulsar.admin.result.";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
+
+/** A name from a config, a msg or the editor, with the field it came from (for the error). */
+export type PathName = readonly [field: string, value: string];
+
+// "." and ".." survive encoding (and so do %2e forms for a URL parser): they would move the path
+// to another endpoint of the admin API, called with the endpoint's token.
+const DOT_SEGMENT = /^\.\.?$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const API_WORD = /^[\w-]+$/;
+
+/**
+ * The path of an admin call: the API's own words as strings, every name as `[field, value]`.
+ * The one place names enter an admin URL: each must be exactly one path segment (not empty,
+ * not `.` or `..`, no `/`, no control characters) and is percent-encoded; anything else is a
+ * PulsarError `admin-name-invalid` naming the field, and nothing is sent.
+ */
+export function adminPath(...parts: (string | PathName)[]): string {
+  return parts.map((part) => "/" + (typeof part === "string" ? apiWord(part) : pathName(part))).join("");
+}
+
+function apiWord(word: string): string {
+  if (!API_WORD.test(word)) throw new Error(`not an admin API path word: ${JSON.stringify(word)}`);
+  return word;
+}
+
+function pathName([field, value]: PathName): string {
+  if (typeof value !== "string" || value === "" || DOT_SEGMENT.test(value) || value.includes("/") || CONTROL_CHARS.test(value) || LONE_SURROGATE.test(value)) {
+    throw inputError("admin-name-invalid", { field, value: JSON.stringify(String(value)).slice(0, 120) });
+  }
+  return encodeURIComponent(value);
+}
 
 export interface AdminRequest {
   method: HttpMethod;
@@ -211,6 +245,8 @@ export function networkFailure(err: unknown, httpBase: string): AdminLine {
   const e = err as NodeJS.ErrnoException & { status?: number };
   const host = new URL(httpBase).host;
   if (err instanceof PrepareFailure) return { level: "error", key: R + "auth-source", params: { reason: err.message } };
+  // A name refused before anything was sent (adminPath).
+  if (err instanceof PulsarError) return { level: "error", key: `pulsar.errors.${err.code}`, params: err.details as Params };
   const code = typeof e?.code === "string" ? e.code : "";
   if (code === "EPROXY") return { level: "error", key: R + "proxy-refused", params: { host, status: e.status ?? 0, reason: e.message } };
   if (code === "ETIMEDOUT_ADMIN") return { level: "error", key: R + "timeout", params: { host } };
@@ -235,8 +271,9 @@ export function webSocketProbePath(defaults: TopicDefaults, cluster?: string): s
   return buildSessionUrl({ base: "", role: "producer", topic, cluster });
 }
 
-function namespacePath(tenant: string, namespace: string): string {
-  return `${encodeURIComponent(tenant)}/${encodeURIComponent(namespace)}`;
+/** `/admin/v2/{domain}/{tenant}/{namespace}`: the namespace's topic list. */
+export function namespaceTopicsPath(domain: string, tenant: string, namespace: string): string {
+  return adminPath("admin", "v2", ["domain", domain], ["tenant", tenant], ["namespace", namespace]);
 }
 
 /**
@@ -250,7 +287,7 @@ export async function testConnection(get: AdminGet, target: AdminTarget, default
   const lines: AdminLine[] = [];
   let answer: HttpAnswer;
   try {
-    answer = await get(`/admin/v2/persistent/${namespacePath(defaults.tenant, defaults.namespace)}`);
+    answer = await get(namespaceTopicsPath("persistent", defaults.tenant, defaults.namespace));
   } catch (err) {
     return { ok: false, lines: [networkFailure(err, target.httpBase)] };
   }
@@ -300,7 +337,7 @@ export function parseDir(dir: string): ParsedDir | undefined {
 
 /** Topic names of one namespace and domain: partitioned topics once, not each partition. */
 export async function listTopics(get: AdminGet, tenant: string, namespace: string, domain: string): Promise<{ names?: string[]; failure?: HttpAnswer }> {
-  const base = `/admin/v2/${domain}/${namespacePath(tenant, namespace)}`;
+  const base = namespaceTopicsPath(domain, tenant, namespace);
   const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
   const topics = all.status === 200 ? isJsonArray(all.body) : undefined;
   if (!topics) return { failure: all };
@@ -334,7 +371,7 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
         const short = await listTopics(get, defaults.tenant, defaults.namespace, "persistent");
         for (const name of short.names ?? []) items.push(name.slice(name.lastIndexOf("/") + 1));
       }
-      const tenants = await listStrings(get, "/admin/v2/tenants");
+      const tenants = await listStrings(get, adminPath("admin", "v2", "tenants"));
       // Listing tenants needs a super-user; others still get their default tenant to descend into.
       if (tenants.failure && tenants.failure.status !== 401 && tenants.failure.status !== 403) {
         if (items.length === 0) return { ok: false, items: [], error: httpFailure(tenants.failure, "tenants", hasToken) };
@@ -344,7 +381,7 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
     }
     if (parsed.segments.length === 1) {
       const [tenant] = parsed.segments;
-      const namespaces = await listStrings(get, `/admin/v2/namespaces/${encodeURIComponent(tenant)}`);
+      const namespaces = await listStrings(get, adminPath("admin", "v2", "namespaces", ["tenant", tenant]));
       if (namespaces.failure) {
         const forbidden = namespaces.failure.status === 401 || namespaces.failure.status === 403;
         if (forbidden && tenant === defaults.tenant) return { ok: true, items: [`${prefix}${tenant}/${defaults.namespace}/`] };
@@ -381,7 +418,7 @@ export interface PatternPreview {
 export async function previewPattern(get: AdminGet, target: AdminTarget, pattern: TopicPattern): Promise<PatternPreview> {
   const namespace = `${pattern.tenant}/${pattern.namespace}`;
   try {
-    const base = `/admin/v2/${pattern.domain}/${namespacePath(pattern.tenant, pattern.namespace)}`;
+    const base = namespaceTopicsPath(pattern.domain, pattern.tenant, pattern.namespace);
     const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
     const listed = all.status === 200 ? isJsonArray(all.body) : undefined;
     if (!listed) return { ok: false, items: [], count: 0, namespace, error: httpFailure(all, namespace, !!(target.token || target.bearer)) };
