@@ -4,7 +4,11 @@
  * which token reaches Pulsar (typed, stored, none) and that no answer carries it.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { AddressInfo } from "node:net";
 import { freePort } from "../support/net";
 import { OidcIssuer } from "../support/oidc-issuer";
@@ -112,6 +116,20 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.equal(json.ok, false);
     assert.ok(!text.includes("wrong-token-55aa"), text);
     assert.ok(text.includes("rejected Bearer ***"), text);
+  });
+
+  it("scrubs the bearer actually sent when it was read from the stored token file", async () => {
+    const file = path.join(os.tmpdir(), `admin-api-token-${process.pid}`);
+    fs.writeFileSync(file, "file-token-77ee\n");
+    try {
+      await deploy(pathToFileURL(file).href);
+      const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "__PWRD__" });
+      assert.equal(json.ok, false);
+      assert.equal(seen[0].authorization, "Bearer file-token-77ee");
+      assert.ok(!text.includes("file-token-77ee"), text);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it("answers a bad service URL with the runtime's own error key", async () => {

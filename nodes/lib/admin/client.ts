@@ -154,14 +154,17 @@ export function adminCaller(target: AdminTarget): AdminCall {
     const listed = typeof target.httpBases === "function" ? target.httpBases() : target.httpBases;
     const bases = listed?.length ? listed : [target.httpBase];
     let lastError: unknown;
+    const sent = new Set<string>();
     for (const base of bases) {
       const token = target.bearer ? await target.bearer() : target.token;
+      if (token) sent.add(token);
       let answer: AdminAnswer;
       try {
         answer = await callOnce(target, base + request.path, request, token);
         if (answer.status === 401 && target.bearer && target.refused) {
           target.refused(token);
           const renewed = await target.bearer();
+          if (renewed) sent.add(renewed);
           if (renewed !== token) answer = await callOnce(target, base + request.path, request, renewed);
         }
       } catch (err) {
@@ -170,10 +173,22 @@ export function adminCaller(target: AdminTarget): AdminCall {
         continue;
       }
       target.worked?.(base);
-      return answer;
+      return answer.status >= 200 && answer.status <= 299 ? answer : withoutToken(answer, sent);
     }
     throw lastError;
   };
+}
+
+/**
+ * An error answer with every bearer this call sent replaced by `***`: a server or gateway that
+ * echoes the Authorization header must not get the token into a reason, and error reasons go to
+ * the editor, msgs, logs and statuses. Done here because only here is the token known, whatever
+ * its origin (typed, `${ENV}`, a file, OAuth2). Success bodies are data (a peeked payload) and stay.
+ */
+function withoutToken(answer: AdminAnswer, sent: ReadonlySet<string>): AdminAnswer {
+  let body = answer.body;
+  for (const token of sent) body = body.split(token).join("***");
+  return body === answer.body ? answer : { ...answer, body, bytes: Buffer.from(body, "utf8") };
 }
 
 function callOnce(target: AdminTarget, href: string, request: AdminRequest, token: string | undefined): Promise<AdminAnswer> {

@@ -162,12 +162,23 @@ export function registerAdminApi(RED: NodeAPI): void {
     const tls = tlsOptions(text(body.tls), notes);
     const settings = resolveEndpointSettings({ ...fields, authType }, token, tls, secret);
     const connection = connectionFor(settings, text(body.proxy), deployed, tls);
+    const target = connection.adminTarget();
+    const secrets = [settings.token, secret].filter((s): s is string => !!s);
+    // The bearer actually sent (a token file's content, an OAuth2 access token) is scrubbed too.
+    const bearer = target.bearer;
+    if (bearer) {
+      target.bearer = async () => {
+        const token = await bearer();
+        if (token) secrets.push(token);
+        return token;
+      };
+    }
     return {
-      target: connection.adminTarget(),
+      target,
       defaults: settings.defaults,
       cluster: settings.cluster,
       notes,
-      secrets: [settings.token, secret].filter((s): s is string => !!s),
+      secrets,
     };
   }
 
