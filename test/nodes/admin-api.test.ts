@@ -92,12 +92,49 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.ok(seen.every((s) => s.authorization === `Bearer ${TYPED}`));
   });
 
-  it("resolves a ${VAR} token from the environment", async () => {
+  it("resolves a ${VAR} token of the deployed endpoint, for its deployed service URL", async () => {
     process.env.PULSAR_ADMIN_TEST_TOKEN = TYPED;
-    await deploy();
-    const { json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "${PULSAR_ADMIN_TEST_TOKEN}" });
+    await deploy("${PULSAR_ADMIN_TEST_TOKEN}");
+    const { json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "__PWRD__" });
     assert.equal(json.ok, true);
     assert.equal(seen[0].authorization, `Bearer ${TYPED}`);
+  });
+
+  it("never resolves ${VAR} or file:// typed in the request: nothing is sent, the answer names the field", async () => {
+    process.env.PULSAR_ADMIN_TEST_TOKEN = "env-secret-4411";
+    const file = path.join(os.tmpdir(), `admin-api-typed-${process.pid}`);
+    fs.writeFileSync(file, "file-secret-5522");
+    try {
+      await deploy();
+      for (const [field, value] of [["token", "${PULSAR_ADMIN_TEST_TOKEN}"], ["token", pathToFileURL(file).href], ["tenant", "${PULSAR_ADMIN_TEST_TOKEN}"], ["namespace", "${PULSAR_ADMIN_TEST_TOKEN}"]]) {
+        const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "new", serviceUrl: url, [field]: value });
+        assert.equal(json.ok, false, text);
+        assert.deepEqual(json.lines!.map((l) => l.key), ["pulsar.errors.editor-reference"], text);
+        assert.match(text, new RegExp(`"field":"${field}"`));
+      }
+      assert.deepEqual(seen, [], "nothing went anywhere");
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it("a ${VAR} in the dialog of a deployed endpoint is its deployed value, only toward its deployed URLs", async () => {
+    process.env.PULSAR_ADMIN_TEST_TOKEN = "env-secret-6633";
+    await helper.load(allNodes, flow(endpoint(url, { tenant: "public", namespace: "default" })), { ep: { token: STORED } });
+    const same = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "__PWRD__", namespace: "${PULSAR_ADMIN_TEST_TOKEN}" });
+    assert.equal(same.json.ok, true, same.text);
+    const other = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url.replace("127.0.0.1", "localhost"), namespace: "${PULSAR_ADMIN_TEST_TOKEN}" });
+    assert.equal(other.json.ok, false);
+    assert.ok(seen.every((s) => !s.path.includes("env-secret-6633")));
+  });
+
+  it("accepts JSON bodies only: a form post (what a cross-site form can send) is refused with 415", async () => {
+    await deploy(STORED);
+    for (const route of ["test", "lookup", "pattern"]) {
+      const res = await helper.request().post(`/pulsar-ws-endpoint/${route}`).type("form").send({ id: "ep", serviceUrl: url, token: "__PWRD__" }).expect(415);
+      assert.match(res.text, /application\/json/);
+    }
+    assert.deepEqual(seen, []);
   });
 
   it("does not carry the stored token to another URL typed in the dialog", async () => {
