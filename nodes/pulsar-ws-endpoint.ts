@@ -10,6 +10,8 @@ import { PulsarAdmin } from "./lib/admin/operations";
 import { EndpointConnection } from "./lib/connection";
 import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings, type EndpointSettings } from "./lib/endpoint-settings";
 import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
+import { translator } from "./lib/i18n";
+import { issuerUrlWarning } from "./lib/oauth2";
 import { asPulsarError } from "./lib/protocol/errors";
 import { lookupProxy } from "./lib/proxy-config";
 import { ConsumerSession } from "./lib/session/consumer";
@@ -49,6 +51,10 @@ export = function register(RED: NodeAPI): void {
       });
       endpoint.settings = settings;
       endpoint.proxyId = def.proxy ?? "";
+      // Allowed (a test issuer, a trusted network), but the secret then crosses the network in clear.
+      if (settings.auth.type === "oauth2" && issuerUrlWarning(settings.auth.oauth2.issuerUrl)) {
+        endpoint.warn(translator(RED)("pulsar.log.oauth2-http-issuer", { url: new URL(settings.auth.oauth2.issuerUrl).origin }));
+      }
     } catch (err) {
       endpoint.configError = asPulsarError(err, "config");
     }

@@ -112,7 +112,7 @@ export class EndpointConnection {
   constructor(private readonly opts: ConnectionOptions) {
     this.urls = new ServiceUrls(opts.bases);
     this.oauth2 =
-      opts.auth.type === "oauth2" ? new OAuth2Client({ ...opts.auth.oauth2, agentFor: (url) => this.agentFor(url), tls: opts.tls }) : undefined;
+      opts.auth.type === "oauth2" ? new OAuth2Client({ ...opts.auth.oauth2, agentFor: (url) => this.agentFor(url) }) : undefined;
   }
 
   /** The proxy for `url` (ws, wss, http or https), or "" to connect directly. */

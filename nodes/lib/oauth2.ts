@@ -13,11 +13,21 @@
  *   wrong secret does not turn into a request storm.
  *
  * The secret and the tokens never appear in an error message (the issuer's reason is scrubbed).
+ *
+ * What is taken from the issuer:
+ * - `expires_in` as a number or a numeric string (Azure AD v1 sends `"3599"`);
+ * - the discovery document's `token_endpoint` only where the secret is safe: on the issuer's
+ *   own origin, or over https anywhere; never http behind an https issuer (a downgrade);
+ * - a 5xx or 429 answer is the issuer being unavailable: retried with backoff like a network
+ *   failure, not held as a refusal.
+ *
+ * The issuer gets Node.js's default TLS (its CA list, NODE_EXTRA_CA_CERTS): the endpoint's TLS
+ * settings are for Pulsar (private CA, client certificate, "don't verify") and are not its.
  */
 import http from "node:http";
 import https from "node:https";
 import { ProxyRefusedError } from "./session/proxy-agent";
-import { PrepareFailure, type TlsOptions } from "./session/socket";
+import { PrepareFailure } from "./session/socket";
 
 export interface OAuth2Settings {
   issuerUrl: string;
@@ -30,7 +40,6 @@ export interface OAuth2Settings {
 export interface OAuth2Options extends OAuth2Settings {
   /** The agent for a URL (a proxy tunnel), or undefined to connect directly. */
   agentFor?: (url: string) => http.Agent | undefined;
-  tls?: TlsOptions;
   timeoutMs?: number;
   refusalHoldMs?: number;
   now?: () => number;
@@ -83,6 +92,7 @@ export class OAuth2Client {
       const started = this.now();
       const answer = await this.request(endpoint, "POST", form.toString());
       const body = parseJson(answer.body);
+      if (unavailable(answer.status)) throw unavailableFailure(answer.status);
       if (answer.status !== 200 || typeof body?.access_token !== "string" || body.access_token === "") {
         const reason = this.scrub(issuerReason(body, answer.body));
         throw new PrepareFailure(`the OAuth2 issuer refused the client credentials: ${answer.status}${reason ? ` ${reason}` : ""}`, "oauth2-refused", {
@@ -90,7 +100,7 @@ export class OAuth2Client {
           reason: reason || "-",
         });
       }
-      const lifetimeMs = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in * 1000 : Infinity;
+      const lifetimeMs = lifetimeSeconds(body.expires_in) * 1000;
       const margin = Math.min(60000, lifetimeMs / 5);
       this.cached = { token: body.access_token, renewAt: started + lifetimeMs - margin };
       this.refusal = undefined;
@@ -111,10 +121,13 @@ export class OAuth2Client {
     const issuer = this.opts.issuerUrl.replace(/\/+$/, "");
     const url = `${issuer}/.well-known/openid-configuration`;
     const answer = await this.request(url, "GET");
+    if (unavailable(answer.status)) throw unavailableFailure(answer.status);
     const body = parseJson(answer.body);
     if (answer.status !== 200 || typeof body?.token_endpoint !== "string") {
       throw new PrepareFailure(`the OAuth2 issuer has no usable discovery document at ${url}: ${answer.status}`, "oauth2-discovery", { status: answer.status }, "slow");
     }
+    const problem = tokenEndpointProblem(this.opts.issuerUrl, body.token_endpoint);
+    if (problem) throw new PrepareFailure(`the OAuth2 issuer's token endpoint is not used: ${problem}`, "oauth2-discovery", { status: problem }, "slow");
     return body.token_endpoint;
   }
 
@@ -130,7 +143,7 @@ export class OAuth2Client {
       const agent = this.opts.agentFor?.(target);
       const req = (secure ? https : http).request(
         url,
-        { method, headers, timeout: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(agent ? { agent } : {}), ...(secure ? this.opts.tls : {}) },
+        { method, headers, timeout: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(agent ? { agent } : {}) },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -154,6 +167,56 @@ export class OAuth2Client {
     const cleaned = secret ? text.split(secret).join("***") : text;
     return cleaned.replace(/\s+/g, " ").trim().slice(0, MAX_REASON);
   }
+}
+
+/**
+ * Why the discovery document's `token_endpoint` must not get the client secret, or undefined.
+ * The same origin as the issuer is what the issuer vouches for; elsewhere only https keeps the
+ * secret from the network; behind an https issuer an http endpoint would be a downgrade.
+ */
+export function tokenEndpointProblem(issuerUrl: string, tokenEndpoint: string): string | undefined {
+  let endpoint: URL;
+  let issuer: URL;
+  try {
+    endpoint = new URL(tokenEndpoint);
+    issuer = new URL(issuerUrl);
+  } catch {
+    return `${JSON.stringify(tokenEndpoint.slice(0, 100))} is not a URL`;
+  }
+  if (endpoint.protocol !== "https:" && endpoint.protocol !== "http:") return `${endpoint.protocol} is not http or https`;
+  if (endpoint.protocol === "https:") return undefined;
+  if (issuer.protocol === "https:") return `${endpoint.origin} is http behind an https issuer`;
+  if (endpoint.origin !== issuer.origin) return `${endpoint.origin} is http on another origin than the issuer`;
+  return undefined;
+}
+
+/** A warning for an issuer reached over plain http beyond this machine (the secret goes in clear), or undefined. */
+export function issuerUrlWarning(issuerUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(issuerUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:") return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return loopback ? undefined : `the OAuth2 issuer ${url.origin} is plain http: the client secret and tokens cross the network unencrypted`;
+}
+
+/** The issuer is overloaded or down for a while: like a network failure, not a refusal. */
+function unavailable(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+function unavailableFailure(status: number): PrepareFailure {
+  return new PrepareFailure(`the OAuth2 issuer is unavailable: HTTP ${status}`, "oauth2-unreachable", { reason: `HTTP ${status}` }, "backoff");
+}
+
+/** `expires_in` in seconds, a number or a numeric string; Infinity when absent or unusable. */
+function lifetimeSeconds(value: unknown): number {
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : Infinity;
 }
 
 interface TokenAnswer {

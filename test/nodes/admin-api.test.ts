@@ -4,7 +4,11 @@
  * which token reaches Pulsar (typed, stored, none) and that no answer carries it.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { AddressInfo } from "node:net";
 import { freePort } from "../support/net";
 import { OidcIssuer } from "../support/oidc-issuer";
@@ -88,12 +92,49 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.ok(seen.every((s) => s.authorization === `Bearer ${TYPED}`));
   });
 
-  it("resolves a ${VAR} token from the environment", async () => {
+  it("resolves a ${VAR} token of the deployed endpoint, for its deployed service URL", async () => {
     process.env.PULSAR_ADMIN_TEST_TOKEN = TYPED;
-    await deploy();
-    const { json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "${PULSAR_ADMIN_TEST_TOKEN}" });
+    await deploy("${PULSAR_ADMIN_TEST_TOKEN}");
+    const { json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "__PWRD__" });
     assert.equal(json.ok, true);
     assert.equal(seen[0].authorization, `Bearer ${TYPED}`);
+  });
+
+  it("never resolves ${VAR} or file:// typed in the request: nothing is sent, the answer names the field", async () => {
+    process.env.PULSAR_ADMIN_TEST_TOKEN = "env-secret-4411";
+    const file = path.join(os.tmpdir(), `admin-api-typed-${process.pid}`);
+    fs.writeFileSync(file, "file-secret-5522");
+    try {
+      await deploy();
+      for (const [field, value] of [["token", "${PULSAR_ADMIN_TEST_TOKEN}"], ["token", pathToFileURL(file).href], ["tenant", "${PULSAR_ADMIN_TEST_TOKEN}"], ["namespace", "${PULSAR_ADMIN_TEST_TOKEN}"]]) {
+        const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "new", serviceUrl: url, [field]: value });
+        assert.equal(json.ok, false, text);
+        assert.deepEqual(json.lines!.map((l) => l.key), ["pulsar.errors.editor-reference"], text);
+        assert.match(text, new RegExp(`"field":"${field}"`));
+      }
+      assert.deepEqual(seen, [], "nothing went anywhere");
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it("a ${VAR} in the dialog of a deployed endpoint is its deployed value, only toward its deployed URLs", async () => {
+    process.env.PULSAR_ADMIN_TEST_TOKEN = "env-secret-6633";
+    await helper.load(allNodes, flow(endpoint(url, { tenant: "public", namespace: "default" })), { ep: { token: STORED } });
+    const same = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "__PWRD__", namespace: "${PULSAR_ADMIN_TEST_TOKEN}" });
+    assert.equal(same.json.ok, true, same.text);
+    const other = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url.replace("127.0.0.1", "localhost"), namespace: "${PULSAR_ADMIN_TEST_TOKEN}" });
+    assert.equal(other.json.ok, false);
+    assert.ok(seen.every((s) => !s.path.includes("env-secret-6633")));
+  });
+
+  it("accepts JSON bodies only: a form post (what a cross-site form can send) is refused with 415", async () => {
+    await deploy(STORED);
+    for (const route of ["test", "lookup", "pattern"]) {
+      const res = await helper.request().post(`/pulsar-ws-endpoint/${route}`).type("form").send({ id: "ep", serviceUrl: url, token: "__PWRD__" }).expect(415);
+      assert.match(res.text, /application\/json/);
+    }
+    assert.deepEqual(seen, []);
   });
 
   it("does not carry the stored token to another URL typed in the dialog", async () => {
@@ -112,6 +153,20 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.equal(json.ok, false);
     assert.ok(!text.includes("wrong-token-55aa"), text);
     assert.ok(text.includes("rejected Bearer ***"), text);
+  });
+
+  it("scrubs the bearer actually sent when it was read from the stored token file", async () => {
+    const file = path.join(os.tmpdir(), `admin-api-token-${process.pid}`);
+    fs.writeFileSync(file, "file-token-77ee\n");
+    try {
+      await deploy(pathToFileURL(file).href);
+      const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url, token: "__PWRD__" });
+      assert.equal(json.ok, false);
+      assert.equal(seen[0].authorization, "Bearer file-token-77ee");
+      assert.ok(!text.includes("file-token-77ee"), text);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it("answers a bad service URL with the runtime's own error key", async () => {
@@ -137,6 +192,24 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     assert.equal((bad.json as unknown as { error: { key: string } }).error.key, "pulsar.errors.pattern-invalid");
     const missing = await post("/pulsar-ws-endpoint/pattern", { id: "ep", serviceUrl: url, pattern: "persistent://public/nope/x.*" });
     assert.equal((missing.json as unknown as { error: { key: string } }).error.key, "pulsar.admin.result.not-found");
+  });
+
+  it("topic suggestions never send a dot segment: ../ is refused, not listed as /admin/v2/tenants", async () => {
+    await deploy(STORED);
+    const { json } = await post("/pulsar-ws-endpoint/lookup", { id: "ep", serviceUrl: url, dir: "../" });
+    assert.equal(json.ok, false);
+    assert.equal((json as unknown as { error: { key: string } }).error.key, "pulsar.errors.admin-name-invalid");
+    assert.deepEqual(seen, []);
+  });
+
+  it("pattern preview refuses a catastrophic regex before listing anything", async () => {
+    await deploy(STORED);
+    const started = Date.now();
+    const { json } = await post("/pulsar-ws-endpoint/pattern", { id: "ep", serviceUrl: url, pattern: "(a+)+b" });
+    assert.equal(json.ok, false);
+    assert.equal((json as unknown as { error: { key: string } }).error.key, "pulsar.errors.pattern-invalid");
+    assert.equal(seen.length, 0);
+    assert.ok(Date.now() - started < 1000);
   });
 
   it("oauth2: Test connection uses the deployed endpoint's OAuth2 client (its cache too) and never returns the secret", async () => {

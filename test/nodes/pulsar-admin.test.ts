@@ -6,7 +6,11 @@
  * token client and failover (the one admin client, the same connection as the sessions).
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { AddressInfo } from "node:net";
 import type { NodeMessage } from "node-red";
 import { freePort } from "../support/net";
@@ -40,6 +44,8 @@ describe("pulsar-admin node", function () {
         if (path === `${T}/partitions`) return json(200, { partitions: 0, deleted: false });
         if (path === `${T}/stats`) return json(200, { subscriptions: { billing: { msgBacklog: 7 } } });
         if (path === "/admin/v2/persistent/t1/ns1") return json(200, ["persistent://t1/ns1/a"]);
+        // A careless gateway that echoes the Authorization header in its reason.
+        if (path === "/admin/v2/persistent/echo/ns") return json(403, { reason: `forbidden for ${req.headers.authorization ?? "nobody"}` });
         if (path === `${T}/subscription/billing/skip_all` && req.method === "POST") return json(204);
         if (path === `${T}/subscription/billing/resetcursor/1767225600000` && req.method === "POST") return json(204);
         if (path.startsWith("/admin/v2/persistent/public/default/missing")) return json(404, { reason: "Topic persistent://public/default/missing not found" });
@@ -124,6 +130,33 @@ describe("pulsar-admin node", function () {
       assert.deepEqual(seen.map((s) => s.method), ["GET", "GET", "POST"], "after the failover the next calls start on the URL that answered");
     } finally {
       await issuer.stop();
+    }
+  });
+
+  it("a name that is not one path segment never reaches Pulsar: the error names the field", async () => {
+    const { run } = await load({});
+    const up = await run({ operation: "list-topics", namespace: "../tenants" });
+    assert.ok(!up.ok);
+    assert.match(up.error!, /tenant "\.\." cannot go into an admin request/);
+    const dot = await run({ operation: "list-topics", namespace: "public/." });
+    assert.match(dot.error!, /namespace "\."/);
+    assert.deepEqual(seen, [], "no request for a name that would move the path");
+  });
+
+  it("the bearer actually sent (here read from a token file) never appears in an error, a status or a log", async () => {
+    const file = path.join(os.tmpdir(), `pulsar-admin-token-${process.pid}`);
+    fs.writeFileSync(file, "file-token-3c4d5e\n");
+    try {
+      const { run } = await load({}, endpoint(url), { ep: { token: pathToFileURL(file).href } });
+      const r = await run({ operation: "list-topics", namespace: "echo/ns" });
+      assert.ok(!r.ok);
+      assert.equal(seen[0].authorization, "Bearer file-token-3c4d5e");
+      assert.match(r.error!, /forbidden for Bearer \*\*\*/);
+      const node = helper.getNode("in") as unknown as { status: { args: unknown[][] }; error: { args: unknown[][] }; warn: { args: unknown[][] } };
+      const everything = JSON.stringify([r.error, node.status.args, node.error?.args, node.warn?.args]);
+      assert.ok(!everything.includes("file-token-3c4d5e"), everything);
+    } finally {
+      fs.rmSync(file, { force: true });
     }
   });
 

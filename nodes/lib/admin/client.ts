@@ -11,6 +11,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { inputError, PulsarError } from "../protocol/errors";
 import { PrepareFailure } from "../session/socket";
 import { matchPattern, type TopicPattern } from "../protocol/topic-list";
 import { parseTopic, type TopicDefaults } from "../protocol/topics";
@@ -80,6 +81,39 @@ const R = "pulsar.admin.result.";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 
+/** A name from a config, a msg or the editor, with the field it came from (for the error). */
+export type PathName = readonly [field: string, value: string];
+
+// "." and ".." survive encoding (and so do %2e forms for a URL parser): they would move the path
+// to another endpoint of the admin API, called with the endpoint's token.
+const DOT_SEGMENT = /^\.\.?$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const API_WORD = /^[\w-]+$/;
+
+/**
+ * The path of an admin call: the API's own words as strings, every name as `[field, value]`.
+ * The one place names enter an admin URL: each must be exactly one path segment (not empty,
+ * not `.` or `..`, no `/`, no control characters) and is percent-encoded; anything else is a
+ * PulsarError `admin-name-invalid` naming the field, and nothing is sent.
+ */
+export function adminPath(...parts: (string | PathName)[]): string {
+  return parts.map((part) => "/" + (typeof part === "string" ? apiWord(part) : pathName(part))).join("");
+}
+
+function apiWord(word: string): string {
+  if (!API_WORD.test(word)) throw new Error(`not an admin API path word: ${JSON.stringify(word)}`);
+  return word;
+}
+
+function pathName([field, value]: PathName): string {
+  if (typeof value !== "string" || value === "" || DOT_SEGMENT.test(value) || value.includes("/") || CONTROL_CHARS.test(value) || LONE_SURROGATE.test(value)) {
+    throw inputError("admin-name-invalid", { field, value: JSON.stringify(String(value)).slice(0, 120) });
+  }
+  return encodeURIComponent(value);
+}
+
 export interface AdminRequest {
   method: HttpMethod;
   /** Starting with /, below the target's base; every name in it already URL-encoded. */
@@ -120,14 +154,17 @@ export function adminCaller(target: AdminTarget): AdminCall {
     const listed = typeof target.httpBases === "function" ? target.httpBases() : target.httpBases;
     const bases = listed?.length ? listed : [target.httpBase];
     let lastError: unknown;
+    const sent = new Set<string>();
     for (const base of bases) {
       const token = target.bearer ? await target.bearer() : target.token;
+      if (token) sent.add(token);
       let answer: AdminAnswer;
       try {
         answer = await callOnce(target, base + request.path, request, token);
         if (answer.status === 401 && target.bearer && target.refused) {
           target.refused(token);
           const renewed = await target.bearer();
+          if (renewed) sent.add(renewed);
           if (renewed !== token) answer = await callOnce(target, base + request.path, request, renewed);
         }
       } catch (err) {
@@ -136,10 +173,22 @@ export function adminCaller(target: AdminTarget): AdminCall {
         continue;
       }
       target.worked?.(base);
-      return answer;
+      return answer.status >= 200 && answer.status <= 299 ? answer : withoutToken(answer, sent);
     }
     throw lastError;
   };
+}
+
+/**
+ * An error answer with every bearer this call sent replaced by `***`: a server or gateway that
+ * echoes the Authorization header must not get the token into a reason, and error reasons go to
+ * the editor, msgs, logs and statuses. Done here because only here is the token known, whatever
+ * its origin (typed, `${ENV}`, a file, OAuth2). Success bodies are data (a peeked payload) and stay.
+ */
+function withoutToken(answer: AdminAnswer, sent: ReadonlySet<string>): AdminAnswer {
+  let body = answer.body;
+  for (const token of sent) body = body.split(token).join("***");
+  return body === answer.body ? answer : { ...answer, body, bytes: Buffer.from(body, "utf8") };
 }
 
 function callOnce(target: AdminTarget, href: string, request: AdminRequest, token: string | undefined): Promise<AdminAnswer> {
@@ -211,6 +260,8 @@ export function networkFailure(err: unknown, httpBase: string): AdminLine {
   const e = err as NodeJS.ErrnoException & { status?: number };
   const host = new URL(httpBase).host;
   if (err instanceof PrepareFailure) return { level: "error", key: R + "auth-source", params: { reason: err.message } };
+  // A name refused before anything was sent (adminPath).
+  if (err instanceof PulsarError) return { level: "error", key: `pulsar.errors.${err.code}`, params: err.details as Params };
   const code = typeof e?.code === "string" ? e.code : "";
   if (code === "EPROXY") return { level: "error", key: R + "proxy-refused", params: { host, status: e.status ?? 0, reason: e.message } };
   if (code === "ETIMEDOUT_ADMIN") return { level: "error", key: R + "timeout", params: { host } };
@@ -235,8 +286,9 @@ export function webSocketProbePath(defaults: TopicDefaults, cluster?: string): s
   return buildSessionUrl({ base: "", role: "producer", topic, cluster });
 }
 
-function namespacePath(tenant: string, namespace: string): string {
-  return `${encodeURIComponent(tenant)}/${encodeURIComponent(namespace)}`;
+/** `/admin/v2/{domain}/{tenant}/{namespace}`: the namespace's topic list. */
+export function namespaceTopicsPath(domain: string, tenant: string, namespace: string): string {
+  return adminPath("admin", "v2", ["domain", domain], ["tenant", tenant], ["namespace", namespace]);
 }
 
 /**
@@ -250,7 +302,7 @@ export async function testConnection(get: AdminGet, target: AdminTarget, default
   const lines: AdminLine[] = [];
   let answer: HttpAnswer;
   try {
-    answer = await get(`/admin/v2/persistent/${namespacePath(defaults.tenant, defaults.namespace)}`);
+    answer = await get(namespaceTopicsPath("persistent", defaults.tenant, defaults.namespace));
   } catch (err) {
     return { ok: false, lines: [networkFailure(err, target.httpBase)] };
   }
@@ -300,7 +352,7 @@ export function parseDir(dir: string): ParsedDir | undefined {
 
 /** Topic names of one namespace and domain: partitioned topics once, not each partition. */
 export async function listTopics(get: AdminGet, tenant: string, namespace: string, domain: string): Promise<{ names?: string[]; failure?: HttpAnswer }> {
-  const base = `/admin/v2/${domain}/${namespacePath(tenant, namespace)}`;
+  const base = namespaceTopicsPath(domain, tenant, namespace);
   const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
   const topics = all.status === 200 ? isJsonArray(all.body) : undefined;
   if (!topics) return { failure: all };
@@ -334,7 +386,7 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
         const short = await listTopics(get, defaults.tenant, defaults.namespace, "persistent");
         for (const name of short.names ?? []) items.push(name.slice(name.lastIndexOf("/") + 1));
       }
-      const tenants = await listStrings(get, "/admin/v2/tenants");
+      const tenants = await listStrings(get, adminPath("admin", "v2", "tenants"));
       // Listing tenants needs a super-user; others still get their default tenant to descend into.
       if (tenants.failure && tenants.failure.status !== 401 && tenants.failure.status !== 403) {
         if (items.length === 0) return { ok: false, items: [], error: httpFailure(tenants.failure, "tenants", hasToken) };
@@ -344,7 +396,7 @@ export async function lookup(get: AdminGet, target: AdminTarget, dir: string, de
     }
     if (parsed.segments.length === 1) {
       const [tenant] = parsed.segments;
-      const namespaces = await listStrings(get, `/admin/v2/namespaces/${encodeURIComponent(tenant)}`);
+      const namespaces = await listStrings(get, adminPath("admin", "v2", "namespaces", ["tenant", tenant]));
       if (namespaces.failure) {
         const forbidden = namespaces.failure.status === 401 || namespaces.failure.status === 403;
         if (forbidden && tenant === defaults.tenant) return { ok: true, items: [`${prefix}${tenant}/${defaults.namespace}/`] };
@@ -381,7 +433,7 @@ export interface PatternPreview {
 export async function previewPattern(get: AdminGet, target: AdminTarget, pattern: TopicPattern): Promise<PatternPreview> {
   const namespace = `${pattern.tenant}/${pattern.namespace}`;
   try {
-    const base = `/admin/v2/${pattern.domain}/${namespacePath(pattern.tenant, pattern.namespace)}`;
+    const base = namespaceTopicsPath(pattern.domain, pattern.tenant, pattern.namespace);
     const [all, partitioned] = await Promise.all([get(base), get(`${base}/partitioned`)]);
     const listed = all.status === 200 ? isJsonArray(all.body) : undefined;
     if (!listed) return { ok: false, items: [], count: 0, namespace, error: httpFailure(all, namespace, !!(target.token || target.bearer)) };

@@ -17,6 +17,14 @@
  *
  * All three need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
  * only someone allowed to change (and deploy) the endpoint should be able to use.
+ *
+ * What the request names is never resolved: a `${VAR}` in a typed field, or a typed token that is
+ * `${VAR}` or `file://…`, would otherwise have the runtime read its environment or its files and
+ * send the result wherever the request says. Such a field takes the deployed endpoint's value
+ * (what its stored config resolved to), and only while the request goes to the deployed service
+ * URLs (and issuer); else the answer names the field and nothing is sent. Only JSON bodies are
+ * accepted (415 otherwise): Node-RED's admin app also parses form posts, which any web page can
+ * make a browser send when adminAuth is off.
  */
 import type { Node, NodeAPI } from "node-red";
 import type { Request, Response } from "express";
@@ -26,6 +34,7 @@ import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
 import { asPulsarError } from "../protocol/errors";
 import { httpGetter, lookup, previewPattern, testConnection, type AdminLine, type AdminTarget } from "./client";
 import { parseTopicPattern } from "../protocol/topic-list";
+import { configError } from "../protocol/errors";
 import type { TopicDefaults } from "../protocol/topics";
 import type { TlsOptions } from "../session/socket";
 import { lookupProxy } from "../proxy-config";
@@ -54,6 +63,41 @@ interface ProbeBody {
 /** How the editor shows a stored password credential it does not know. */
 const STORED_PASSWORD = "__PWRD__";
 const ENV_REF = /^\$\{(\S+)\}$/;
+/** A value something would resolve: an environment reference anywhere, or a token file. */
+const REFERENCE = /\$\{|^file:/i;
+
+type Field = "serviceUrl" | "cluster" | "tenant" | "namespace" | "authType" | "oauth2IssuerUrl" | "oauth2ClientId" | "oauth2Audience" | "oauth2Scope";
+
+/** The deployed endpoint's resolved value of a field, or undefined when it has none. */
+function deployedValue(settings: EndpointSettings, field: Field): string | undefined {
+  const oauth2 = settings.auth.type === "oauth2" ? settings.auth.oauth2 : undefined;
+  switch (field) {
+    case "serviceUrl":
+      return settings.bases.join(",");
+    case "cluster":
+      return settings.cluster ?? "";
+    case "tenant":
+      return settings.defaults.tenant;
+    case "namespace":
+      return settings.defaults.namespace;
+    case "authType":
+      return settings.auth.type;
+    case "oauth2IssuerUrl":
+      return oauth2?.issuerUrl;
+    case "oauth2ClientId":
+      return oauth2?.clientId;
+    case "oauth2Audience":
+      return oauth2 ? (oauth2.audience ?? "") : undefined;
+    case "oauth2Scope":
+      return oauth2 ? (oauth2.scope ?? "") : undefined;
+  }
+}
+
+/** Node-RED's admin app parses JSON and form bodies; these routes take JSON only. */
+function jsonOnly(req: Request, res: Response, next: () => void): void {
+  if (req.is("application/json")) return next();
+  res.status(415).json({ error: "these routes accept only application/json bodies" });
+}
 
 interface Probe {
   target: AdminTarget;
@@ -93,7 +137,11 @@ export function registerAdminApi(RED: NodeAPI): void {
    */
   function chooseToken(body: ProbeBody, id: string, base: string, deployed: EndpointNode | undefined, notes: AdminLine[]): string | undefined {
     const typed = text(body.token);
-    if (typed && typed !== STORED_PASSWORD) return withEnv(typed, deployed);
+    if (typed && typed !== STORED_PASSWORD) {
+      // Never resolved from the request: the runtime would send its env or a file's content.
+      if (REFERENCE.test(typed)) throw configError("editor-reference", { field: "token" });
+      return typed;
+    }
     if (!id) return undefined;
     const stored = (RED.nodes.getCredentials(id) as EndpointCredentials | undefined)?.token;
     if (!stored) return undefined;
@@ -141,33 +189,59 @@ export function registerAdminApi(RED: NodeAPI): void {
   function probeFrom(body: ProbeBody): Probe {
     const id = text(body.id);
     const deployed = id ? ((RED.nodes.getNode(id) as EndpointNode | null) ?? undefined) : undefined;
-    const field = (value: unknown): string => withEnv(text(value), deployed);
+    const substituted: Field[] = [];
+    // A reference takes the deployed value (its stored config's resolution), never the runtime's env.
+    const field = (name: Field): string => {
+      const value = text(body[name]);
+      if (!REFERENCE.test(value)) return value;
+      const known = deployed?.settings ? deployedValue(deployed.settings, name) : undefined;
+      if (known === undefined) throw configError("editor-reference", { field: name });
+      substituted.push(name);
+      return known;
+    };
     const notes: AdminLine[] = [];
     // Resolved as the deployed node resolves them: URL rules, default tenant/namespace, "Bearer " prefix.
     const fields = {
-      serviceUrl: field(body.serviceUrl),
-      cluster: field(body.cluster),
-      tenant: field(body.tenant),
-      namespace: field(body.namespace),
-      authType: field(body.authType),
-      oauth2IssuerUrl: field(body.oauth2IssuerUrl),
-      oauth2ClientId: field(body.oauth2ClientId),
-      oauth2Audience: field(body.oauth2Audience),
-      oauth2Scope: field(body.oauth2Scope),
+      serviceUrl: field("serviceUrl"),
+      cluster: field("cluster"),
+      tenant: field("tenant"),
+      namespace: field("namespace"),
+      authType: field("authType"),
+      oauth2IssuerUrl: field("oauth2IssuerUrl"),
+      oauth2ClientId: field("oauth2ClientId"),
+      oauth2Audience: field("oauth2Audience"),
+      oauth2Scope: field("oauth2Scope"),
     };
     const base = resolveEndpointSettings({ serviceUrl: fields.serviceUrl }, undefined).bases.join(",");
+    if (substituted.length > 0 && deployed?.settings) {
+      // Deployed values go only where the deployed endpoint sends them.
+      const auth = deployed.settings.auth;
+      const sameIssuer = fields.authType !== "oauth2" || (auth.type === "oauth2" && auth.oauth2.issuerUrl === fields.oauth2IssuerUrl);
+      if (deployed.settings.bases.join(",") !== base || !sameIssuer) throw configError("editor-reference", { field: substituted[0] });
+    }
     const authType = fields.authType || (text(body.token) || (id && (RED.nodes.getCredentials(id) as EndpointCredentials | undefined)?.token) ? "token" : "none");
     const token = authType === "token" ? chooseToken(body, id, base, deployed, notes) : undefined;
     const secret = authType === "oauth2" ? chooseSecret(body, id, base, fields.oauth2IssuerUrl, deployed, notes) : undefined;
     const tls = tlsOptions(text(body.tls), notes);
     const settings = resolveEndpointSettings({ ...fields, authType }, token, tls, secret);
     const connection = connectionFor(settings, text(body.proxy), deployed, tls);
+    const target = connection.adminTarget();
+    const secrets = [settings.token, secret].filter((s): s is string => !!s);
+    // The bearer actually sent (a token file's content, an OAuth2 access token) is scrubbed too.
+    const bearer = target.bearer;
+    if (bearer) {
+      target.bearer = async () => {
+        const token = await bearer();
+        if (token) secrets.push(token);
+        return token;
+      };
+    }
     return {
-      target: connection.adminTarget(),
+      target,
       defaults: settings.defaults,
       cluster: settings.cluster,
       notes,
-      secrets: [settings.token, secret].filter((s): s is string => !!s),
+      secrets,
     };
   }
 
@@ -194,6 +268,7 @@ export function registerAdminApi(RED: NodeAPI): void {
   RED.httpAdmin.post(
     "/pulsar-ws-endpoint/test",
     canWrite,
+    jsonOnly,
     handle(async (probe) => {
       const result = await testConnection(httpGetter(probe.target), probe.target, probe.defaults, probe.cluster);
       return { ok: result.ok, lines: [...probe.notes, ...result.lines] };
@@ -203,6 +278,7 @@ export function registerAdminApi(RED: NodeAPI): void {
   RED.httpAdmin.post(
     "/pulsar-ws-endpoint/lookup",
     canWrite,
+    jsonOnly,
     handle(
       (probe, body) => lookup(httpGetter(probe.target), probe.target, text(body.dir), probe.defaults),
       (line) => ({ ok: false, items: [], error: line }),
@@ -212,6 +288,7 @@ export function registerAdminApi(RED: NodeAPI): void {
   RED.httpAdmin.post(
     "/pulsar-ws-endpoint/pattern",
     canWrite,
+    jsonOnly,
     handle(
       async (probe, body) => {
         // A pattern that is not usable throws its PulsarError: answered as `failed` below.

@@ -14,7 +14,7 @@ import { decodeMessageId, encodeMessageId } from "../protocol/message-id";
 import type { Position } from "../protocol/positions";
 import type { TopicName } from "../protocol/topics";
 import { PrepareFailure } from "../session/socket";
-import { adminCaller, reasonOf, type AdminAnswer, type AdminCall, type AdminRequest, type AdminTarget, type HttpMethod } from "./client";
+import { adminCaller, adminPath, namespaceTopicsPath, reasonOf, type AdminAnswer, type AdminCall, type AdminRequest, type AdminTarget, type HttpMethod } from "./client";
 
 /** Long.MAX_VALUE: Pulsar's `MessageId.latest` has it as ledger and entry. JSON text, not a JS number. */
 const LATEST_ID_JSON = '{"ledgerId":9223372036854775807,"entryId":9223372036854775807,"partitionIndex":-1}';
@@ -41,10 +41,10 @@ export class PulsarAdmin {
 
   /** `/admin/v2/persistent/t/ns/x` (a v1 name with a cluster: `/admin/persistent/t/c/ns/x`). */
   static topicPath(topic: TopicName): string {
-    const enc = encodeURIComponent;
     const parts = topic.full.replace(/^[a-z-]+:\/\//, "").split("/");
-    if (parts.length === 4) return `/admin/${topic.domain}/${parts.map(enc).join("/")}`;
-    return `/admin/v2/${topic.domain}/${enc(topic.tenant)}/${enc(topic.namespace)}/${enc(topic.local)}`;
+    const [tenant, namespace, topicName] = [["tenant", topic.tenant], ["namespace", topic.namespace], ["topic", topic.local]] as const;
+    if (parts.length === 4) return adminPath("admin", ["domain", topic.domain], tenant, ["cluster", parts[1]], namespace, topicName);
+    return adminPath("admin", "v2", ["domain", topic.domain], tenant, namespace, topicName);
   }
 
   /** One call; any status outside 2xx becomes a PulsarError naming it and Pulsar's reason. */
@@ -92,12 +92,12 @@ export class PulsarAdmin {
 
   /** Pulsar's list for the namespace (partitions listed one by one, as Pulsar does). */
   async listTopics(tenant: string, namespace: string, domain = "persistent"): Promise<string[]> {
-    const list = await this.json("GET", `/admin/v2/${domain}/${encodeURIComponent(tenant)}/${encodeURIComponent(namespace)}`, `${tenant}/${namespace}`);
+    const list = await this.json("GET", namespaceTopicsPath(domain, tenant, namespace), `${tenant}/${namespace}`);
     return Array.isArray(list) ? list.filter((t): t is string => typeof t === "string") : [];
   }
 
   async listPartitionedTopics(tenant: string, namespace: string, domain = "persistent"): Promise<string[]> {
-    const list = await this.json("GET", `/admin/v2/${domain}/${encodeURIComponent(tenant)}/${encodeURIComponent(namespace)}/partitioned`, `${tenant}/${namespace}`);
+    const list = await this.json("GET", `${namespaceTopicsPath(domain, tenant, namespace)}/partitioned`, `${tenant}/${namespace}`);
     return Array.isArray(list) ? list.filter((t): t is string => typeof t === "string") : [];
   }
 
@@ -120,7 +120,7 @@ export class PulsarAdmin {
   }
 
   private subscriptionPath(topic: TopicName, subscription: string): string {
-    return `${PulsarAdmin.topicPath(topic)}/subscription/${encodeURIComponent(subscription)}`;
+    return PulsarAdmin.topicPath(topic) + adminPath("subscription", ["subscription", subscription]);
   }
 
   /**
@@ -132,7 +132,7 @@ export class PulsarAdmin {
   async resetCursor(topic: TopicName, subscription: string, position: Position): Promise<null> {
     const path = `${this.subscriptionPath(topic, subscription)}/resetcursor`;
     const what = `${topic.full} / ${subscription}`;
-    if (position.kind === "time") await this.request("POST", `${path}/${position.ms}`, what);
+    if (position.kind === "time") await this.request("POST", path + adminPath(["position", String(position.ms)]), what);
     else if (position.kind === "earliest") await this.request("POST", `${path}/0`, what);
     else if (position.kind === "latest") await this.request("POST", path, what, LATEST_ID_JSON);
     else {
@@ -167,7 +167,7 @@ export class PulsarAdmin {
     for (let i = 1; i <= n; i++) {
       let answer: AdminAnswer;
       try {
-        answer = await this.request("GET", `${this.subscriptionPath(topic, subscription)}/position/${i}`, `${topic.full} / ${subscription}`);
+        answer = await this.request("GET", this.subscriptionPath(topic, subscription) + adminPath("position", ["count", String(i)]), `${topic.full} / ${subscription}`);
       } catch (err) {
         // Past the end of the backlog Pulsar answers 404 "Message not found": fewer than asked.
         if (i > 1 && err instanceof PulsarError && err.details.status === 404) break;
@@ -184,7 +184,7 @@ export class PulsarAdmin {
    * returned is the entry before it in the same ledger.
    */
   async readerStartAt(topic: TopicName, ms: number): Promise<string> {
-    const answer = (await this.json("GET", `${PulsarAdmin.topicPath(topic)}/messageid/${ms}`, topic.full)) as { ledgerId?: unknown; entryId?: unknown; partitionIndex?: unknown } | null;
+    const answer = (await this.json("GET", PulsarAdmin.topicPath(topic) + adminPath("messageid", ["time", String(ms)]), topic.full)) as { ledgerId?: unknown; entryId?: unknown; partitionIndex?: unknown } | null;
     const ledger = answer?.ledgerId;
     const entry = answer?.entryId;
     if (typeof ledger !== "number" || typeof entry !== "number") throw new PulsarError("server", "admin-not-json", { what: topic.full, status: 200 });

@@ -6,10 +6,12 @@
  * namespace). Pulsar's own clients match the regular expression against the whole topic name;
  * the domain, tenant and namespace being fixed, that is the same as matching REGEX against the
  * whole local name, which is what we do (`^(?:REGEX)$`). A partitioned topic is matched once by
- * its base name, never by its `-partition-N` parts.
+ * its base name, never by its `-partition-N` parts. The regex runs on the event loop, so its shape
+ * and the names it is tested on are bounded (regex-safety.ts).
  */
 import { inputError } from "./errors";
-import { parseTopic, type TopicDefaults, type TopicDomain, type TopicName } from "./topics";
+import { MAX_MATCHED_NAME_CHARS, regexProblem } from "./regex-safety";
+import { isNamedEntity, parseTopic, type TopicDefaults, type TopicDomain, type TopicName } from "./topics";
 
 /** Splits on commas and newlines, trims each entry, drops empty ones and repeats (by full name). */
 export function parseTopicList(input: unknown, defaults: TopicDefaults): TopicName[] {
@@ -42,7 +44,6 @@ export interface TopicPattern {
 }
 
 const PATTERN_PREFIX = /^(persistent|non-persistent):\/\/([^/]+)\/([^/]+)\/(.+)$/s;
-const NAMED_ENTITY = /^[-=:.\w]+$/;
 
 /** Undefined for an empty pattern; throws PulsarError("input", "pattern-invalid") for a bad one. */
 export function parseTopicPattern(input: unknown, defaults: TopicDefaults): TopicPattern | undefined {
@@ -56,14 +57,27 @@ export function parseTopicPattern(input: unknown, defaults: TopicDefaults): Topi
     : raw.includes("://")
       ? fail(raw, "use persistent://tenant/namespace/REGEX or just REGEX")
       : (["persistent", defaults.tenant, defaults.namespace, raw] as const);
-  if (!NAMED_ENTITY.test(tenant) || !NAMED_ENTITY.test(namespace)) fail(raw, "tenant and namespace are names, not patterns");
-  let regex: RegExp;
+  if (!isNamedEntity(tenant) || !isNamedEntity(namespace)) fail(raw, "tenant and namespace are names, not patterns");
+  return { domain, tenant, namespace, source, regex: anchored(raw, source) };
+}
+
+/**
+ * `^(?:source)$`, but only for a source that is a regular expression on its own. Compiled alone,
+ * a source that closes a group it did not open (`a.*)|(.*`) or leaves a class, a group or an
+ * escape open is a syntax error; once wrapped, the same text could balance against our own
+ * `(?:` and `)` and match outside the anchors. A source that compiles alone has its groups,
+ * classes and escapes closed inside itself, so the wrapper's group holds all of it. Same flags
+ * (none) both times, so both parses agree on what is a group.
+ */
+function anchored(raw: string, source: string): RegExp {
+  const problem = regexProblem(source);
+  if (problem) fail(raw, problem);
   try {
-    regex = new RegExp(`^(?:${source})$`);
+    new RegExp(source);
+    return new RegExp(`^(?:${source})$`);
   } catch (err) {
     return fail(raw, err instanceof Error ? err.message : String(err));
   }
-  return { domain, tenant, namespace, source, regex };
 }
 
 function fail(pattern: string, reason: string): never {
@@ -85,7 +99,9 @@ export function matchPattern(pattern: TopicPattern, listed: readonly string[], p
     if (!full.startsWith(prefix)) continue;
     const base = full.replace(PARTITION_SUFFIX, "");
     const name = base !== full && parents.has(base) ? base : full;
-    if (pattern.regex.test(name.slice(prefix.length))) names.add(name);
+    const local = name.slice(prefix.length);
+    // Bounds the regex's work together with regexProblem's checks on the pattern.
+    if (local.length <= MAX_MATCHED_NAME_CHARS && pattern.regex.test(local)) names.add(name);
   }
   return [...names].sort();
 }

@@ -93,8 +93,13 @@ export function parseTopic(input: unknown, defaults: TopicDefaults): TopicName {
   return { domain, tenant, namespace, local, full: `${domain}://${path}` };
 }
 
+/** A tenant or namespace name as Pulsar accepts it, minus the dot segments no URL keeps as they are. */
+export function isNamedEntity(value: string): boolean {
+  return NAMED_ENTITY.test(value) && !DOT_SEGMENT.test(value);
+}
+
 function checkNamedEntity(value: string, part: "tenant" | "namespace", topic: string): void {
-  if (!NAMED_ENTITY.test(value) || DOT_SEGMENT.test(value)) {
+  if (!isNamedEntity(value)) {
     throw inputError("topic-part", { part, value, topic });
   }
 }

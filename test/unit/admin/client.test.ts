@@ -7,9 +7,11 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { errorOf } from "../../support/errors";
 import { freePort } from "../../support/net";
 import {
   adminCaller,
+  adminPath,
   httpGetter,
   lookup,
   networkFailure,
@@ -260,5 +262,19 @@ describe("pulsar-admin: messages", () => {
     assert.ok(produced.size > 10);
     for (const key of produced) assert.ok(results[key], `pulsar.admin.result.${key} is missing from admin.json`);
     for (const key of Object.keys(results)) assert.ok(produced.has(key), `pulsar.admin.result.${key} is never produced`);
+  });
+});
+
+describe("admin/client adminPath: every name in an admin path, checked and encoded in one place", () => {
+  it("encodes names and keeps the API's own words", () => {
+    assert.equal(adminPath("admin", "v2", ["domain", "persistent"], ["tenant", "t"], ["namespace", "n s"], ["topic", "a+b?#%"]), "/admin/v2/persistent/t/n%20s/a%2Bb%3F%23%25");
+  });
+
+  it("refuses dot segments, slashes, control characters, empty names and lone surrogates, naming the field", () => {
+    for (const bad of ["..", ".", "a/b", "a\u0001b", "a\u0085", "", "\uD800"]) {
+      const err = errorOf(() => adminPath("admin", "v2", ["namespace", bad]));
+      assert.equal(err.code, "admin-name-invalid", JSON.stringify(bad));
+      assert.equal(err.details.field, "namespace");
+    }
   });
 });

@@ -51,12 +51,12 @@ describe("admin/operations", () => {
   });
 
   it("reset-cursor: a time in the path, earliest as time 0, latest and ids as Pulsar's MessageIdImpl JSON", async () => {
-    const base = `${P}/subscription/s%2F1/resetcursor`;
+    const base = `${P}/subscription/s%3F1/resetcursor`;
     const { admin, calls } = canned({ [`POST ${base}/1234`]: { status: 204 }, [`POST ${base}/0`]: { status: 204 }, [`POST ${base}`]: { status: 204 } });
-    await admin.resetCursor(topic, "s/1", { kind: "time", ms: 1234 });
-    await admin.resetCursor(topic, "s/1", { kind: "earliest" });
-    await admin.resetCursor(topic, "s/1", { kind: "latest" });
-    await admin.resetCursor(topic, "s/1", { kind: "id", id: "CAcQAxgBMAA=" });
+    await admin.resetCursor(topic, "s?1", { kind: "time", ms: 1234 });
+    await admin.resetCursor(topic, "s?1", { kind: "earliest" });
+    await admin.resetCursor(topic, "s?1", { kind: "latest" });
+    await admin.resetCursor(topic, "s?1", { kind: "id", id: "CAcQAxgBMAA=" });
     assert.deepEqual(calls.map((c) => c.body), [undefined, undefined,
       '{"ledgerId":9223372036854775807,"entryId":9223372036854775807,"partitionIndex":-1}', '{"ledgerId":7,"entryId":3,"partitionIndex":1}']);
   });

@@ -41,3 +41,22 @@ describe("protocol/topic-list", () => {
     assert.deepEqual(matchPattern(p, listed, [`${NS}/s-p`]), [`${NS}/s-a`, `${NS}/s-p`, `${NS}/s-q-partition-0`]);
   });
 });
+
+describe("protocol/topic-list: a pattern stays inside its anchors", () => {
+  it("refuses a regex that closes more groups than it opens (it would escape ^(?:…)$)", () => {
+    assert.equal(codeOf(() => parseTopicPattern("orders-.*)|(.*", defaults)), "pattern-invalid");
+    assert.equal(codeOf(() => parseTopicPattern("a)(b", defaults)), "pattern-invalid");
+    assert.equal(codeOf(() => parseTopicPattern("persistent://public/default/x)|(y", defaults)), "pattern-invalid");
+  });
+
+  it("a bracket or escaped parenthesis is a character, not a group", () => {
+    const p = parseTopicPattern("a[)]b|c\\)", defaults)!;
+    assert.ok(p.regex.test("a)b") && p.regex.test("c)") && !p.regex.test("xa)b"));
+  });
+
+  it("refuses dot segments as tenant or namespace, as topic names do", () => {
+    assert.equal(codeOf(() => parseTopicPattern("persistent://../default/x.*", defaults)), "pattern-invalid");
+    assert.equal(codeOf(() => parseTopicPattern("persistent://public/./x.*", defaults)), "pattern-invalid");
+    assert.equal(codeOf(() => parseTopicPattern("x.*", { tenant: "..", namespace: "default" })), "pattern-invalid");
+  });
+});
