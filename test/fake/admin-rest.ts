@@ -59,7 +59,7 @@ export async function handleAdmin(broker: Broker, req: IncomingMessage, res: Ser
     return true;
   }
   if (/^\/messageid\/\d+$/.test(rest) && req.method === "GET" && (broker.partitionCounts.get(full) ?? 0) > 0) {
-    send(res, 405, { reason: "Get message ID by timestamp on a partitioned topic is not allowed, please try it on specific topic partition" });
+    send(res, 405, { reason: "Get message ID by timestamp on a partitioned topic is not allowed, please try do it on specific topic partition" });
     return true;
   }
   if (!topic) {
