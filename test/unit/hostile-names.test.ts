@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { adminPath } from "../../nodes/lib/admin/client";
 import { PulsarError } from "../../nodes/lib/protocol/errors";
 import { parseTopicList, parseTopicPattern } from "../../nodes/lib/protocol/topic-list";
 import { checkSubscriptionName, parseTopic } from "../../nodes/lib/protocol/topics";
@@ -86,6 +87,20 @@ describe("hostile names and secrets (fast-check)", () => {
           assertSegmentSafe(name, "subscription");
           assert.ok(!name.includes("/"));
         }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("admin REST paths: every name is one encoded segment, or a PulsarError naming the field and nothing is sent", () => {
+    fc.assert(
+      fc.property(hostileString, hostileString, (tenant, namespace) => {
+        const path = parsesOrRefuses(() => adminPath("admin", "v2", "namespaces", ["tenant", tenant], ["namespace", namespace]));
+        if (path === undefined) return;
+        const segments = path.split("/").slice(1);
+        assert.equal(segments.length, 5, `${JSON.stringify(path)} is not five segments`);
+        assert.deepEqual(segments.slice(3).map(decodeURIComponent), [tenant, namespace]);
+        for (const segment of segments) assertSegmentSafe(segment, "admin path segment");
       }),
       { numRuns: 3000 },
     );
