@@ -87,4 +87,23 @@ describe("connection", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("a token from ${ENV} or a file that could not go in a header is refused before any attempt, naming the problem, never the token", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulsar-token-"));
+    const file = path.join(dir, "token");
+    try {
+      const unusable = (where: RegExp) => (e: unknown) =>
+        e instanceof PrepareFailure && e.statusKey === "token-unusable" && where.test(e.message) && !e.message.includes("s3cr3t");
+      const viaEnv = new EndpointConnection({ bases: ["ws://h"], auth: { type: "token", token: "${PULSAR_TOKEN}" }, env: () => "s3cr3t\npart" });
+      await assert.rejects(viaEnv.bearer(), unusable(/environment variable PULSAR_TOKEN.*line break/));
+      const zwsp = new EndpointConnection({ bases: ["ws://h"], auth: { type: "token", token: "${PULSAR_TOKEN}" }, env: () => "\u200bs3cr3t" });
+      await assert.rejects(zwsp.bearer(), unusable(/U\+200B/));
+      fs.writeFileSync(file, "s3cr3t\nsecond-line\n");
+      const viaFile = new EndpointConnection({ bases: ["ws://h"], auth: { type: "token", token: pathToFileURL(file).href } });
+      await assert.rejects(viaFile.bearer(), unusable(/from the file .*line break/));
+      // The admin API asks the same: a call fails with the reason instead of reaching http.request.
+      await assert.rejects(viaFile.adminTarget().bearer!(), unusable(/line break/));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
