@@ -52,7 +52,13 @@ export interface ConnectionOptions {
   handshakeTimeoutMs?: number;
 }
 
-/** The failures that say "this server is not there (any more)": the next URL is tried. */
+/**
+ * The failures that say "this server is not there (any more)": the next URL is tried. Only the
+ * connection failing counts (refused, DNS, TLS, timeouts, a connection lost or a server going
+ * away). A server that answers about one topic (a 1011 close when the topic is unloaded, a 500
+ * or 503 handshake while it is loaded elsewhere) is still there: moving the whole endpoint, and
+ * every other session with it, for one topic's trouble would only spread it.
+ */
 export function isServerGone(failure: SocketFailure): boolean {
   switch (failure.kind) {
     case "network":
@@ -61,9 +67,11 @@ export function isServerGone(failure: SocketFailure): boolean {
     case "keepalive":
       return true;
     case "closed":
-      return failure.code !== 1000;
+      // 1006: lost without a close frame (crash, network); 1001: the server is going away.
+      return failure.code === 1006 || failure.code === 1001;
     case "handshake":
-      return failure.outcome.status === 0 || failure.outcome.status >= 500;
+      // 0: no HTTP answer; 502/504: a gateway in front could not reach its server.
+      return failure.outcome.status === 0 || failure.outcome.status === 502 || failure.outcome.status === 504;
     case "prepare":
       return false;
   }

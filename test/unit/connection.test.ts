@@ -33,10 +33,22 @@ describe("connection", () => {
     assert.equal(isServerGone({ kind: "closed", code: 1006, message: "" }), true);
     assert.equal(isServerGone({ kind: "closed", code: 1000, message: "" }), false);
     assert.equal(isServerGone({ kind: "keepalive", message: "" }), true);
-    assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(503), message: "" }), true);
+    assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(502), message: "" }), true);
     assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(401), message: "" }), false);
     assert.equal(isServerGone({ kind: "network", code: "EPROXY", status: 407, message: "" }), false);
     assert.equal(isServerGone({ kind: "network", code: "EPROXY", status: 502, message: "" }), true);
+  });
+
+  it("a failure of one topic on a server that answers does not move the endpoint; the connection failing does", () => {
+    // One topic's trouble: unloaded (1011), the broker's answer about that topic (500, 503), a policy close.
+    for (const code of [1011, 1008, 1003, 4000]) assert.equal(isServerGone({ kind: "closed", code, message: "" }), false, `close ${code}`);
+    for (const status of [500, 503]) assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(status), message: "" }), false, `handshake ${status}`);
+    // The connection itself: lost without a close frame, the server going away, no answer, a gateway without its server.
+    for (const code of [1001, 1006]) assert.equal(isServerGone({ kind: "closed", code, message: "" }), true, `close ${code}`);
+    for (const status of [0, 502, 504]) assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(status), message: "" }), true, `handshake ${status}`);
+    for (const code of ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "CERT_HAS_EXPIRED", undefined]) {
+      assert.equal(isServerGone({ kind: "network", code, message: "" }), true, `network ${code}`);
+    }
   });
 
   it("proxy from the environment: https_proxy for wss/https, http_proxy for ws/http, no_proxy as core reads it", () => {
