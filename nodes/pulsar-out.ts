@@ -33,6 +33,11 @@ interface PulsarOutDef extends NodeDef, ProducerOptionsInput {
 
 /** How often a topic's partition count is looked up again (and a failed lookup retried). */
 const PARTITIONS_REFRESH_MS = 60_000;
+/**
+ * How long a message waits for a producer slot (Max producers) before done(err): as long as the
+ * WebSocket proxy's own send timeout, so a slow topic is not mistaken for a stuck one.
+ */
+const SLOT_WAIT_MS = 30_000;
 
 type InMsg = NodeMessage & ProduceInput & { topic?: unknown };
 
@@ -67,6 +72,10 @@ export = function register(RED: NodeAPI): void {
         // Waiting for a producer slot is bounded like the offline buffer.
         waitMessages: sessionOptions.bufferMessages,
         waitBytes: sessionOptions.bufferBytes,
+        slotWaitMs: SLOT_WAIT_MS,
+        // A topic the server refused is tried again at the slowest backoff, as a session would.
+        refusalHoldMs: settings.reconnectMaxMs,
+        onError: (err) => node.error(toNodeError(t, asPulsarError(err)).message),
         idleTimeoutMs: secondsOption("producerIdleTimeout", def.producerIdleTimeout, 60, 1),
         onChange: () => updateStatus(),
         create: (topic) => {

@@ -107,7 +107,14 @@ export = function register(RED: NodeAPI): void {
         onAllClosed = undefined;
         const leftovers = [...sessions];
         sessions.clear();
-        void Promise.allSettled(leftovers.map((s) => s.close(0))).then(() => done());
+        // Each close runs in its own promise, so one that throws cannot skip the others or
+        // escape this timer; Node-RED must get done() whatever happened.
+        Promise.allSettled(leftovers.map((s) => Promise.resolve().then(() => s.close(0))))
+          .then((results) => {
+            for (const r of results) if (r.status === "rejected") endpoint.error(asPulsarError(r.reason).message);
+          })
+          .catch((err: unknown) => endpoint.error(asPulsarError(err).message))
+          .finally(() => done());
       }, USERS_CLOSE_WAIT_MS);
       onAllClosed = () => {
         clearTimeout(deadline);

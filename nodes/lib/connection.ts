@@ -13,6 +13,7 @@ import fs from "node:fs";
 import type { Agent } from "node:http";
 import { fileURLToPath } from "node:url";
 import { OAuth2Client, type OAuth2Settings } from "./oauth2";
+import { checkBearerToken, tokenSource } from "./protocol/bearer-token";
 import { httpBaseOf, shortUrl } from "./protocol/urls";
 import { ConnectProxyAgent, proxyFromEnv } from "./session/proxy-agent";
 import { PrepareFailure, type ConnectExtras, type SocketFailure, type TlsOptions } from "./session/socket";
@@ -51,9 +52,13 @@ export interface ConnectionOptions {
   handshakeTimeoutMs?: number;
 }
 
-const ENV_REF = /^\$\{(\S+)\}$/;
-
-/** The failures that say "this server is not there (any more)": the next URL is tried. */
+/**
+ * The failures that say "this server is not there (any more)": the next URL is tried. Only the
+ * connection failing counts (refused, DNS, TLS, timeouts, a connection lost or a server going
+ * away). A server that answers about one topic (a 1011 close when the topic is unloaded, a 500
+ * or 503 handshake while it is loaded elsewhere) is still there: moving the whole endpoint, and
+ * every other session with it, for one topic's trouble would only spread it.
+ */
 export function isServerGone(failure: SocketFailure): boolean {
   switch (failure.kind) {
     case "network":
@@ -62,9 +67,11 @@ export function isServerGone(failure: SocketFailure): boolean {
     case "keepalive":
       return true;
     case "closed":
-      return failure.code !== 1000;
+      // 1006: lost without a close frame (crash, network); 1001: the server is going away.
+      return failure.code === 1006 || failure.code === 1001;
     case "handshake":
-      return failure.outcome.status === 0 || failure.outcome.status >= 500;
+      // 0: no HTTP answer; 502/504: a gateway in front could not reach its server.
+      return failure.outcome.status === 0 || failure.outcome.status === 502 || failure.outcome.status === 504;
     case "prepare":
       return false;
   }
@@ -152,12 +159,14 @@ export class EndpointConnection {
 
   private async staticToken(raw: string): Promise<string> {
     let value = raw;
-    const env = ENV_REF.exec(raw);
-    if (env) {
-      value = this.opts.env?.(env[1]) ?? process.env[env[1]] ?? "";
-      if (!value.trim()) throw new PrepareFailure(`the token's environment variable ${env[1]} is empty`, "token-env-empty", { name: env[1] });
+    let from = "the stored token";
+    const source = tokenSource(raw);
+    if (source.kind === "env") {
+      value = this.opts.env?.(source.name) ?? process.env[source.name] ?? "";
+      if (!value.trim()) throw new PrepareFailure(`the token's environment variable ${source.name} is empty`, "token-env-empty", { name: source.name });
+      from = `the token from the environment variable ${source.name}`;
     }
-    if (/^file:\/\//i.test(value.trim())) {
+    if (tokenSource(value).kind === "file") {
       const file = fileURLToPath(value.trim());
       try {
         value = await fs.promises.readFile(file, "utf8");
@@ -166,8 +175,14 @@ export class EndpointConnection {
         throw new PrepareFailure(`the token file ${file} could not be read: ${code}`, "token-file", { code }, "backoff");
       }
       if (!value.trim()) throw new PrepareFailure(`the token file ${file} is empty`, "token-file", { code: "empty" }, "backoff");
+      from = `the token from the file ${file}`;
     }
-    return value.trim().replace(/^Bearer\s+/i, "");
+    const token = value.trim().replace(/^Bearer\s+/i, "");
+    // Checked here, before any request is built: Node's HTTP client throws on such a header.
+    // A file may be rewritten (rotation), so it is read again at the normal backoff.
+    const problem = checkBearerToken(token);
+    if (problem) throw new PrepareFailure(`${from} is not usable: ${problem}`, "token-unusable", { problem }, source.kind === "env" ? "slow" : "backoff");
+    return token;
   }
 
   /**

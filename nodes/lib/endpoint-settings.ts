@@ -4,6 +4,7 @@
  * Pure, so a plain script (benchmarks, fault suite) can use sessions without Node-RED.
  */
 import type { AuthSettings } from "./connection";
+import { checkBearerToken, tokenSource } from "./protocol/bearer-token";
 import { configError, PulsarError } from "./protocol/errors";
 import { intWithDefault, secondsOption } from "./protocol/options";
 import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "./protocol/urls";
@@ -75,7 +76,14 @@ function authSettings(config: EndpointConfigInput, token: string | undefined, oa
   const given = text(config.authType);
   if (given && !(AUTH_TYPES as readonly string[]).includes(given)) throw configError("auth-type", { value: given });
   const type = given || (token ? "token" : "none");
-  if (type === "token") return token ? { type: "token", token } : { type: "none" };
+  if (type === "token") {
+    if (!token) return { type: "none" };
+    // A stored token is known now: one that could not go in a header is a deploy-time error
+    // (later it would throw inside every connect). ${ENV} and file:// are checked per attempt.
+    const problem = tokenSource(token).kind === "value" ? checkBearerToken(token) : undefined;
+    if (problem) throw configError("token-invalid", { problem });
+    return { type: "token", token };
+  }
   if (type === "oauth2") {
     const issuerUrl = text(config.oauth2IssuerUrl);
     const clientId = text(config.oauth2ClientId);

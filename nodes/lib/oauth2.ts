@@ -27,6 +27,7 @@
 import http from "node:http";
 import https from "node:https";
 import { ProxyRefusedError } from "./session/proxy-agent";
+import { checkBearerToken } from "./protocol/bearer-token";
 import { PrepareFailure } from "./session/socket";
 
 export interface OAuth2Settings {
@@ -100,6 +101,8 @@ export class OAuth2Client {
           reason: reason || "-",
         });
       }
+      const problem = checkBearerToken(body.access_token);
+      if (problem) throw new PrepareFailure(`the access token from the OAuth2 issuer is not usable: ${problem}`, "token-unusable", { problem }, "slow");
       const lifetimeMs = lifetimeSeconds(body.expires_in) * 1000;
       const margin = Math.min(60000, lifetimeMs / 5);
       this.cached = { token: body.access_token, renewAt: started + lifetimeMs - margin };

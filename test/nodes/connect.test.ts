@@ -106,6 +106,53 @@ describe("endpoint: oauth2, proxy, several service URLs", function () {
     assert.ok(!everything.includes("wrong-secret-7c1e"), "the secret must never reach a log line or a status");
   });
 
+  it("a stored token with a zero-width space: a config error naming the problem at deploy, never the token, nothing sent", async () => {
+    const { node, tracker } = await load(endpoint(fake.wsUrl), { ep: { token: "s3cr3t-tok\u200ben" } });
+    const errors = (node.error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
+    assert.ok(errors.some((e) => /U\+200B/.test(e)), errors.join(" | "));
+    assert.ok(statusTexts(node).includes("configuration error"), statusTexts(node).join(" | "));
+    const [r] = await tracker.waitFor([inject(node, { payload: "x" })]);
+    assert.equal(r.ok, false);
+    assert.ok(!JSON.stringify(errors).includes("s3cr3t") && !String(r.error?.message).includes("s3cr3t"));
+    assert.equal(fake.handshakes().length, 0);
+  });
+
+  it("a ${ENV} token with a line break: Node-RED substitutes it at deploy, so a config error naming the problem, no crash", async () => {
+    process.env.PULSAR_TEST_BAD_TOKEN = "s3cr3t-part\nsecond-line";
+    try {
+      const { node, tracker } = await load(endpoint(fake.wsUrl), { ep: { token: "${PULSAR_TEST_BAD_TOKEN}" } });
+      const errors = (node.error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
+      assert.ok(errors.some((e) => /line break/.test(e)), errors.join(" | "));
+      assert.ok(statusTexts(node).includes("configuration error"), statusTexts(node).join(" | "));
+      const [r] = await tracker.waitFor([inject(node, { payload: "x" })]);
+      assert.equal(r.ok, false);
+      assert.equal(fake.handshakes().length, 0);
+      assert.ok(!JSON.stringify(helper.log().args).includes("s3cr3t") && !errors.join().includes("s3cr3t"));
+    } finally {
+      delete process.env.PULSAR_TEST_BAD_TOKEN;
+    }
+  });
+
+  it("a token file with a line break inside: status 'token not usable', nothing sent, the message kept; fixed file: sent", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulsar-token-"));
+    const file = path.join(dir, "token");
+    try {
+      fs.writeFileSync(file, "s3cr3t-part\nsecond-line\n");
+      const { node, tracker } = await load(endpoint(fake.wsUrl), { ep: { token: pathToFileURL(file).href } });
+      const id = inject(node, { payload: "x" });
+      await until(() => statusTexts(node).some((t) => t.startsWith("token not usable: it contains a line break")), 5000, "the status", { detail: () => statusTexts(node).join(" | ") });
+      assert.equal(fake.handshakes().length, 0);
+      const everything = JSON.stringify(helper.log().args) + JSON.stringify((node.status as unknown as StatusSpy).args);
+      assert.ok(!everything.includes("s3cr3t"), "the token must never reach a log line or a status");
+      fs.writeFileSync(file, "good-token\n");
+      const [r] = await tracker.waitFor([id], 10_000);
+      assert.ok(r.ok, String(r.error?.message));
+      assert.equal(fake.handshakes({ role: "producer" })[0].headers.authorization, "Bearer good-token");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("several service URLs: the first closed, the second used and named in the status; then back to the first", async () => {
     const closedPort = await freePort();
     const list = `http://127.0.0.1:${closedPort}, ${fake.httpUrl}`;

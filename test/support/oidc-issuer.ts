@@ -30,6 +30,8 @@ export interface IssuerOptions {
   lifetimeSeconds?: number;
   /** Keys to sign with (default: a fresh RSA 2048 pair). */
   keys?: { publicKey: KeyObject; privateKey: KeyObject };
+  /** Changes the access token handed out (an issuer answering something odd). */
+  mangleToken?: (token: string) => string;
 }
 
 export function rsaKeys(): { publicKey: KeyObject; privateKey: KeyObject } {
@@ -124,7 +126,8 @@ export class OidcIssuer {
       const claims: Record<string, unknown> = { sub: client.subject, iat: now, exp: now + this.lifetimeSeconds, iss: this.url, jti: randomUUID() };
       if (form.audience) claims.aud = form.audience;
       if (form.scope) claims.scope = form.scope;
-      const token = signRs256(claims, this.keys.privateKey);
+      const signed = signRs256(claims, this.keys.privateKey);
+      const token = this.opts.mangleToken ? this.opts.mangleToken(signed) : signed;
       record(200, token);
       json(200, { access_token: token, token_type: "Bearer", expires_in: this.lifetimeSeconds });
     });

@@ -33,10 +33,22 @@ describe("connection", () => {
     assert.equal(isServerGone({ kind: "closed", code: 1006, message: "" }), true);
     assert.equal(isServerGone({ kind: "closed", code: 1000, message: "" }), false);
     assert.equal(isServerGone({ kind: "keepalive", message: "" }), true);
-    assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(503), message: "" }), true);
+    assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(502), message: "" }), true);
     assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(401), message: "" }), false);
     assert.equal(isServerGone({ kind: "network", code: "EPROXY", status: 407, message: "" }), false);
     assert.equal(isServerGone({ kind: "network", code: "EPROXY", status: 502, message: "" }), true);
+  });
+
+  it("a failure of one topic on a server that answers does not move the endpoint; the connection failing does", () => {
+    // One topic's trouble: unloaded (1011), the broker's answer about that topic (500, 503), a policy close.
+    for (const code of [1011, 1008, 1003, 4000]) assert.equal(isServerGone({ kind: "closed", code, message: "" }), false, `close ${code}`);
+    for (const status of [500, 503]) assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(status), message: "" }), false, `handshake ${status}`);
+    // The connection itself: lost without a close frame, the server going away, no answer, a gateway without its server.
+    for (const code of [1001, 1006]) assert.equal(isServerGone({ kind: "closed", code, message: "" }), true, `close ${code}`);
+    for (const status of [0, 502, 504]) assert.equal(isServerGone({ kind: "handshake", outcome: classifyHandshake(status), message: "" }), true, `handshake ${status}`);
+    for (const code of ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "CERT_HAS_EXPIRED", undefined]) {
+      assert.equal(isServerGone({ kind: "network", code, message: "" }), true, `network ${code}`);
+    }
   });
 
   it("proxy from the environment: https_proxy for wss/https, http_proxy for ws/http, no_proxy as core reads it", () => {
@@ -83,6 +95,25 @@ describe("connection", () => {
       assert.equal(await viaEnv.bearer(), "env-token");
       value = "";
       await assert.rejects(viaEnv.bearer(), (e: unknown) => e instanceof PrepareFailure && e.statusKey === "token-env-empty");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("a token from ${ENV} or a file that could not go in a header is refused before any attempt, naming the problem, never the token", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulsar-token-"));
+    const file = path.join(dir, "token");
+    try {
+      const unusable = (where: RegExp) => (e: unknown) =>
+        e instanceof PrepareFailure && e.statusKey === "token-unusable" && where.test(e.message) && !e.message.includes("s3cr3t");
+      const viaEnv = new EndpointConnection({ bases: ["ws://h"], auth: { type: "token", token: "${PULSAR_TOKEN}" }, env: () => "s3cr3t\npart" });
+      await assert.rejects(viaEnv.bearer(), unusable(/environment variable PULSAR_TOKEN.*line break/));
+      const zwsp = new EndpointConnection({ bases: ["ws://h"], auth: { type: "token", token: "${PULSAR_TOKEN}" }, env: () => "\u200bs3cr3t" });
+      await assert.rejects(zwsp.bearer(), unusable(/U\+200B/));
+      fs.writeFileSync(file, "s3cr3t\nsecond-line\n");
+      const viaFile = new EndpointConnection({ bases: ["ws://h"], auth: { type: "token", token: pathToFileURL(file).href } });
+      await assert.rejects(viaFile.bearer(), unusable(/from the file .*line break/));
+      // The admin API asks the same: a call fails with the reason instead of reaching http.request.
+      await assert.rejects(viaFile.adminTarget().bearer!(), unusable(/line break/));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { resolveEndpointSettings, sessionUrl, socketOptions } from "../../nodes/lib/endpoint-settings";
+import { PulsarError } from "../../nodes/lib/protocol/errors";
 import { parseTopic } from "../../nodes/lib/protocol/topics";
 
 describe("endpoint-settings", () => {
@@ -49,5 +50,17 @@ describe("endpoint-settings", () => {
   it("uses the cluster for v1 URLs", () => {
     const s = resolveEndpointSettings({ serviceUrl: "http://localhost:8080", cluster: "standalone", tenant: "sample", namespace: "ns1" }, undefined);
     assert.equal(sessionUrl(s, "producer", parseTopic("my-topic", s.defaults), {}), "ws://localhost:8080/ws/producer/persistent/sample/standalone/ns1/my-topic");
+  });
+  it("a stored token that could not go in a header is a config error naming the problem, never the token", () => {
+    for (const [token, problem] of [["s3cr3t\u200b", /U\+200B/], ["s3cr3t\npart", /line break/]] as const) {
+      assert.throws(
+        () => resolveEndpointSettings({ serviceUrl: "http://localhost:8080" }, token),
+        (e: unknown) => e instanceof PulsarError && e.errorClass === "config" && e.code === "token-invalid" && problem.test(String(e.details.problem)) && !JSON.stringify(e.details).includes("s3cr3t"),
+      );
+    }
+    // ${ENV} and file:// are resolved per attempt (connection.ts), so they are checked there.
+    assert.equal(resolveEndpointSettings({ serviceUrl: "http://localhost:8080" }, "${PULSAR_TOKEN}").token, "${PULSAR_TOKEN}");
+    // A token of another auth type is not used at all: nothing to refuse.
+    assert.equal(resolveEndpointSettings({ serviceUrl: "http://localhost:8080", authType: "none" }, "s3cr3t\npart").auth.type, "none");
   });
 });

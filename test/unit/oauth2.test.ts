@@ -91,4 +91,13 @@ describe("oauth2 client credentials", () => {
     await assert.rejects(gone.token(), (e: unknown) => e instanceof PrepareFailure && e.statusKey === "oauth2-unreachable" && e.retry === "backoff");
     issuer = await OidcIssuer.start({ clients: {} });
   });
+  it("an access token that could not go in a header is refused like a failed grant, naming the problem, never the token", async () => {
+    const odd = await OidcIssuer.start({ clients: { app: { secret: SECRET, subject: "allowed-role" } }, mangleToken: (t) => `${t}\n` + "x" });
+    try {
+      const c = new OAuth2Client({ issuerUrl: odd.url, clientId: "app", clientSecret: SECRET });
+      await assert.rejects(c.token(), (e: unknown) => e instanceof PrepareFailure && e.statusKey === "token-unusable" && /OAuth2 issuer.*line break/.test(e.message) && !e.message.includes("eyJ"));
+    } finally {
+      await odd.stop();
+    }
+  });
 });

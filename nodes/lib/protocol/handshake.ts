@@ -53,6 +53,15 @@ export function classifyHandshake(status: number): HandshakeOutcome {
 }
 
 /**
+ * A refusal about this topic and this client (not authenticated, not authorized, no such topic):
+ * it holds until an operator acts, so a session that is only one of many for a flow (a topic
+ * from msg.topic) gives up its messages and its place instead of waiting.
+ */
+export function refusesTopic(status: number): boolean {
+  return status === 401 || status === 403 || status === 404;
+}
+
+/**
  * Jetty answers with an HTML error page; the useful part is the message Pulsar passed to
  * sendError ("Failed to create producer: …"). Pull it out and bound its length for status/log.
  */

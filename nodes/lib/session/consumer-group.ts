@@ -192,7 +192,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     const added = next.slice(member.targets.length);
     member.targets = next;
     if (!this.connected || member.lanes.length === 0) return [];
-    const lanes = added.map((t) => this.openLane(member, t));
+    const lanes = this.openLanes(member, added);
     member.lanes = [...member.lanes, ...lanes];
     return lanes.map((l) => l.session);
   }
@@ -278,8 +278,19 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   }
 
   private openMember(member: Member): ConsumerSession[] {
-    member.lanes = member.targets.map((t) => this.openLane(member, t));
+    member.lanes = this.openLanes(member, member.targets);
     return member.lanes.map((l) => l.session);
+  }
+
+  /**
+   * The one way sessions are opened, so the one place that refuses once the group is closed.
+   * Callers resume after awaits (a retarget or restart closing sessions first) and close() may
+   * have run meanwhile: a session opened then would belong to nobody, reconnect for ever, hold
+   * an Exclusive subscription and, acking automatically, ack messages no flow received.
+   */
+  private openLanes(member: Member, targets: ReadonlyArray<{ target: TopicName; partition?: number }>): Lane[] {
+    if (this.closed) return [];
+    return targets.map((t) => this.openLane(member, t));
   }
 
   private openLane(member: Member, { target, partition }: { target: TopicName; partition?: number }): Lane {
@@ -336,20 +347,38 @@ export function whenOpen(sessions: readonly ConsumerSession[], timeoutMs: number
       if (err) reject(err);
       else resolve();
     };
+    // A session already refused or stopped says so now: it will not change state before the
+    // timeout (a failed one never, a refused one only after its slow backoff).
+    for (const s of pending) {
+      const err = refusalOf(s, s.state);
+      if (err) return reject(err);
+    }
     const timer = setTimeout(() => finish(new PulsarError("timeout", "open-timeout", { seconds: Math.round(timeoutMs / 1000), pending: pending.size })), timeoutMs);
     for (const s of pending) {
       const listener = (state: SocketState): void => {
         if (state.state === "open") {
           pending.delete(s);
           if (pending.size === 0) finish();
-        } else if (state.state === "closed") {
-          finish(new PulsarError("closed", "closing"));
-        } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "handshake") {
-          finish(new PulsarError("server", "session-refused", { status: state.failure.outcome.status, message: state.failure.message || "-", url: s.safeUrl }));
+          return;
         }
+        const err = refusalOf(s, state);
+        if (err) finish(err);
       };
       listeners.set(s, listener);
       s.on("state", listener);
     }
   });
+}
+
+/** The error for a session state that means "will not open soon": closed, refused, or failed for good. */
+function refusalOf(s: ConsumerSession, state: SocketState): PulsarError | undefined {
+  if (state.state === "closed") return new PulsarError("closed", "closing");
+  if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "handshake") {
+    return new PulsarError("server", "session-refused", { status: state.failure.outcome.status, message: state.failure.message || "-", url: s.safeUrl });
+  }
+  // Stopped for good, or waiting at the slowest backoff for something an operator must fix (a
+  // token that cannot be sent, an issuer's refusal).
+  const stuck = state.state === "failed" || (state.state === "retrying" && state.failure.kind === "prepare" && state.failure.retry === "slow");
+  if (stuck) return new PulsarError("connection", "session-not-connecting", { message: state.failure.message || state.failure.kind, url: s.safeUrl });
+  return undefined;
 }

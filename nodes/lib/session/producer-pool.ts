@@ -7,12 +7,21 @@
  * At the cap, a message for a topic without a session waits for a slot instead of failing: when
  * a session has nothing left in flight the least recently used idle one is closed and the
  * waiting topic gets its place. The wait is bounded like the offline buffer (messages and
- * bytes); beyond that a message is refused at once. Messages for one topic leave in arrival order.
+ * bytes), and in time: a message that found no slot within `slotWaitMs` fails naming the topics
+ * holding them. Messages for one topic leave in arrival order.
+ *
+ * A topic session the server refuses (401/403/404) would otherwise keep its messages and its
+ * slot for as long as the refusal lasts, starving healthy topics: it fails its messages with the
+ * server's reason and is closed, and the topic's next messages fail at once for `refusalHoldMs`
+ * (the slowest backoff: no handshake storm). The node's own topic (pinned) keeps buffering, as
+ * any single-topic producer does, until the refusal is lifted.
  */
 import { PulsarError } from "../protocol/errors";
+import { refusesTopic } from "../protocol/handshake";
 import type { PreparedFrame } from "../protocol/produce";
 import type { TopicName } from "../protocol/topics";
 import type { ProducerSession, SendCallback } from "./producer";
+import type { SocketState } from "./socket";
 
 export interface ProducerPoolOptions {
   create: (topic: TopicName) => ProducerSession;
@@ -21,9 +30,20 @@ export interface ProducerPoolOptions {
   /** Bounds of the messages waiting for a session slot. */
   waitMessages: number;
   waitBytes: number;
+  /** How long a message waits for a slot before it fails (default 30 s). */
+  slotWaitMs?: number;
+  /** How long a topic the server refused fails its messages at once (default 60 s). */
+  refusalHoldMs?: number;
   /** Called when the set of sessions changes (status). */
   onChange: () => void;
+  /** A background step failed (closing an evicted session): reported, never thrown. */
+  onError?: (err: unknown) => void;
 }
+
+const DEFAULT_SLOT_WAIT_MS = 30_000;
+const DEFAULT_REFUSAL_HOLD_MS = 60_000;
+/** How many of the topics holding the slots an error names. */
+const HOLDERS_NAMED = 5;
 
 interface PoolEntry {
   topic: TopicName;
@@ -36,6 +56,8 @@ interface WaitingSend {
   topic: TopicName;
   frame: PreparedFrame;
   callback: SendCallback;
+  /** Date.now() when it started waiting. */
+  since: number;
 }
 
 export class ProducerPool {
@@ -45,6 +67,10 @@ export class ProducerPool {
   /** Waiting messages by topic, so a send knows without a scan whether it must queue behind them. */
   private readonly waitingPerTopic = new Map<string, number>();
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  /** Fires when the oldest waiting message has waited `slotWaitMs`. */
+  private slotTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Topics the server refused: the error their messages get at once, until when. */
+  private readonly refusedTopics = new Map<string, { error: PulsarError; until: number }>();
   private closed = false;
 
   constructor(private readonly opts: ProducerPoolOptions) {}
@@ -91,14 +117,18 @@ export class ProducerPool {
   /** Sends through the topic's session, opening one if there is room; else waits for a slot. */
   send(topic: TopicName, frame: PreparedFrame, callback: SendCallback): void {
     if (this.closed) return callback(new PulsarError("closed", "closing"));
+    const refused = this.refusedTopics.get(topic.full);
+    if (refused && Date.now() < refused.until && !this.entries.has(topic.full)) return callback(refused.error);
+    if (refused) this.refusedTopics.delete(topic.full);
     const session = this.hasWaiting(topic) ? undefined : this.acquire(topic);
     if (session) return session.send(frame, callback);
     if (this.waiting.length >= this.opts.waitMessages || this.waitingBytes + frame.bytes > this.opts.waitBytes) {
       return callback(new PulsarError("overflow", "producers-busy", { max: this.opts.maxSessions, waiting: this.waiting.length, topic: topic.full }));
     }
-    this.waiting.push({ topic, frame, callback });
+    this.waiting.push({ topic, frame, callback, since: Date.now() });
     this.waitingBytes += frame.bytes;
     this.waitingPerTopic.set(topic.full, (this.waitingPerTopic.get(topic.full) ?? 0) + 1);
+    this.armSlotTimer();
   }
 
   /** Closes every session, each waiting up to `timeoutMs` for its acks (in parallel). */
@@ -106,6 +136,8 @@ export class ProducerPool {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    clearTimeout(this.slotTimer);
+    this.slotTimer = undefined;
     const waiting = this.waiting;
     this.waiting = [];
     this.waitingBytes = 0;
@@ -131,6 +163,7 @@ export class ProducerPool {
     const session = this.opts.create(topic);
     this.entries.set(topic.full, { topic, session, lastUsed: Date.now(), pinned });
     session.on("idle", () => this.serveWaiting());
+    session.on("state", (state) => this.onSessionState(topic, session, state));
     if (!pinned) this.startSweeping();
     this.opts.onChange();
     return session;
@@ -157,6 +190,66 @@ export class ProducerPool {
     });
   }
 
+  /** (Re)arms the timer for the oldest waiting message. */
+  private armSlotTimer(): void {
+    if (this.slotTimer || this.waiting.length === 0 || this.closed) return;
+    const waitMs = this.opts.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS;
+    const dueIn = Math.max(0, this.waiting[0].since + waitMs - Date.now());
+    this.slotTimer = setTimeout(() => {
+      this.slotTimer = undefined;
+      this.expireWaiting(waitMs);
+      this.armSlotTimer();
+    }, dueIn);
+    this.slotTimer.unref?.();
+  }
+
+  /**
+   * Fails the messages that waited `waitMs` for a slot. Without this, sessions that never go
+   * idle (a topic the server keeps refusing, a broker that never acks) would hold every slot
+   * and the messages behind them would end in neither done() nor done(err).
+   */
+  private expireWaiting(waitMs: number): void {
+    const now = Date.now();
+    const expired: WaitingSend[] = [];
+    while (this.waiting.length > 0 && now - this.waiting[0].since >= waitMs) expired.push(this.waiting.shift()!);
+    if (expired.length === 0) return;
+    const holders = [...this.entries.keys()];
+    const named = holders.slice(0, HOLDERS_NAMED).join(", ") + (holders.length > HOLDERS_NAMED ? `, … (${holders.length} in all)` : "");
+    for (const w of expired) {
+      this.waitingBytes -= w.frame.bytes;
+      const left = (this.waitingPerTopic.get(w.topic.full) ?? 1) - 1;
+      if (left > 0) this.waitingPerTopic.set(w.topic.full, left);
+      else this.waitingPerTopic.delete(w.topic.full);
+      w.callback(new PulsarError("overflow", "no-producer-slot", { seconds: waitMs / 1000, max: this.opts.maxSessions, topic: w.topic.full, holders: named || "-" }));
+    }
+    this.opts.onChange();
+  }
+
+  /** A topic session refused by the server gives up its messages and its slot (see the class comment). */
+  private onSessionState(topic: TopicName, session: ProducerSession, state: SocketState): void {
+    if (state.state !== "retrying" && state.state !== "failed") return;
+    const failure = state.failure;
+    if (state.state === "retrying" && !(failure.kind === "handshake" && refusesTopic(failure.outcome.status))) return;
+    const entry = this.entries.get(topic.full);
+    if (!entry || entry.session !== session || entry.pinned || this.closed) return;
+    const error = session.failedError(failure);
+    this.entries.delete(topic.full);
+    const now = Date.now();
+    for (const [name, held] of this.refusedTopics) if (held.until <= now) this.refusedTopics.delete(name);
+    this.refusedTopics.set(topic.full, { error, until: now + (this.opts.refusalHoldMs ?? DEFAULT_REFUSAL_HOLD_MS) });
+    // Not inside the socket's own state event: the session is closed from outside it.
+    queueMicrotask(() => {
+      this.closeQuietly(session.close(0, error));
+      this.opts.onChange();
+      this.serveWaiting();
+    });
+  }
+
+  /** Closing a session must never end in an unhandled rejection: a failure is reported. */
+  private closeQuietly(closing: Promise<void>): void {
+    closing.catch((err: unknown) => this.opts.onError?.(err));
+  }
+
   private evictOneIdle(): boolean {
     let oldest: [string, PoolEntry] | undefined;
     for (const item of this.entries) {
@@ -166,7 +259,7 @@ export class ProducerPool {
     }
     if (!oldest) return false;
     this.entries.delete(oldest[0]);
-    void oldest[1].session.close(0);
+    this.closeQuietly(oldest[1].session.close(0));
     return true;
   }
 
@@ -182,7 +275,7 @@ export class ProducerPool {
     for (const [name, entry] of this.entries) {
       if (entry.pinned || !entry.session.idle || now - entry.lastUsed < this.opts.idleTimeoutMs) continue;
       this.entries.delete(name);
-      void entry.session.close(0);
+      this.closeQuietly(entry.session.close(0));
       changed = true;
     }
     if (![...this.entries.values()].some((e) => !e.pinned)) {

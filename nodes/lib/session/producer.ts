@@ -169,8 +169,10 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
    * Stops taking sends, waits up to `timeoutMs` for what is queued or in flight to be acked,
    * then fails the rest with a "closed" error and closes the socket.
    */
-  async close(timeoutMs = 0): Promise<void> {
+  async close(timeoutMs = 0, reason?: PulsarError): Promise<void> {
     this.closing = true;
+    // Given up on (e.g. refused by the server): what is left fails with why, without waiting.
+    if (reason) this.failAll(reason);
     if (!this.idle && this.socket.state.state !== "failed" && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
@@ -298,7 +300,8 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
     this.emit("state", state);
   }
 
-  private failedError(failure: SocketFailure): PulsarError {
+  /** The error a send gets from a session that failed or was refused: the server's status and reason. */
+  failedError(failure: SocketFailure): PulsarError {
     const status = failure.kind === "handshake" ? failure.outcome.status : 0;
     return new PulsarError("config", "session-failed", { status, message: failure.message });
   }

@@ -229,16 +229,29 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
   }
 
   private open(extras: ConnectExtras): void {
-    const ws = new WebSocket(this.currentUrl(), {
-      headers: { ...this.opts.headers, ...extras.headers },
-      ...(extras.agent ? { agent: extras.agent } : {}),
-      // Jetty negotiates permessage-deflate whenever offered and `ws` offers it by default;
-      // it costs CPU and memory on both ends for small JSON frames.
-      perMessageDeflate: this.opts.compression ?? false,
-      handshakeTimeout: this.opts.handshakeTimeoutMs ?? 30000,
-      maxPayload: this.opts.maxIncomingFrameBytes ?? DEFAULT_MAX_INCOMING_FRAME_BYTES,
-      ...this.opts.tls,
-    });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.currentUrl(), {
+        headers: { ...this.opts.headers, ...extras.headers },
+        ...(extras.agent ? { agent: extras.agent } : {}),
+        // Jetty negotiates permessage-deflate whenever offered and `ws` offers it by default;
+        // it costs CPU and memory on both ends for small JSON frames.
+        perMessageDeflate: this.opts.compression ?? false,
+        handshakeTimeout: this.opts.handshakeTimeoutMs ?? 30000,
+        maxPayload: this.opts.maxIncomingFrameBytes ?? DEFAULT_MAX_INCOMING_FRAME_BYTES,
+        ...this.opts.tls,
+      });
+    } catch (err) {
+      // `ws` and Node's HTTP client throw synchronously on what they cannot send: a header value
+      // with a line break or a character above U+00FF (a token), an unusable URL or TLS option.
+      // Here that runs in a timer or a promise callback, where a throw would take the process
+      // down. It is an attempt that failed before any byte went out; the next one asks
+      // `prepare` again (a token file may have been fixed), slowly since the same values fail
+      // the same way.
+      const reason = redactUrl(err instanceof Error ? err.message : String(err));
+      this.retryAfter({ kind: "prepare", statusKey: "open-failed", params: { reason }, retry: "slow", message: `the connection could not be opened: ${reason}` });
+      return;
+    }
     this.ws = ws;
     this.transport = undefined;
     ws.on("upgrade", (res) => {

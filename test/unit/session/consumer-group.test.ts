@@ -120,6 +120,85 @@ describe("session/consumer-group", () => {
     await assert.rejects(whenOpen([s], 10_000), (err: unknown) => err instanceof PulsarError && err.code === "session-refused" && err.details.status === 404);
   });
 
+  it("whenOpen answers at once for a session already refused or stopped, instead of waiting out its timeout", async () => {
+    const { g } = group();
+    bed.fake.refuseNext(400, "Invalid query params", 1, { topic: "bad" });
+    bed.fake.refuseNext(404, "Topic not found", 1, { topic: "gone" });
+    const [bad, gone] = g.add([topic("bad"), topic("gone")]);
+    await until(() => bad.state.state === "failed" && gone.state.state === "retrying", 5000, "both refused");
+    const started = Date.now();
+    await assert.rejects(whenOpen([bad], 10_000), (err: unknown) => err instanceof PulsarError && err.code === "session-refused" && err.details.status === 400);
+    await assert.rejects(whenOpen([gone], 10_000), (err: unknown) => err instanceof PulsarError && err.code === "session-refused" && err.details.status === 404);
+    assert.ok(Date.now() - started < 1000, `answered after ${Date.now() - started} ms`);
+    await bad.close();
+    await assert.rejects(whenOpen([bad], 10_000), (err: unknown) => err instanceof PulsarError && err.code === "closing");
+  });
+
+  describe("no session opens once the group is closed", () => {
+    const A = "persistent://public/default/a";
+    // One session on the topic until `parts` says partitions: a change that closes and reopens.
+    function racing(): { g: ConsumerGroup; opens: () => number; setParts: (n: number) => void } {
+      let parts = 1;
+      const { g, lanesAsked } = group(10, false, { targets: (t) => (parts === 1 ? [{ target: t }] : Array.from({ length: parts }, (_, k) => ({ target: partitionTopic(t, k, parts), partition: k }))) });
+      return { g, opens: () => lanesAsked.length, setParts: (n) => (parts = n) };
+    }
+    async function noneOpenLater(g: ConsumerGroup, opens: () => number, before: number): Promise<void> {
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(opens(), before, "a session was opened after close()");
+      assert.deepEqual(g.sessions(), []);
+      assert.equal(bed.fake.openConnections({ role: "consumer" }).length, 0);
+    }
+
+    it("retarget: close() while it closes the old sessions", async () => {
+      const { g, opens, setParts } = racing();
+      g.add([topic("a")]);
+      await openAll(g);
+      setParts(2);
+      const retargeted = g.retarget(A);
+      await g.close();
+      assert.deepEqual(await retargeted, []);
+      await noneOpenLater(g, opens, 1);
+    });
+
+    it("retarget with added partitions, and connect and add: after close() nothing opens", async () => {
+      const { g, opens, setParts } = racing();
+      setParts(2);
+      g.add([topic("a")]);
+      await openAll(g);
+      setParts(3);
+      await g.close();
+      assert.deepEqual(await g.retarget(A), []);
+      assert.throws(() => g.connect(), (e: unknown) => e instanceof PulsarError && e.code === "closing");
+      assert.throws(() => g.add([topic("b")]), (e: unknown) => e instanceof PulsarError && e.code === "closing");
+      await noneOpenLater(g, opens, 2);
+    });
+
+    it("restart: close() while it closes the sessions, and while the action runs", async () => {
+      for (const when of ["closing", "between"] as const) {
+        const { g, opens } = racing();
+        g.add([topic("a")]);
+        await openAll(g);
+        const restarted = g.restart([A], async () => {
+          if (when === "between") await g.close();
+        });
+        if (when === "closing") await g.close();
+        assert.deepEqual(await restarted, []);
+        await noneOpenLater(g, opens, 1);
+      }
+    });
+
+    it("disconnect, then close() while it runs: connect afterwards opens nothing", async () => {
+      const { g, opens } = racing();
+      g.add([topic("a")]);
+      await openAll(g);
+      const disconnected = g.disconnect();
+      await g.close();
+      await disconnected;
+      assert.throws(() => g.connect(), (e: unknown) => e instanceof PulsarError && e.code === "closing");
+      await noneOpenLater(g, opens, 1);
+    });
+  });
+
   describe("several sessions per topic", () => {
     const threeOnTheTopic: ConsumerGroupOptions["targets"] = (t) => [{ target: t }, { target: t }, { target: t }];
 

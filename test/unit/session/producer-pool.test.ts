@@ -163,4 +163,52 @@ describe("session/producer-pool", () => {
     assert.deepEqual([inFlight[0]?.err?.code, waiting[0]?.err?.code], ["closed-before-ack", "closed-before-ack"]);
     assert.equal(send(p, "later")[0].err?.code, "closing");
   });
+  it("the wait for a slot is bounded in time: done(err) naming the topics that hold the slots", async () => {
+    bed.fake.holdAcks();
+    const { pool: p } = pool({ maxSessions: 2, slotWaitMs: 200 });
+    send(p, "a");
+    send(p, "b");
+    const c = send(p, "c");
+    await sleep(50);
+    assert.equal(c.length, 0, "still waiting");
+    await until(() => c.length === 1, 2000, "the slot timeout");
+    assert.equal(c[0].err?.code, "no-producer-slot");
+    assert.equal(c[0].err?.details.seconds, 0.2);
+    assert.match(String(c[0].err?.details.holders), /persistent:\/\/public\/default\/a.*persistent:\/\/public\/default\/b/);
+    assert.equal(p.waitingCount, 0);
+    assert.equal(send(p, "d").length, 0, "the wait is not closed for good: a later message waits again");
+  });
+
+  for (const status of [401, 403, 404] as const) {
+    it(`a session refused with ${status} fails its buffered messages with the reason and frees its slot`, async () => {
+      bed.fake.refuseNext(status, `Failed to create producer: refused ${status}`, 1000, { topic: "refused" });
+      const { pool: p, created } = pool({ maxSessions: 1, slotWaitMs: 60_000, refusalHoldMs: 60_000 });
+      const refused = [send(p, "refused"), send(p, "refused")];
+      const next = send(p, "healthy");
+      await until(() => refused.every((r) => r.length === 1), 5000, "the refused session's messages to fail");
+      for (const [r] of refused) {
+        assert.equal(r.err?.code, "session-failed");
+        assert.equal(r.err?.details.status, status);
+        assert.match(String(r.err?.details.message), new RegExp(`refused ${status}`));
+      }
+      await until(() => acked(next), 5000, "the waiting topic to take the freed slot");
+      assert.deepEqual(created, ["refused", "healthy"]);
+      // Within the hold a message for the refused topic fails at once: no handshake storm.
+      const handshakes = bed.fake.handshakes({ role: "producer" }).length;
+      const again = send(p, "refused");
+      assert.equal(again[0]?.err?.code, "session-failed");
+      assert.equal(bed.fake.handshakes({ role: "producer" }).length, handshakes);
+    });
+  }
+
+  it("a pinned session refused with 404 keeps buffering (the node's own topic may be created)", async () => {
+    bed.fake.refuseNext(404, "Topic not found", 1000, { topic: "own" });
+    const { pool: p } = pool({ maxSessions: 2, slotWaitMs: 60_000, refusalHoldMs: 60_000 });
+    const own = p.pin(topic("own"));
+    const r = send(p, "own");
+    await until(() => own.state.state === "retrying", 5000, "the refusal");
+    await sleep(50);
+    assert.deepEqual(r, []);
+    assert.equal(p.existing(topic("own")), own);
+  });
 });

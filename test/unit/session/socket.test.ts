@@ -120,6 +120,34 @@ describe("session/socket", () => {
     assert.equal(bed.fake.handshakes().length, 1);
   });
 
+  it("a header that cannot be sent (a line break or zero-width space in a token) is a failed attempt, never a throw or an unhandled rejection", async () => {
+    let n = 0;
+    const tokens = ["t0k\nen", "\u200bt0k3n", "fixed"];
+    const failures: SocketFailure[] = [];
+    const s = socket({ prepare: () => Promise.resolve({ headers: { Authorization: `Bearer ${tokens[n++]}` } }), onFailure: (f) => failures.push(f) });
+    s.start();
+    const retrying = await stateOf(s, "retrying");
+    assert.ok(retrying.state === "retrying" && retrying.failure.kind === "prepare");
+    assert.equal(retrying.failure.statusKey, "open-failed");
+    assert.equal(retrying.delayMs, MAX_MS, "slow: the same values would fail again at once");
+    assert.ok(!retrying.failure.message.includes("t0k"), retrying.failure.message);
+    assert.equal(bed.fake.handshakes().length, 0);
+    assert.deepEqual(failures.map((f) => f.kind), ["prepare"]);
+    bed.clock.advance(MAX_MS);
+    await until(() => (s.state.state === "retrying" && (s.state as { failure: SocketFailure }).failure !== retrying.failure ? true : undefined), 10_000, "the second failed attempt");
+    bed.clock.advance(MAX_MS);
+    await opened(s);
+    assert.equal(bed.fake.handshakes()[0].headers.authorization, "Bearer fixed");
+  });
+
+  it("fixed headers that cannot be sent: start() does not throw, the session waits to retry", async () => {
+    const s = socket({ headers: { Authorization: "Bearer a\nb" } });
+    assert.doesNotThrow(() => s.start());
+    const retrying = await stateOf(s, "retrying");
+    assert.ok(retrying.state === "retrying" && retrying.failure.kind === "prepare" && retrying.failure.statusKey === "open-failed");
+    assert.equal(bed.fake.handshakes().length, 0);
+  });
+
   it("close while prepare is pending: no socket is opened afterwards", async () => {
     let release: () => void = () => undefined;
     const s = socket({ prepare: () => new Promise((resolve) => (release = () => resolve({}))) });
