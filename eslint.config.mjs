@@ -18,6 +18,17 @@ export default tseslint.config(
     }
   },
   {
+    // Product code, with type information: a promise nobody handles ends Node-RED (and every
+    // user's flows with it), so each one is awaited, returned or given a catch that reports.
+    // `void` does not count as handling it.
+    files: ["nodes/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": ["error", { ignoreVoid: false }],
+      "@typescript-eslint/no-misused-promises": "error"
+    }
+  },
+  {
     // The editor's shared code: plain browser scripts that Node-RED serves from resources/.
     files: ["resources/*.js"],
     languageOptions: {

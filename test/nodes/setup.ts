@@ -66,10 +66,10 @@ export { until };
  * Complete and Catch nodes scoped to `nodeId`, wired to helper sinks: the way a flow observes
  * done() and done(err). Add the returned nodes to the flow, then call `outcomes()` after load.
  */
-export function doneWatchers(nodeId: string): FlowNode[] {
+export function doneWatchers(...nodeIds: string[]): FlowNode[] {
   return [
-    { id: "watch-complete", type: "complete", scope: [nodeId], uncaught: false, wires: [["completed"]] },
-    { id: "watch-catch", type: "catch", scope: [nodeId], uncaught: false, wires: [["caught"]] },
+    { id: "watch-complete", type: "complete", scope: nodeIds, uncaught: false, wires: [["completed"]] },
+    { id: "watch-catch", type: "catch", scope: nodeIds, uncaught: false, wires: [["caught"]] },
     sink("completed"),
     sink("caught"),
   ];

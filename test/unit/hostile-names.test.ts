@@ -6,7 +6,10 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { hostileString } from "../support/hostile";
 import { adminPath } from "../../nodes/lib/admin/client";
+import http from "node:http";
+import { checkBearerToken } from "../../nodes/lib/protocol/bearer-token";
 import { PulsarError } from "../../nodes/lib/protocol/errors";
 import { parseTopicList, parseTopicPattern } from "../../nodes/lib/protocol/topic-list";
 import { checkSubscriptionName, parseTopic } from "../../nodes/lib/protocol/topics";
@@ -14,22 +17,6 @@ import { checkSubscriptionName, parseTopic } from "../../nodes/lib/protocol/topi
 const defaults = { tenant: "public", namespace: "default" };
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Strings built from the pieces that break parsers, URLs and logs, mixed with ordinary text. */
-export const hostileString = fc.oneof(
-  fc.string({ unit: "grapheme", maxLength: 40 }),
-  fc.string({ unit: "binary", maxLength: 40 }),
-  fc
-    .array(
-      fc.oneof(
-        fc.constantFrom("..", ".", "/", "%2F", ",", "\n", "\r", "\u0000", "\u0007", "\u007f", "\u0085", "\u200b", "\ud800", "\udc00", "é", "中文", "🙂", "?", "#", " ", "://", "persistent://", "a", "orders"),
-        fc.string({ maxLength: 5 }),
-      ),
-      { maxLength: 12 },
-    )
-    .map((parts) => parts.join("")),
-  fc.string({ minLength: 2000, maxLength: 5000 }),
-);
 
 function parsesOrRefuses<T>(run: () => T): T | undefined {
   try {
@@ -101,6 +88,18 @@ describe("hostile names and secrets (fast-check)", () => {
         assert.equal(segments.length, 5, `${JSON.stringify(path)} is not five segments`);
         assert.deepEqual(segments.slice(3).map(decodeURIComponent), [tenant, namespace]);
         for (const segment of segments) assertSegmentSafe(segment, "admin path segment");
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("tokens: what checkBearerToken accepts, Node's HTTP client sends as a header; what it refuses it explains without the token", () => {
+    fc.assert(
+      fc.property(hostileString, (token) => {
+        const problem = checkBearerToken(token);
+        const header = (): void => http.validateHeaderValue("Authorization", `Bearer ${token}`);
+        if (problem === undefined) assert.doesNotThrow(header);
+        else if (token.length >= 6) assert.ok(!problem.includes(token), "the explanation repeats the token");
       }),
       { numRuns: 3000 },
     );
