@@ -17,6 +17,9 @@
 # its own, so the runs do not see each other's messages. An already running Pulsar named by
 # PULSAR_WS_URL is used instead (nothing is started then).
 #
+# NODE_RED_4_1_PATH=<a node-red folder> runs the 4.1 rows on another install of Node-RED 4.1 than
+# the root devDependency.
+#
 # Usage (after npm ci && npm run build):
 #   bash scripts/test-matrix.sh                          node tests, every combination
 #   bash scripts/test-matrix.sh --examples               node tests and examples, every combination
@@ -87,7 +90,7 @@ for combo in "${combos[@]}"; do
     ensure nr5 node-red/package.json
     node_red="$root/compat/nr5/node_modules/node-red"
   else
-    node_red="$root/node_modules/node-red"
+    node_red="${NODE_RED_4_1_PATH:-$root/node_modules/node-red}"
   fi
   version="$("$node_bin" -p 'require(process.argv[1] + "/package.json").version' "$node_red")"
   printf '\n--- %s: Node %s, Node-RED %s ---\n' "$combo" "$("$node_bin" -v)" "$version"
