@@ -21,7 +21,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startPulsar, type PulsarInstance } from "../harness/pulsar";
-import { DEPLOYED_SUBSCRIPTION_SUFFIX, exampleFlows, type ExampleFile, type FlowNode } from "./start/flows";
+import { DEPLOYED_SERVICE_URL, DEPLOYED_SUBSCRIPTION_SUFFIX, exampleFlows, examplesEndpointId, followCurrentPulsar, type ExampleFile, type FlowNode } from "./start/flows";
 import { checkRequireEsm } from "./start/node-version";
 import { descendants, killAll } from "./start/processes";
 
@@ -95,13 +95,26 @@ function prepareUserDir(serviceUrl: string, uiPort: number, reset: boolean): voi
     )};\n`,
   );
   const flowFile = path.join(USER_DIR, "flows.json");
+  const examples = readExamples();
   if (reset || !fs.existsSync(flowFile)) {
-    fs.writeFileSync(flowFile, JSON.stringify(exampleFlows(readExamples(), serviceUrl), null, 2));
+    fs.writeFileSync(flowFile, JSON.stringify(exampleFlows(examples), null, 2));
     console.log(`Deployed the example flows from examples/ (${flowFile}): one endpoint, subscriptions ending in ` +
-      `${DEPLOYED_SUBSCRIPTION_SUFFIX}, so an example imported again (Import > Examples) runs beside them.`);
-  } else {
-    console.log(`Keeping your flows in ${flowFile} (npm start -- --reset brings back the examples).`);
+      `${DEPLOYED_SUBSCRIPTION_SUFFIX}, so an example imported again (Import > Examples) runs beside them. ` +
+      `Their endpoint uses ${DEPLOYED_SERVICE_URL} = ${serviceUrl}, the Pulsar of each start.`);
+    return;
   }
+  console.log(`Keeping your flows in ${flowFile} (npm start -- --reset brings back the examples).`);
+  let kept: unknown;
+  try {
+    kept = JSON.parse(fs.readFileSync(flowFile, "utf8"));
+  } catch (err) {
+    console.log(`Could not read ${flowFile} (${(err as Error).message}); Node-RED will say more.`);
+    return;
+  }
+  if (!Array.isArray(kept)) return;
+  const { changed, notes } = followCurrentPulsar(kept as FlowNode[], examplesEndpointId(examples), serviceUrl);
+  if (changed) fs.writeFileSync(flowFile, JSON.stringify(changed, null, 2));
+  for (const note of notes) console.log(note);
 }
 
 function startNodeRed(uiPort: number, env: NodeJS.ProcessEnv): ChildProcess {

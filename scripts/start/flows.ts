@@ -3,7 +3,9 @@
  * they run together and beside an example imported again from the editor's library:
  *
  * - one endpoint: the examples' identical `local Pulsar` endpoints become one config node (each file
- *   keeps its own, so it still imports alone), pointed at the Pulsar npm start runs;
+ *   keeps its own, so it still imports alone), whose Service URL is `${PULSAR_HTTP_URL}`: npm start
+ *   gives Node-RED the URL of the Pulsar it uses in that variable on every start, so the examples
+ *   follow it from one start to the next (another port, another Pulsar) while the flows are kept;
  * - other ids: every node gets an id derived from its id in the library file, so Import → Examples
  *   finds no existing node and imports without the "already exist → Import copy" question;
  * - own subscriptions: each subscription gets the suffix `-npm-start`, so an imported example's
@@ -23,6 +25,8 @@ export interface ExampleFile {
 /** The service URL the example files name. */
 export const EXAMPLE_SERVICE_URL = "http://localhost:8080";
 export const DEPLOYED_SUBSCRIPTION_SUFFIX = "-npm-start";
+/** The deployed examples' Service URL: the endpoint resolves it in Node-RED's environment. */
+export const DEPLOYED_SERVICE_URL = "${PULSAR_HTTP_URL}";
 
 /** A stable id per library id (the same on every --reset), shaped like Node-RED's own ids. */
 export function deployedId(libraryId: string): string {
@@ -48,7 +52,7 @@ function remap(value: unknown, ids: Map<string, string>): unknown {
   return value;
 }
 
-export function exampleFlows(files: ExampleFile[], serviceUrl: string): FlowNode[] {
+export function exampleFlows(files: ExampleFile[]): FlowNode[] {
   const flows: FlowNode[] = [];
   /** Endpoint settings → the id of the one deployed endpoint with those settings. */
   const endpoints = new Map<string, string>();
@@ -61,7 +65,7 @@ export function exampleFlows(files: ExampleFile[], serviceUrl: string): FlowNode
     for (const node of file.nodes) {
       const copy: FlowNode = { ...node };
       if (copy.type === "pulsar-ws-endpoint") {
-        if (copy.serviceUrl === EXAMPLE_SERVICE_URL) copy.serviceUrl = serviceUrl;
+        if (copy.serviceUrl === EXAMPLE_SERVICE_URL) copy.serviceUrl = DEPLOYED_SERVICE_URL;
         const settings = endpointSettings(copy);
         const shared = endpoints.get(settings);
         if (shared) {
@@ -84,4 +88,54 @@ export function exampleFlows(files: ExampleFile[], serviceUrl: string): FlowNode
     }
   });
   return flows;
+}
+
+/** The deployed examples' shared endpoint (its id is the same in every deployment of these files). */
+export function examplesEndpointId(files: ExampleFile[]): string | undefined {
+  return exampleFlows(files).find((node) => node.type === "pulsar-ws-endpoint" && node.serviceUrl === DEPLOYED_SERVICE_URL)?.id;
+}
+
+/** One Pulsar on this machine, as npm start wrote it before the examples' endpoint took ${PULSAR_HTTP_URL}. */
+const LOOPBACK_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+\/?$/;
+
+export interface KeptFlows {
+  /** The flows to write back, or undefined when nothing changed. */
+  changed?: FlowNode[];
+  /** What npm start says about the endpoints at start. */
+  notes: string[];
+}
+
+/**
+ * Flows kept in the user directory from an earlier start. The deployed examples' endpoint is npm
+ * start's: when it still holds a loopback URL (what npm start wrote before it used
+ * ${PULSAR_HTTP_URL}, the first start's Pulsar), it is switched to ${PULSAR_HTTP_URL} once. Any other
+ * value there was set by the user and stays, as every other endpoint stays; npm start says where each
+ * endpoint on this machine points when that is not the Pulsar of this start.
+ */
+export function followCurrentPulsar(flows: FlowNode[], endpointId: string | undefined, serviceUrl: string): KeptFlows {
+  const notes: string[] = [];
+  let changed: FlowNode[] | undefined;
+  const label = (node: FlowNode): string => (typeof node.name === "string" && node.name ? `'${node.name}'` : node.id);
+  flows.forEach((node, index) => {
+    if (node.type !== "pulsar-ws-endpoint") return;
+    const url = typeof node.serviceUrl === "string" ? node.serviceUrl.trim() : "";
+    if (node.id === endpointId) {
+      if (url === DEPLOYED_SERVICE_URL) {
+        notes.push(`The examples' endpoint ${label(node)} uses ${DEPLOYED_SERVICE_URL} = ${serviceUrl}.`);
+      } else if (LOOPBACK_URL.test(url)) {
+        changed ??= [...flows];
+        changed[index] = { ...node, serviceUrl: DEPLOYED_SERVICE_URL };
+        notes.push(`The examples' endpoint ${label(node)} pointed at ${url}, the Pulsar of an earlier start; it now uses ` +
+          `${DEPLOYED_SERVICE_URL} = ${serviceUrl}, and follows the Pulsar of every start.`);
+      } else {
+        notes.push(`The examples' endpoint ${label(node)} keeps the Service URL you gave it, ${url}, not this start's ` +
+          `Pulsar ${serviceUrl} (npm start -- --reset brings back the examples).`);
+      }
+      return;
+    }
+    if (LOOPBACK_URL.test(url) && url.replace(/\/$/, "") !== serviceUrl.replace(/\/$/, "")) {
+      notes.push(`Your endpoint ${label(node)} keeps its Service URL ${url}; this start's Pulsar is ${serviceUrl}.`);
+    }
+  });
+  return { changed, notes };
 }

@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the Node-RED node tests: the test helper bound to the Node-RED under test
- * (NODE_RED_PATH picks Node-RED 5 for scripts/test-nr5.sh; the devDependency 4.1.x otherwise),
+ * (NODE_RED_PATH picks the Node-RED of a scripts/test-matrix.sh row; the devDependency 4.1.x otherwise),
  * the node modules, flow builders, and done()/done(err) tracking.
  */
 import assert from "node:assert/strict";

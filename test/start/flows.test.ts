@@ -6,10 +6,11 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { DEPLOYED_SUBSCRIPTION_SUFFIX, exampleFlows, type ExampleFile, type FlowNode } from "../../scripts/start/flows";
+import { DEPLOYED_SERVICE_URL, DEPLOYED_SUBSCRIPTION_SUFFIX, exampleFlows, examplesEndpointId, followCurrentPulsar, type ExampleFile, type FlowNode } from "../../scripts/start/flows";
 
 const examplesDir = path.resolve(__dirname, "../../../examples");
 const SERVICE_URL = "http://127.0.0.1:18080";
+const EARLIER_URL = "http://127.0.0.1:8080";
 
 function readExamples(): ExampleFile[] {
   return fs.readdirSync(examplesDir).filter((f) => f.endsWith(".json")).sort().map((file) => ({
@@ -20,7 +21,7 @@ function readExamples(): ExampleFile[] {
 
 describe("npm start: deployed example flows", () => {
   const examples = readExamples();
-  const deployed = exampleFlows(examples, SERVICE_URL);
+  const deployed = exampleFlows(examples);
   const byId = new Map(deployed.map((node) => [node.id, node]));
 
   it("reads every example the package ships", () => {
@@ -30,10 +31,11 @@ describe("npm start: deployed example flows", () => {
     ]);
   });
 
-  it("has exactly one pulsar-ws-endpoint, on the given service URL, used by every pulsar node", () => {
+  it("has exactly one pulsar-ws-endpoint, on ${PULSAR_HTTP_URL} (the Pulsar of each start), used by every pulsar node", () => {
     const endpoints = deployed.filter((node) => node.type === "pulsar-ws-endpoint");
     assert.equal(endpoints.length, 1);
-    assert.equal(endpoints[0].serviceUrl, SERVICE_URL);
+    assert.equal(endpoints[0].serviceUrl, "${PULSAR_HTTP_URL}");
+    assert.equal(endpoints[0].id, examplesEndpointId(examples));
     assert.equal(endpoints[0].name, "local Pulsar");
     const users = deployed.filter((node) => node.type === "pulsar-in" || node.type === "pulsar-out");
     assert.ok(users.length >= 10);
@@ -44,7 +46,7 @@ describe("npm start: deployed example flows", () => {
     const libraryIds = new Set(examples.flatMap((example) => example.nodes.map((node) => node.id)));
     assert.equal(byId.size, deployed.length, "ids are unique");
     for (const node of deployed) assert.ok(!libraryIds.has(node.id), `${node.type} ${node.id} keeps a library id`);
-    assert.deepEqual(exampleFlows(examples, SERVICE_URL).map((node) => node.id), deployed.map((node) => node.id), "stable across --reset");
+    assert.deepEqual(exampleFlows(examples).map((node) => node.id), deployed.map((node) => node.id), "stable across --reset");
   });
 
   it("keeps the wiring: every wire, tab and config reference points at a deployed node", () => {
@@ -68,6 +70,42 @@ describe("npm start: deployed example flows", () => {
       const original = library[i].subscription as string;
       assert.equal(node.subscription, original ? `${original}${DEPLOYED_SUBSCRIPTION_SUFFIX}` : "");
     }
+  });
+
+  describe("flows kept from an earlier start", () => {
+    const endpointId = examplesEndpointId(examples)!;
+    const withUrl = (flows: FlowNode[], id: string, url: string): FlowNode[] => flows.map((node) => (node.id === id ? { ...node, serviceUrl: url } : node));
+    const userEndpoint: FlowNode = { id: "mine", type: "pulsar-ws-endpoint", name: "my Pulsar", serviceUrl: EARLIER_URL };
+
+    it("leaves the examples' ${PULSAR_HTTP_URL} and says what it resolves to", () => {
+      const { changed, notes } = followCurrentPulsar(deployed, endpointId, SERVICE_URL);
+      assert.equal(changed, undefined);
+      assert.deepEqual(notes, [`The examples' endpoint 'local Pulsar' uses ${DEPLOYED_SERVICE_URL} = ${SERVICE_URL}.`]);
+    });
+
+    it("switches the examples' endpoint from an earlier start's local URL to ${PULSAR_HTTP_URL}, and nothing else", () => {
+      for (const url of [EARLIER_URL, "http://localhost:8080", "http://localhost:8081/"]) {
+        const kept = withUrl(deployed, endpointId, url);
+        const { changed, notes } = followCurrentPulsar(kept, endpointId, SERVICE_URL);
+        assert.deepEqual(changed, deployed, url);
+        assert.match(notes[0], new RegExp(`pointed at ${url}, the Pulsar of an earlier start`));
+        assert.deepEqual(kept.find((node) => node.id === endpointId)?.serviceUrl, url, "the input is not changed in place");
+      }
+    });
+
+    it("leaves the examples' endpoint that the user pointed elsewhere, and says so", () => {
+      const kept = withUrl(deployed, endpointId, "https://pulsar.example.com:8443");
+      const { changed, notes } = followCurrentPulsar(kept, endpointId, SERVICE_URL);
+      assert.equal(changed, undefined);
+      assert.match(notes[0], /keeps the Service URL you gave it, https:\/\/pulsar\.example\.com:8443, not this start's Pulsar/);
+    });
+
+    it("never changes the user's own endpoints; names those on this machine that are not this start's Pulsar", () => {
+      const kept = [...deployed, userEndpoint, { ...userEndpoint, id: "here", name: "", serviceUrl: SERVICE_URL }, { ...userEndpoint, id: "far", serviceUrl: "http://pulsar:8080" }];
+      const { changed, notes } = followCurrentPulsar(kept, endpointId, SERVICE_URL);
+      assert.equal(changed, undefined);
+      assert.deepEqual(notes.slice(1), [`Your endpoint 'my Pulsar' keeps its Service URL ${EARLIER_URL}; this start's Pulsar is ${SERVICE_URL}.`]);
+    });
   });
 
   for (const example of examples) {

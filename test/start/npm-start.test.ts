@@ -22,10 +22,14 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
-import { deployedId, type FlowNode } from "../../scripts/start/flows";
+import { DEPLOYED_SERVICE_URL, deployedId, exampleFlows, examplesEndpointId, type ExampleFile, type FlowNode } from "../../scripts/start/flows";
+import { FakePulsar } from "../fake/fake-pulsar";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BASIC = "Basic produce and consume";
+/** Library ids in examples/Basic produce and consume.json. */
+const BASIC_IN = "cc534b49bc1a66ad";
+const BASIC_ENDPOINT = "676764f0992dce79";
 const START_TIMEOUT_MS = 300_000;
 const STOP_BOUND_MS = 15_000;
 const IO_TIMEOUT_MS = 60_000;
@@ -109,9 +113,13 @@ function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs:
   });
 }
 
-async function startNpm(): Promise<Started> {
+/**
+ * npm start with free ports and, unless given one, a new user directory; with `pulsarUrl` against
+ * that Pulsar (PULSAR_HTTP_URL, no Java), else with a Pulsar of its own.
+ */
+async function startNpm(options: { userDir?: string; pulsarUrl?: string } = {}): Promise<Started> {
   const [pulsar, nodeRed, mqtt] = await freePorts(3);
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "npm-start-test-"));
+  const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "npm-start-test-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PULSAR_PORT: String(pulsar),
@@ -121,6 +129,10 @@ async function startNpm(): Promise<Started> {
   };
   delete env.PULSAR_HTTP_URL;
   delete env.PORT;
+  if (options.pulsarUrl) {
+    env.PULSAR_HTTP_URL = options.pulsarUrl;
+    delete env.PULSAR_PORT;
+  }
   const npm = spawn("npm", ["start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   npm.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -130,7 +142,41 @@ async function startNpm(): Promise<Started> {
     if (npm.exitCode !== null) throw new Error(`npm start exited (${npm.exitCode}):\n${text}`);
     return /Started flows/.test(text);
   }, START_TIMEOUT_MS, output);
-  return { npm, output, ports: { pulsar, nodeRed, mqtt }, userDir };
+  const pulsarPort = options.pulsarUrl ? Number(new URL(options.pulsarUrl).port) : pulsar;
+  return { npm, output, ports: { pulsar: pulsarPort, nodeRed, mqtt }, userDir };
+}
+
+function exampleFiles(): ExampleFile[] {
+  return fs.readdirSync(path.join(ROOT, "examples")).filter((f) => f.endsWith(".json")).sort().map((file) => ({
+    name: path.basename(file, ".json"),
+    nodes: JSON.parse(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as FlowNode[],
+  }));
+}
+
+/** The id of the one endpoint npm start deploys for the examples. */
+const DEPLOYED_ENDPOINT = examplesEndpointId(exampleFiles())!;
+
+/** Stops an npm start that runs against a Pulsar of the test's (SIGTERM to npm, then its exit). */
+async function stopNpm(started: Started): Promise<void> {
+  const below = descendants(started.npm.pid!);
+  process.kill(started.npm.pid!, "SIGTERM");
+  await until("npm start gone after SIGTERM", () => !alive(started.npm.pid!) && below.every((p) => !alive(p.pid)), STOP_BOUND_MS, started.output);
+}
+
+/** The deployed flows, as the editor reads them. */
+async function deployedFlows(started: Started): Promise<FlowNode[]> {
+  const res = await request(started.ports.nodeRed, "GET", "/flows");
+  assert.equal(res.status, 200, res.body);
+  return JSON.parse(res.body) as FlowNode[];
+}
+
+/** Deploys `copy` beside the running flows, as the editor's Import then a "modified nodes" deploy does. */
+async function deployBeside(started: Started, copy: { tab: FlowNode; nodes: FlowNode[] }): Promise<void> {
+  const current = await request(started.ports.nodeRed, "GET", "/flows", undefined, { "Node-RED-API-Version": "v2" });
+  const { rev, flows } = JSON.parse(current.body) as { rev: string; flows: FlowNode[] };
+  const deploy = await request(started.ports.nodeRed, "POST", "/flows", { rev, flows: [...flows, copy.tab, ...copy.nodes] },
+    { "Node-RED-API-Version": "v2", "Node-RED-Deployment-Type": "nodes" });
+  assert.equal(deploy.status, 200, deploy.body);
 }
 
 /** Sends `signal` to the npm process only, then waits for every process below it and every port. */
@@ -233,6 +279,9 @@ describe("npm start (slow: Pulsar + Node-RED, three runs)", function () {
     }
   });
 
+  /** Run 1's imported copy's endpoint: the user's own, which run 2 must leave on run 1's URL. */
+  let importedEndpoint: string | undefined;
+
   describe("run 1: deployed flows, an imported example beside them, then SIGTERM", () => {
     let started: Started;
     let comms: Comms;
@@ -252,7 +301,7 @@ describe("npm start (slow: Pulsar + Node-RED, three runs)", function () {
       const flows = JSON.parse(res.body) as FlowNode[];
       const endpoints = flows.filter((node) => node.type === "pulsar-ws-endpoint");
       assert.equal(endpoints.length, 1, JSON.stringify(endpoints));
-      assert.equal(endpoints[0].serviceUrl, `http://127.0.0.1:${started.ports.pulsar}`);
+      assert.equal(endpoints[0].serviceUrl, DEPLOYED_SERVICE_URL, "the examples follow the Pulsar of each start");
       const exampleFiles = fs.readdirSync(path.join(ROOT, "examples")).filter((f) => f.endsWith(".json"));
       assert.equal(flows.filter((node) => node.type === "tab").length, exampleFiles.length, "one tab per example");
     });
@@ -262,12 +311,9 @@ describe("npm start (slow: Pulsar + Node-RED, three runs)", function () {
       const deployedReceived = deployedId("08ba2c3cea775caa");
       await until("the deployed pulsar in connected", () => comms.statuses.get(deployedIn)?.fill === "green", IO_TIMEOUT_MS, started.output);
 
-      const current = await request(started.ports.nodeRed, "GET", "/flows", undefined, { "Node-RED-API-Version": "v2" });
-      const { rev, flows } = JSON.parse(current.body) as { rev: string; flows: FlowNode[] };
       const copy = importedCopy(BASIC, `http://127.0.0.1:${started.ports.pulsar}`);
-      const deploy = await request(started.ports.nodeRed, "POST", "/flows", { rev, flows: [...flows, copy.tab, ...copy.nodes] },
-        { "Node-RED-API-Version": "v2", "Node-RED-Deployment-Type": "nodes" });
-      assert.equal(deploy.status, 200, deploy.body);
+      await deployBeside(started, copy);
+      importedEndpoint = copy.ids.get(BASIC_ENDPOINT)!;
 
       const importedIn = copy.ids.get("cc534b49bc1a66ad")!;
       await until("the imported pulsar in connected", () => comms.statuses.get(importedIn)?.fill === "green", IO_TIMEOUT_MS, started.output)
@@ -295,10 +341,34 @@ describe("npm start (slow: Pulsar + Node-RED, three runs)", function () {
     });
   });
 
-  describe("run 2: SIGINT", () => {
-    it("stops everything within 15 s of SIGINT to the npm process", async () => {
-      const started = await startNpm();
+  describe("run 2: run 1's user directory, Pulsar on another port, then SIGINT", () => {
+    let started: Started;
+
+    before(async function () {
+      if (runs.length === 0) this.skip();
+      started = await startNpm({ userDir: runs[0].userDir });
       runs.push(started);
+    });
+
+    it("connects the kept examples to this start's Pulsar; the imported copy's endpoint keeps run 1's URL", async () => {
+      assert.notEqual(started.ports.pulsar, runs[0].ports.pulsar);
+      const comms = new Comms(started.ports.nodeRed);
+      try {
+        await comms.opened();
+        await until("the deployed pulsar in connected to the new Pulsar", () => comms.statuses.get(deployedId(BASIC_IN))?.fill === "green",
+          IO_TIMEOUT_MS, started.output);
+      } finally {
+        comms.close();
+      }
+      const flows = await deployedFlows(started);
+      assert.equal(flows.find((node) => node.id === DEPLOYED_ENDPOINT)?.serviceUrl, DEPLOYED_SERVICE_URL);
+      if (importedEndpoint) {
+        assert.equal(flows.find((node) => node.id === importedEndpoint)?.serviceUrl, `http://127.0.0.1:${runs[0].ports.pulsar}`);
+      }
+      assert.match(started.output(), new RegExp(`uses \\$\\{PULSAR_HTTP_URL\\} = http://127\\.0\\.0\\.1:${started.ports.pulsar}`));
+    });
+
+    it("stops everything within 15 s of SIGINT to the npm process", async () => {
       await stopAndCheck(started, "SIGINT");
     });
   });
@@ -309,5 +379,95 @@ describe("npm start (slow: Pulsar + Node-RED, three runs)", function () {
       runs.push(started);
       await stopAndCheck(started, "SIGHUP");
     });
+  });
+});
+
+describe("npm start a second time, against a Pulsar on another port (fake Pulsars: no Java)", function () {
+  this.timeout(4 * START_TIMEOUT_MS);
+  const runs: Started[] = [];
+  const fakes: FakePulsar[] = [];
+  const dirs: string[] = [];
+
+  after(async function () {
+    for (const started of runs) {
+      for (const p of [...descendants(started.npm.pid!), { pid: started.npm.pid!, command: "npm" }]) {
+        try { process.kill(p.pid, "SIGKILL"); } catch { /* gone */ }
+      }
+    }
+    await Promise.all(fakes.map((fake) => fake.stop()));
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function started(userDir: string, fake: FakePulsar): Promise<{ run: Started; comms: Comms }> {
+    const run = await startNpm({ userDir, pulsarUrl: fake.httpUrl });
+    runs.push(run);
+    const comms = new Comms(run.ports.nodeRed);
+    await comms.opened();
+    return { run, comms };
+  }
+
+  async function connected(run: Started, comms: Comms, id: string, what: string): Promise<void> {
+    await until(what, () => comms.statuses.get(id)?.fill === "green", IO_TIMEOUT_MS, run.output).catch((err: Error) => {
+      throw new Error(`${err.message}\nstatus: ${JSON.stringify(comms.statuses.get(id))}`);
+    });
+  }
+
+  it("the examples follow the second Pulsar; an endpoint the user added keeps the first one's URL", async () => {
+    const [first, second] = [await FakePulsar.start(), await FakePulsar.start()];
+    fakes.push(first, second);
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "npm-start-twice-"));
+    dirs.push(userDir);
+
+    let importedIds = new Map<string, string>();
+    const one = await started(userDir, first);
+    try {
+      await connected(one.run, one.comms, deployedId(BASIC_IN), "start 1: the deployed pulsar in connected");
+      const copy = importedCopy(BASIC, first.httpUrl);
+      await deployBeside(one.run, copy);
+      await connected(one.run, one.comms, copy.ids.get(BASIC_IN)!, "start 1: the user's pulsar in connected");
+      importedIds = copy.ids;
+    } finally {
+      one.comms.close();
+    }
+    await stopNpm(one.run);
+    // The first Pulsar goes away, as a Pulsar of an earlier npm start does.
+    await first.stop();
+
+    const two = await started(userDir, second);
+    try {
+      await connected(two.run, two.comms, deployedId(BASIC_IN), "start 2: the deployed pulsar in connected to the second Pulsar");
+      const flows = await deployedFlows(two.run);
+      assert.equal(flows.find((node) => node.id === DEPLOYED_ENDPOINT)?.serviceUrl, DEPLOYED_SERVICE_URL);
+      assert.equal(flows.find((node) => node.id === importedIds.get(BASIC_ENDPOINT))?.serviceUrl, first.httpUrl, "the user's endpoint is left alone");
+      const out = two.run.output();
+      assert.ok(out.includes(`The examples' endpoint 'local Pulsar' uses \${PULSAR_HTTP_URL} = ${second.httpUrl}.`), out.slice(-3000));
+      assert.ok(out.includes(`Your endpoint 'local Pulsar' keeps its Service URL ${first.httpUrl}; this start's Pulsar is ${second.httpUrl}.`), out.slice(-3000));
+      assert.notEqual(two.comms.statuses.get(importedIds.get(BASIC_IN)!)?.fill, "green", "the user's pulsar in still points at the first Pulsar");
+    } finally {
+      two.comms.close();
+    }
+    await stopNpm(two.run);
+  });
+
+  it("flows kept by an earlier npm start (the examples' endpoint on the first Pulsar's URL) are switched to ${PULSAR_HTTP_URL} once", async () => {
+    const fake = await FakePulsar.start();
+    fakes.push(fake);
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "npm-start-kept-"));
+    dirs.push(userDir);
+    const files = exampleFiles();
+    // What npm start wrote before: the first start's Pulsar URL in the examples' endpoint.
+    const earlier = exampleFlows(files).map((node) => node.serviceUrl === DEPLOYED_SERVICE_URL ? { ...node, serviceUrl: "http://127.0.0.1:8080" } : node);
+    fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(earlier));
+
+    const run = await started(userDir, fake);
+    try {
+      await connected(run.run, run.comms, deployedId(BASIC_IN), "the deployed pulsar in connected to this start's Pulsar");
+      const flows = await deployedFlows(run.run);
+      assert.equal(flows.find((node) => node.id === DEPLOYED_ENDPOINT)?.serviceUrl, DEPLOYED_SERVICE_URL);
+      assert.match(run.run.output(), /pointed at http:\/\/127\.0\.0\.1:8080, the Pulsar of an earlier start; it now uses \$\{PULSAR_HTTP_URL\}/);
+    } finally {
+      run.comms.close();
+    }
+    await stopNpm(run.run);
   });
 });
