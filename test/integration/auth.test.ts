@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { type PulsarInstance, signHs256Token, startPulsar } from "../../harness/pulsar";
+import { signHs256Token } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, inNode, outNode, seqs, TestFlow, useNodeRed } from "./support/flow";
+import { endpointNode, inNode, outNode, seqs, TestFlow, useOwnPulsarAndNodeRed } from "./support/flow";
 import { uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
 import { sleep } from "../support/wait";
 
@@ -20,14 +20,12 @@ type Write = (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
 
 describe("integration 4.2 with token auth", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
+  const pulsar = useOwnPulsarAndNodeRed({ line: "4.2", auth: true }, START_TIMEOUT_MS);
   const wrongToken = signHs256Token("allowed-role", randomBytes(32).toString("base64"));
   const consoleText: string[] = [];
   const originals: { out?: Write; err?: Write } = {};
 
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await startPulsar({ line: "4.2", auth: true });
+  before(function () {
     // Everything written to stdout/stderr while the auth cases run is kept and searched for tokens.
     originals.out = process.stdout.write.bind(process.stdout) as Write;
     originals.err = process.stderr.write.bind(process.stderr) as Write;
@@ -39,17 +37,14 @@ describe("integration 4.2 with token auth", function () {
     process.stderr.write = tee(originals.err) as typeof process.stderr.write;
   });
 
-  after(async function () {
-    this.timeout(60_000);
+  after(function () {
     if (originals.out) process.stdout.write = originals.out as typeof process.stdout.write;
     if (originals.err) process.stderr.write = originals.err as typeof process.stderr.write;
-    await pulsar?.stop();
   });
 
-  useNodeRed();
   const figures = trackFigures("auth", "4.2 auth");
 
-  const secrets = (): string[] => [pulsar.tokens!.admin, pulsar.tokens!.allowed, pulsar.tokens!.forbidden, wrongToken]
+  const secrets = (): string[] => [pulsar().tokens!.admin, pulsar().tokens!.allowed, pulsar().tokens!.forbidden, wrongToken]
     // The signature alone is enough to leak a token; look for it too.
     .flatMap((token) => [token, token.split(".")[2]]);
 
@@ -68,15 +63,15 @@ describe("integration 4.2 with token auth", function () {
     const outcomes = await f.waitOutcomes(ids, 20_000);
     assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.filter((o) => !o.ok).map((o) => o.error)));
     const got = await f.waitReceived("in-out", n, 20_000);
-    await waitBacklog(pulsar, `persistent://public/default/${topic}`, sub, 0);
+    await waitBacklog(pulsar(), `persistent://public/default/${topic}`, sub, 0);
     figures.report(tally(ids, seqs(got).map((s) => ids[Number(s)])));
   }
 
   it("a valid token (Authorization header) produces and consumes", async () => {
     const topic = uniqueTopic("auth-ok");
     const sub = uniqueName("sub");
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub })],
-      { watch: ["out"], credentials: { ep: { token: pulsar.tokens!.allowed } } });
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub })],
+      { watch: ["out"], credentials: { ep: { token: pulsar().tokens!.allowed } } });
     await roundTrip(f, topic, sub, 10);
     assertNoToken(f, ["out", "in"]);
   });
@@ -84,8 +79,8 @@ describe("integration 4.2 with token auth", function () {
   it("a valid token sent as query parameter works, and logged URLs carry no query", async () => {
     const topic = uniqueTopic("auth-query");
     const sub = uniqueName("sub");
-    const f = await TestFlow.deploy([endpointNode(pulsar, { tokenInQuery: true }), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub })],
-      { watch: ["out"], credentials: { ep: { token: `Bearer ${pulsar.tokens!.allowed}` } } });
+    const f = await TestFlow.deploy([endpointNode(pulsar(), { tokenInQuery: true }), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub })],
+      { watch: ["out"], credentials: { ep: { token: `Bearer ${pulsar().tokens!.allowed}` } } });
     await roundTrip(f, topic, sub, 5);
     const connected = f.logsOf("out").find((l) => /connected/.test(l)) ?? "";
     assert.match(connected, /\/ws\/v2\/producer\/persistent\/public\/default\/[^?]+\?…$/, `the connect log line ends with the URL, its query cut: ${connected}`);
@@ -94,7 +89,7 @@ describe("integration 4.2 with token auth", function () {
 
   it("a wrong token: red 'unauthorized (401)' on pulsar-out and pulsar-in, the message waits", async () => {
     const topic = uniqueTopic("auth-401");
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic, { closeTimeout: 0.2 }), ...inNode("in", topic, { subscription: uniqueName("sub") })],
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic, { closeTimeout: 0.2 }), ...inNode("in", topic, { subscription: uniqueName("sub") })],
       { watch: ["out"], credentials: { ep: { token: wrongToken } } });
     for (const id of ["out", "in"]) {
       const status = await f.waitStatus(id, /unauthorized \(401\)/, 15_000);
@@ -111,8 +106,8 @@ describe("integration 4.2 with token auth", function () {
 
   it("a role without permission: red 'forbidden (403)' on pulsar-out and pulsar-in", async () => {
     const topic = uniqueTopic("auth-403");
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic, { closeTimeout: 0.2 }), ...inNode("in", topic, { subscription: uniqueName("sub") })],
-      { watch: ["out"], credentials: { ep: { token: pulsar.tokens!.forbidden } } });
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic, { closeTimeout: 0.2 }), ...inNode("in", topic, { subscription: uniqueName("sub") })],
+      { watch: ["out"], credentials: { ep: { token: pulsar().tokens!.forbidden } } });
     for (const id of ["out", "in"]) {
       const status = await f.waitStatus(id, /forbidden \(403\)/, 15_000);
       assert.equal(status.fill, "red");

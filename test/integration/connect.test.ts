@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { type PulsarInstance, startPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, helper, inNode, outNode, seqs, TestFlow, useNodeRed, type FlowNode } from "./support/flow";
+import { endpointNode, helper, inNode, outNode, seqs, TestFlow, useOwnPulsarAndNodeRed, type FlowNode } from "./support/flow";
 import { uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
 import type { allNodes } from "../nodes/setup";
 import { ConnectProxy } from "../support/connect-proxy";
@@ -31,30 +31,27 @@ const httpProxyNode = createRequire(__filename)("@node-red/nodes/core/network/06
 
 describe("integration 4.2 with OAuth2 (RS256 issuer), a CONNECT proxy", function () {
   this.timeout(180_000);
-  let pulsar: PulsarInstance;
   let issuer: OidcIssuer;
   let proxy: ConnectProxy;
 
   before(async function () {
-    this.timeout(START_TIMEOUT_MS);
     issuer = await OidcIssuer.start({ clients: { app: { secret: SECRET, subject: "allowed-role" } }, lifetimeSeconds: LIFETIME_S });
     proxy = await ConnectProxy.start();
-    pulsar = await startPulsar({ line: "4.2", auth: true, tokenPublicKey: { publicKey: issuer.keys.publicKey, sign: (subject) => issuer.sign(subject) } });
   });
 
   after(async function () {
     this.timeout(60_000);
-    await pulsar?.stop();
     await proxy?.stop();
     await issuer?.stop();
   });
 
-  useNodeRed();
+  // After the issuer's before hook: Pulsar checks tokens with the issuer's key.
+  const pulsar = useOwnPulsarAndNodeRed(() => ({ line: "4.2", auth: true, tokenPublicKey: { publicKey: issuer.keys.publicKey, sign: (subject: string) => issuer.sign(subject) } }), START_TIMEOUT_MS);
   const figures = trackFigures("connect", "4.2 oauth2");
-  const pulsarHost = (): string => new URL(pulsar.httpUrl).host;
+  const pulsarHost = (): string => new URL(pulsar().httpUrl).host;
 
   const oauth = (extra: Record<string, unknown> = {}): FlowNode =>
-    endpointNode(pulsar, { authType: "oauth2", oauth2IssuerUrl: issuer.url, oauth2ClientId: "app", oauth2Audience: "urn:pulsar:it", ...extra });
+    endpointNode(pulsar(), { authType: "oauth2", oauth2IssuerUrl: issuer.url, oauth2ClientId: "app", oauth2Audience: "urn:pulsar:it", ...extra });
   const proxyNode = (): FlowNode => ({ id: "px", type: "http proxy", name: "test proxy", url: proxy.url, noproxy: [] });
 
   it("oauth2: produces and consumes with the issuer's token; one token request for every session", async () => {
@@ -68,7 +65,7 @@ describe("integration 4.2 with OAuth2 (RS256 issuer), a CONNECT proxy", function
     await f.waitConnected(["out", "in"], 30_000);
     const ids = await f.produceNumbered(20);
     const got = await f.waitReceived("in-out", 20, 20_000);
-    await waitBacklog(pulsar, `persistent://public/default/${topic}`, sub, 0);
+    await waitBacklog(pulsar(), `persistent://public/default/${topic}`, sub, 0);
     const t = tally(ids.map((_, i) => String(i)), seqs(got));
     figures.report(t);
     assert.equal(t.lost, 0);
@@ -195,38 +192,35 @@ describe("integration 4.2 with OAuth2 (RS256 issuer), a CONNECT proxy", function
 
 describe("integration 4.2: two service URLs, failover both ways", function () {
   this.timeout(420_000);
-  let second: PulsarInstance;
   let first: PulsarInstance | undefined;
   let firstPort = 0;
 
   before(async function () {
-    this.timeout(START_TIMEOUT_MS);
     firstPort = await freePort();
-    second = await startPulsar({ line: "4.2" });
   });
 
   after(async function () {
     this.timeout(120_000);
     await first?.stop();
-    await second?.stop();
   });
 
-  useNodeRed();
+  // The second service URL's Pulsar; the first is started on firstPort halfway through the case.
+  const second = useOwnPulsarAndNodeRed({ line: "4.2" }, START_TIMEOUT_MS);
   const figures = trackFigures("connect", "4.2 failover");
 
   it("the first URL a closed port: the second is used; the second stopped and the first started: the nodes follow", async function () {
     this.timeout(400_000);
     const topic = uniqueTopic("failover");
     const sub = uniqueName("sub");
-    const ep = endpointNode(second, { serviceUrl: `http://127.0.0.1:${firstPort}, ${second.httpUrl}` });
+    const ep = endpointNode(second(), { serviceUrl: `http://127.0.0.1:${firstPort}, ${second().httpUrl}` });
     const f = await TestFlow.deploy([ep, ...outNode("out", topic), ...inNode("in", topic, { subscription: sub, initialPosition: "Earliest" })], { watch: ["out"] });
-    const secondHost = new URL(second.httpUrl).host;
+    const secondHost = new URL(second().httpUrl).host;
     await f.waitStatus("out", new RegExp(`^connected, via ${secondHost.replace(/\./g, "\\.")}`), 30_000);
     await f.waitStatus("in", new RegExp(`^connected, via ${secondHost.replace(/\./g, "\\.")}`), 30_000);
     const onSecond = await f.produceNumbered(20);
     await f.waitReceived("in-out", 20, 20_000);
 
-    await second.stop();
+    await second().stop();
     first = await startPulsar({ line: "4.2", webPort: firstPort });
     await f.waitStatus("out", new RegExp(`^connected, via 127\\.0\\.0\\.1:${firstPort}`), 120_000);
     await f.waitStatus("in", new RegExp(`^connected, via 127\\.0\\.0\\.1:${firstPort}`), 120_000);

@@ -7,32 +7,22 @@
  */
 import assert from "node:assert/strict";
 import type { NodeMessage } from "node-red";
-import { type PulsarInstance, sharedPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, helper, inNode, outNode, seqs, TestFlow, useNodeRed, type InMsg } from "./support/flow";
+import { endpointNode, helper, inNode, outNode, seqs, TestFlow, usePulsarAndNodeRed, type InMsg } from "./support/flow";
 import { backlog, topicAdminPath, uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
 import { sleep, waitUntil } from "../support/wait";
 
-const START_TIMEOUT_MS = 240_000;
-
 describe("integration 4.2: acknowledgement", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.2");
-  });
-
-  useNodeRed();
+  const pulsar = usePulsarAndNodeRed("4.2");
   const figures = trackFigures("acks", "4.2");
 
   /** The subscription exists before anything is produced, so Pulsar keeps a backlog for it. */
   async function createSubscription(full: string, sub: string): Promise<void> {
-    const created = await pulsar.admin("PUT", topicAdminPath(full));
+    const created = await pulsar().admin("PUT", topicAdminPath(full));
     assert.ok([204, 409].includes(created.status), `create topic: ${created.status} ${created.body}`);
-    const res = await pulsar.admin("PUT", `${topicAdminPath(full)}/subscription/${encodeURIComponent(sub)}`);
+    const res = await pulsar().admin("PUT", `${topicAdminPath(full)}/subscription/${encodeURIComponent(sub)}`);
     assert.ok([204, 409].includes(res.status), `create subscription: ${res.status} ${res.body}`);
   }
 
@@ -49,14 +39,14 @@ describe("integration 4.2: acknowledgement", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     await createSubscription(full, sub);
-    const producer = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic)], { watch: ["out"] });
+    const producer = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic)], { watch: ["out"] });
     const ids = await producer.produceNumbered(50);
-    await waitBacklog(pulsar, full, sub, 50);
+    await waitBacklog(pulsar(), full, sub, 50);
     await helper.unload();
 
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...inNode("in", topic, { subscription: sub, ackMode: "auto" })]);
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...inNode("in", topic, { subscription: sub, ackMode: "auto" })]);
     const got = await f.waitReceived("in-out", 50, 20_000);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     await sleep(300);
     const counts = tally(ids, seqs(got).map((s) => ids[Number(s)]));
     assert.equal(counts.duplicates, 0);
@@ -70,7 +60,7 @@ describe("integration 4.2: acknowledgement", function () {
     const sub = uniqueName("sub");
     await createSubscription(full, sub);
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("in", topic, { subscription: sub, ackMode: "manual", receiverQueueSize: 5 }),
     ], { watch: ["out"] });
@@ -79,7 +69,7 @@ describe("integration 4.2: acknowledgement", function () {
     await sleep(1500);
     assert.equal(f.received("in-out").length, 5, "the push window stops at receiverQueueSize unacked messages");
     await f.waitStatus("in", /^5 unacked/, 5_000);
-    assert.equal(await backlog(pulsar, full, sub), 12, "nothing acked yet");
+    assert.equal(await backlog(pulsar(), full, sub), 12, "nothing acked yet");
 
     // Ack what arrived; every ack opens one slot of the window, until all 12 are through.
     let acked = 0;
@@ -88,7 +78,7 @@ describe("integration 4.2: acknowledgement", function () {
       while (acked < msgs.length) f.node("in").receive(msgs[acked++]);
       return acked === 12;
     }, 20_000, () => `acked ${acked}`);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     await f.waitStatus("in", /^connected/, 5_000);
     const counts = tally(ids, seqs(f.received("in-out")).map((s) => ids[Number(s)]));
     assert.equal(counts.duplicates, 0);
@@ -100,7 +90,7 @@ describe("integration 4.2: acknowledgement", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("in", topic, { subscription: sub, subscriptionType: "Shared", ackMode: "manual", negativeAckRedeliveryDelay: 500 }),
     ], { watch: ["out"] });
@@ -110,7 +100,7 @@ describe("integration 4.2: acknowledgement", function () {
     answerEvery("in-out", "in", (m) => m.pulsar.redeliveryCount > 0); // nack the first delivery, ack the redelivery
     const ids = await f.produceNumbered(3);
     const got = await f.waitReceived("in-out", 6, 20_000);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     await sleep(500);
     assert.equal(f.received("in-out").length, 6, "each message exactly twice");
     for (let i = 0; i < 3; i++) {
@@ -135,7 +125,7 @@ describe("integration 4.2: acknowledgement", function () {
     const sub = uniqueName("sub");
     const dlq = `${full}-${sub}-DLQ`;
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("in", topic, { subscription: sub, subscriptionType: "Shared", ackMode: "manual", negativeAckRedeliveryDelay: 200, maxRedeliverCount: 2 }),
       ...inNode("dead", dlq, { subscription: "dlq-watch", initialPosition: "Earliest" }),
@@ -144,7 +134,7 @@ describe("integration 4.2: acknowledgement", function () {
     answerEvery("in-out", "in", () => false); // poison: nack every delivery
     const ids = await f.produceNumbered(2);
     const dead = await f.waitReceived("dead-out", 2, 30_000);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     await sleep(500);
     const main = f.received("in-out");
     for (let i = 0; i < 2; i++) {
@@ -166,7 +156,7 @@ describe("integration 4.2: acknowledgement", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("in", topic, { subscription: sub, subscriptionType: "Shared", ackMode: "manual", ackTimeoutMillis: 1000 }),
     ], { watch: ["out"] });
@@ -182,7 +172,7 @@ describe("integration 4.2: acknowledgement", function () {
     assert.equal(got[1].payload, "m0");
     assert.ok(got[1].pulsar.redeliveryCount >= 1, `redeliveryCount ${got[1].pulsar.redeliveryCount}`);
     f.node("in").receive(got[1]);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     await sleep(300);
     // Redeliveries are what this case asks for: every delivery is the one message, none unexpected.
     const counts = tally(ids, seqs(f.received("in-out")).map((s) => ids[Number(s)]));
@@ -199,7 +189,7 @@ describe("integration 4.2: acknowledgement", function () {
       const full = `persistent://public/default/${topic}`;
       const sub = uniqueName("sub");
       const f = await TestFlow.deploy([
-        endpointNode(pulsar),
+        endpointNode(pulsar()),
         ...outNode("out", topic),
         ...inNode("in", topic, { subscription: sub, subscriptionType, ackMode: "manual", negativeAckRedeliveryDelay: 200, ackTimeoutMillis: 1000 }),
       ], { watch: ["out"] });
@@ -214,7 +204,7 @@ describe("integration 4.2: acknowledgement", function () {
       assert.ok(counts("0").length >= 2 && counts("1").length >= 2, "both came back");
       assert.ok([...counts("0"), ...counts("1")].every((c) => c === 0), "redeliveryCount stays 0");
       for (const m of got.slice(2)) f.node("in").receive(m);
-      await waitBacklog(pulsar, full, sub, 0);
+      await waitBacklog(pulsar(), full, sub, 0);
       const t = tally(ids, seqs(got).map((sq) => ids[Number(sq)]));
       figures.report({ ...t, duplicates: 0 }); // redeliveries were asked for
     });

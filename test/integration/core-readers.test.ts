@@ -5,39 +5,29 @@
  */
 import assert from "node:assert/strict";
 import type { NodeMessage } from "node-red";
-import { type PulsarInstance, sharedPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, helper, inNode, outNode, seqs, TestFlow, useNodeRed, type InMsg } from "./support/flow";
+import { endpointNode, helper, inNode, outNode, seqs, TestFlow, usePulsarAndNodeRed, type InMsg } from "./support/flow";
 import { uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
 import { sleep } from "../support/wait";
 
-const START_TIMEOUT_MS = 240_000;
-
 describe("integration 4.2: readers, pull mode, delayed delivery, event time", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.2");
-  });
-
-  useNodeRed();
+  const pulsar = usePulsarAndNodeRed("4.2");
   const figures = trackFigures("readers & delivery", "4.2");
 
   const range = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => String(from + i));
 
   it("reader from earliest, latest and a message id (exclusive start)", async () => {
     const topic = uniqueTopic("reader");
-    const before = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic)], { watch: ["out"] });
+    const before = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic)], { watch: ["out"] });
     const early = await before.produceNumbered(6);
     const earlyIds = before.received("out-acked").map((m) => m.pulsar.messageId);
     await helper.unload();
 
     const startId = earlyIds[2];
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("rEarliest", topic, { mode: "reader", subscription: "", startMessageId: "earliest" }),
       ...inNode("rLatest", topic, { mode: "reader", subscription: "", startMessageId: "latest" }),
@@ -74,7 +64,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("in", topic, { subscription: sub, pullMode: true, pullWindow: 2 }),
     ], { watch: ["out"] });
@@ -85,12 +75,12 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     await f.waitReceived("in-out", 2, 15_000);
     await sleep(1500);
     assert.equal(f.received("in-out").length, 2, "paused: only the window granted before the pause arrives");
-    await waitBacklog(pulsar, full, sub, 8); // Pulsar holds the rest
+    await waitBacklog(pulsar(), full, sub, 8); // Pulsar holds the rest
     f.send("in", { action: "resume" });
     await f.waitStatus("in", /^connected/, 5_000);
     const got = await f.waitReceived("in-out", 10, 15_000);
     assert.deepEqual(seqs(got), range(0, 10));
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     figures.report(tally(ids, seqs(got).map((s) => ids[Number(s)])));
   });
 
@@ -98,7 +88,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     const topic = uniqueTopic("delayed");
     const full = `persistent://public/default/${topic}`;
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("shared", topic, { subscription: "shared-sub", subscriptionType: "Shared" }),
       ...inNode("excl", topic, { subscription: "excl-sub", subscriptionType: "Exclusive" }),
@@ -130,7 +120,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     assert.ok(after1 >= 1500 - TICK - 100, `deliverAt held the message back (${after1} ms)`);
     assert.ok(after0 >= 3000 - TICK - 100, `deliverAfterMs held the message back (${after0} ms)`);
     assert.ok(after0 - after2 > 1500, "the delayed message came well after the immediate one");
-    await waitBacklog(pulsar, full, "shared-sub", 0);
+    await waitBacklog(pulsar(), full, "shared-sub", 0);
     const a = tally(ids, seqs(shared).map((s) => ids[Number(s)]));
     const b = tally(ids, seqs(excl).map((s) => ids[Number(s)]));
     figures.report({ sent: 3, received: a.received + b.received, duplicates: a.duplicates + b.duplicates, lost: a.lost + b.lost });
@@ -140,7 +130,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
     const topic = uniqueTopic("eventtime");
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub })], { watch: ["out"] });
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub })], { watch: ["out"] });
     await f.waitConnected(["out", "in"]);
     const instants = [Date.UTC(2026, 0, 2, 3, 4, 5, 678), Date.UTC(2025, 11, 31, 23, 59, 59, 0), Date.UTC(2026, 5, 15, 12, 0, 0, 120)];
     const inputs: unknown[] = [new Date(instants[0]), instants[1], "2026-06-15T14:00:00.120+02:00"];
@@ -155,7 +145,7 @@ describe("integration 4.2: readers, pull mode, delayed delivery, event time", fu
       assert.ok(Math.abs(publish - Date.now()) < 120_000, `publishTime ${m.pulsar.publishTime} is now`);
     });
     console.log(`      eventTime as received: ${got.map((m) => m.pulsar.eventTime).join(", ")}`);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     figures.report(tally(ids, seqs(got).map((s) => ids[Number(s)])));
   });
 });

@@ -5,32 +5,22 @@
  * with keys, and the clear refusal of a v1 URL (endpoint Cluster set) on 4.2.
  */
 import assert from "node:assert/strict";
-import { type PulsarInstance, sharedPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, inNode, outNode, seqs, TestFlow, useNodeRed } from "./support/flow";
+import { endpointNode, inNode, outNode, seqs, TestFlow, usePulsarAndNodeRed } from "./support/flow";
 import { createPartitionedTopic, partitionedStats, topicStats, uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
 import { sleep } from "../support/wait";
 
-const START_TIMEOUT_MS = 240_000;
-
 describe("integration 4.2: round trip and topic kinds", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.2");
-  });
-
-  useNodeRed();
+  const pulsar = usePulsarAndNodeRed("4.2");
   const figures = trackFigures("topics", "4.2");
 
   it("round-trips string, Buffer (all 256 byte values), JSON, empty and number payloads with properties and keys", async () => {
     const topic = uniqueTopic("payloads");
     const full = `persistent://public/default/${topic}`;
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("inAuto", topic, { subscription: "auto", initialPosition: "Earliest" }),
       ...inNode("inBytes", topic, { subscription: "bytes", initialPosition: "Earliest", payloadFormat: "buffer" }),
@@ -93,8 +83,8 @@ describe("integration 4.2: round trip and topic kinds", function () {
       assert.ok(a.pulsar.publishTime && Math.abs(Date.parse(a.pulsar.publishTime) - Date.now()) < 120_000, `publishTime ${a.pulsar.publishTime}`);
     });
 
-    await waitBacklog(pulsar, full, "auto", 0);
-    await waitBacklog(pulsar, full, "bytes", 0);
+    await waitBacklog(pulsar(), full, "auto", 0);
+    await waitBacklog(pulsar(), full, "bytes", 0);
     // Two subscriptions: each gets every message once; their figures add up.
     const perSub = [auto, bytes].map((msgs) => tally(ids, seqs(msgs).map((s) => ids[Number(s)])));
     figures.report({ sent: ids.length, received: perSub[0].received + perSub[1].received, duplicates: perSub[0].duplicates + perSub[1].duplicates, lost: perSub[0].lost + perSub[1].lost });
@@ -105,7 +95,7 @@ describe("integration 4.2: round trip and topic kinds", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", `public/default/${topic}`),
       ...inNode("in", full, { subscription: sub }),
     ], { watch: ["out"] });
@@ -114,8 +104,8 @@ describe("integration 4.2: round trip and topic kinds", function () {
     assert.ok((await f.waitOutcomes(ids, 20_000)).every((o) => o.ok));
     const got = await f.waitReceived("in-out", 20, 20_000);
     assert.deepEqual(got.map((m) => m.payload), ids.map((_, i) => `m${i}`));
-    await waitBacklog(pulsar, full, sub, 0);
-    const stats = await topicStats(pulsar, full);
+    await waitBacklog(pulsar(), full, sub, 0);
+    const stats = await topicStats(pulsar(), full);
     assert.equal(stats.msgInCounter, 20, "Pulsar stored exactly 20 messages");
     figures.report(tally(ids, seqs(got).map((s) => ids[Number(s)])));
   });
@@ -124,9 +114,9 @@ describe("integration 4.2: round trip and topic kinds", function () {
     const topic = uniqueTopic("np");
     const full = `non-persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", full), ...inNode("in", full, { subscription: sub })], { watch: ["out"] });
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", full), ...inNode("in", full, { subscription: sub })], { watch: ["out"] });
     await f.waitConnected(["out", "in"]);
-    const stats = await topicStats(pulsar, full);
+    const stats = await topicStats(pulsar(), full);
     assert.equal(stats.subscriptions[sub]?.consumers.length, 1, "the subscription exists on the non-persistent topic");
     const ids = Array.from({ length: 30 }, (_, i) => f.send("out", { payload: `np${i}`, properties: { seq: String(i) } }));
     const outcomes = await f.waitOutcomes(ids, 20_000);
@@ -141,10 +131,10 @@ describe("integration 4.2: round trip and topic kinds", function () {
   it("partitioned topic (3 partitions) with keys: spread over partitions, every message once, per-key order kept", async () => {
     const topic = uniqueTopic("parts");
     const full = `persistent://public/default/${topic}`;
-    await createPartitionedTopic(pulsar, full, 3);
+    await createPartitionedTopic(pulsar(), full, 3);
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic, { messageRoutingMode: "RoundRobinPartition" }),
       ...inNode("in", topic, { subscription: sub, initialPosition: "Earliest" }),
     ], { watch: ["out"] });
@@ -164,24 +154,24 @@ describe("integration 4.2: round trip and topic kinds", function () {
       assert.deepEqual(order, [...order].sort((a, b) => a - b), `order of ${key}`);
       assert.equal(order.length, n / keys.length);
     }
-    const stats = await partitionedStats(pulsar, full);
+    const stats = await partitionedStats(pulsar(), full);
     const perPartition = Object.values(stats.partitions).map((p) => p.msgInCounter ?? 0);
     assert.equal(perPartition.length, 3);
     assert.equal(perPartition.reduce((a, b) => a + b, 0), n, `messages per partition ${perPartition}`);
     assert.ok(perPartition.filter((c) => c > 0).length >= 2, `keys spread over partitions: ${perPartition}`);
-    await waitBacklog(pulsar, full, sub, 0, { partitioned: true });
+    await waitBacklog(pulsar(), full, sub, 0, { partitioned: true });
     figures.report(counts);
   });
 
   it("v1 URL (endpoint Cluster set) on 4.2: red 404 status that says to clear Cluster, log line with HTTP 404", async function () {
-    if (pulsar.line !== "4.2") {
+    if (pulsar().line !== "4.2") {
       // Only with an external Pulsar (PULSAR_WS_URL) of the other line; say so in the output.
-      console.log(`      skipped: needs Pulsar 4.2, the external Pulsar is ${pulsar.line}`);
+      console.log(`      skipped: needs Pulsar 4.2, the external Pulsar is ${pulsar().line}`);
       this.skip();
     }
     const topic = uniqueTopic("v1on42");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar, { cluster: "standalone" }),
+      endpointNode(pulsar(), { cluster: "standalone" }),
       ...outNode("out", topic, { closeTimeout: 0.5 }),
       ...inNode("in", topic, { subscription: uniqueName("sub") }),
     ]);
@@ -197,7 +187,7 @@ describe("integration 4.2: round trip and topic kinds", function () {
       assert.ok(lines.some((l) => /HTTP 404/.test(l) && l.includes("/ws/")), `log of ${id}: ${lines.join(" | ")}`);
       console.log(`      ${id} logged: ${lines.find((l) => /404/.test(l))}`);
     }
-    const res = await pulsar.admin("GET", `/admin/v2/persistent/public/default/${topic}/stats`);
+    const res = await pulsar().admin("GET", `/admin/v2/persistent/public/default/${topic}/stats`);
     assert.equal(res.status, 404, "nothing was created on Pulsar");
     figures.report({ sent: 0, received: 0, duplicates: 0, lost: 0 });
   });

@@ -4,25 +4,15 @@
  * through its admin REST API.
  */
 import assert from "node:assert/strict";
-import { type PulsarInstance, sharedPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, inNode, outNode, seqs, TestFlow, useNodeRed, type InMsg } from "./support/flow";
+import { endpointNode, inNode, outNode, seqs, TestFlow, usePulsarAndNodeRed, type InMsg } from "./support/flow";
 import { topicStats, uniqueName, uniqueTopic, waitBacklog, waitConsumers } from "./support/pulsar-admin";
 import { sleep, waitUntil } from "../support/wait";
 
-const START_TIMEOUT_MS = 240_000;
-
 describe("integration 4.2: subscription types", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.2");
-  });
-
-  useNodeRed();
+  const pulsar = usePulsarAndNodeRed("4.2");
   const figures = trackFigures("subscriptions", "4.2");
 
   const seqNumbers = (msgs: InMsg[]): number[] => msgs.map((m) => Number(m.properties.seq));
@@ -33,7 +23,7 @@ describe("integration 4.2: subscription types", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("inA", topic, { subscription: sub, subscriptionType: "Exclusive" }),
       ...inNode("inB", topic, { subscription: sub, subscriptionType: "Exclusive" }),
@@ -49,7 +39,7 @@ describe("integration 4.2: subscription types", function () {
     }, 20_000, () => `inA: ${JSON.stringify(f.statuses("inA").map((s) => s.text))}, inB: ${JSON.stringify(f.statuses("inB").map((s) => s.text))}`);
     const waitingStatus = f.statuses(waiting).find((s) => /409/.test(s.text ?? ""))!;
     assert.equal(waitingStatus.fill, "yellow", "409 is a waiting state, not an error");
-    assert.equal((await topicStats(pulsar, full)).subscriptions[sub].consumers.length, 1);
+    assert.equal((await topicStats(pulsar(), full)).subscriptions[sub].consumers.length, 1);
 
     const first = await f.produceNumbered(5);
     await f.waitReceived(`${active}-out`, 5, 15_000);
@@ -62,7 +52,7 @@ describe("integration 4.2: subscription types", function () {
     const taken = await f.waitReceived(`${waiting}-out`, 5, 20_000);
     assert.deepEqual(seqNumbers(taken), range(5, 10));
     assert.deepEqual(seqNumbers(f.received(`${active}-out`)), range(0, 5));
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     const ids = [...first, ...second];
     figures.report(tally(ids, [...f.received("inA-out"), ...f.received("inB-out")].map((m) => ids[Number(m.properties.seq)])));
   });
@@ -72,13 +62,13 @@ describe("integration 4.2: subscription types", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("inA", topic, { subscription: sub, subscriptionType: "Failover" }),
       ...inNode("inB", topic, { subscription: sub, subscriptionType: "Failover" }),
     ], { watch: ["out"] });
     await f.waitConnected(["out", "inA", "inB"]);
-    await waitConsumers(pulsar, full, sub, 2);
+    await waitConsumers(pulsar(), full, sub, 2);
 
     const first = await f.produceNumbered(10);
     await waitUntil("10 messages at one consumer", () => f.received("inA-out").length + f.received("inB-out").length >= 10, 15_000);
@@ -89,12 +79,12 @@ describe("integration 4.2: subscription types", function () {
     const standbyStatuses = f.statuses(standby).length;
 
     await f.closeNode(active);
-    await waitConsumers(pulsar, full, sub, 1);
+    await waitConsumers(pulsar(), full, sub, 1);
     const second = await f.produceNumbered(10, 10);
     const taken = await f.waitReceived(`${standby}-out`, 10, 20_000);
     assert.deepEqual(seqNumbers(taken), range(10, 20));
     assert.equal(f.statuses(standby).length, standbyStatuses, "the standby's session never changed state (no reconnect)");
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     const ids = [...first, ...second];
     figures.report(tally(ids, [...f.received("inA-out"), ...f.received("inB-out")].map((m) => ids[Number(m.properties.seq)])));
   });
@@ -104,13 +94,13 @@ describe("integration 4.2: subscription types", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("inA", topic, { subscription: sub, subscriptionType: "Shared" }),
       ...inNode("inB", topic, { subscription: sub, subscriptionType: "Shared" }),
     ], { watch: ["out"] });
     await f.waitConnected(["out", "inA", "inB"]);
-    await waitConsumers(pulsar, full, sub, 2);
+    await waitConsumers(pulsar(), full, sub, 2);
     const n = 200;
     const ids = await f.produceNumbered(n);
     await waitUntil(`${n} messages over both consumers`, () => f.received("inA-out").length + f.received("inB-out").length >= n, 20_000);
@@ -121,7 +111,7 @@ describe("integration 4.2: subscription types", function () {
     const counts = tally(ids, [...seqs(a), ...seqs(b)].map((s) => ids[Number(s)]));
     assert.equal(counts.duplicates, 0, "no message twice");
     assert.equal(counts.lost, 0, `missing: ${counts.missing.join(",")}`);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     figures.report(counts);
   });
 
@@ -130,13 +120,13 @@ describe("integration 4.2: subscription types", function () {
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("inA", topic, { subscription: sub, subscriptionType: "Key_Shared" }),
       ...inNode("inB", topic, { subscription: sub, subscriptionType: "Key_Shared" }),
     ], { watch: ["out"] });
     await f.waitConnected(["out", "inA", "inB"]);
-    await waitConsumers(pulsar, full, sub, 2);
+    await waitConsumers(pulsar(), full, sub, 2);
     const keys = Array.from({ length: 40 }, (_, k) => `device-${k}`);
     const n = 400;
     const ids = await f.produceNumbered(n, 0, (i) => ({ key: keys[i % keys.length] }));
@@ -155,7 +145,7 @@ describe("integration 4.2: subscription types", function () {
     const counts = tally(ids, [...seqs(a), ...seqs(b)].map((s) => ids[Number(s)]));
     assert.equal(counts.duplicates, 0);
     assert.equal(counts.lost, 0);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     figures.report(counts);
   });
 });

@@ -6,35 +6,21 @@
  */
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { type PulsarInstance, startPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, inNode, outNode, seqs, TestFlow, useNodeRed } from "./support/flow";
+import { endpointNode, inNode, outNode, seqs, TestFlow, useOwnPulsarAndNodeRed } from "./support/flow";
 import { topicStats, uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
 import { sleep, waitUntil } from "../support/wait";
 
-const START_TIMEOUT_MS = 240_000;
 const IDLE_TIMEOUT_MS = 3000;
 
 describe("integration 4.2 with a 3 s WebSocket idle timeout (keep-alive)", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await startPulsar({ line: "4.2", idleTimeoutMs: IDLE_TIMEOUT_MS });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await pulsar?.stop();
-  });
-
-  useNodeRed();
+  const pulsar = useOwnPulsarAndNodeRed({ line: "4.2", idleTimeoutMs: IDLE_TIMEOUT_MS });
   const figures = trackFigures("keep-alive", "4.2 idle 3s");
 
   it("the server does drop a silent session (raw ws client without pings)", async () => {
-    const url = `${pulsar.wsUrl}/ws/v2/producer/persistent/public/default/${uniqueTopic("idle-raw")}`;
+    const url = `${pulsar().wsUrl}/ws/v2/producer/persistent/public/default/${uniqueTopic("idle-raw")}`;
     const ws = new WebSocket(url);
     const opened = await new Promise<number>((resolve, reject) => {
       ws.once("open", () => resolve(Date.now()));
@@ -58,8 +44,8 @@ describe("integration 4.2 with a 3 s WebSocket idle timeout (keep-alive)", funct
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar, { pingInterval: 1, pongTimeout: 2 }),
-      endpointNode(pulsar, { id: "epNoPing", pingInterval: 0 }),
+      endpointNode(pulsar(), { pingInterval: 1, pongTimeout: 2 }),
+      endpointNode(pulsar(), { id: "epNoPing", pingInterval: 0 }),
       ...outNode("out", topic, { producerName: "pinging-producer" }),
       ...inNode("in", topic, { subscription: sub }),
       ...inNode("rdr", topic, { mode: "reader", subscription: "", startMessageId: "latest" }),
@@ -68,7 +54,7 @@ describe("integration 4.2 with a 3 s WebSocket idle timeout (keep-alive)", funct
     const live = ["out", "in", "rdr"];
     await f.waitConnected([...live, "noPing"]);
     const statusCounts = live.map((id) => f.statuses(id).length);
-    const before = await topicStats(pulsar, full);
+    const before = await topicStats(pulsar(), full);
     const pinging = (stats: typeof before): string | undefined => stats.publishers.find((p) => p.producerName === "pinging-producer")?.connectedSince;
     const producerSince = pinging(before);
     const consumerSince = before.subscriptions[sub].consumers.map((c) => c.connectedSince);
@@ -83,7 +69,7 @@ describe("integration 4.2 with a 3 s WebSocket idle timeout (keep-alive)", funct
       assert.deepEqual(lost, [], `${id} never lost its connection`);
     }
     assert.deepEqual(live.map((id) => f.statuses(id).length), statusCounts, "no status change: the sessions stayed open");
-    const after = await topicStats(pulsar, full);
+    const after = await topicStats(pulsar(), full);
     assert.deepEqual(after.subscriptions[sub].consumers.map((c) => c.connectedSince), consumerSince, "the same consumer session on Pulsar");
     assert.equal(pinging(after), producerSince, "the same producer session on Pulsar");
 
@@ -99,7 +85,7 @@ describe("integration 4.2 with a 3 s WebSocket idle timeout (keep-alive)", funct
     assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.filter((o) => !o.ok).map((o) => o.error)));
     const all = [...ids, idle];
     await waitUntil("4 messages at the consumer and the reader", () => f.received("in-out").length >= 4 && f.received("rdr-out").length >= 4, 15_000);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     const a = tally(all, seqs(f.received("in-out")).map((s) => all[Number(s)]));
     const b = tally(all, seqs(f.received("rdr-out")).map((s) => all[Number(s)]));
     figures.report({ sent: all.length, received: a.received + b.received, duplicates: a.duplicates + b.duplicates, lost: a.lost + b.lost });

@@ -11,10 +11,10 @@
  *   by the offline buffer) instead of failing at once.
  */
 import assert from "node:assert/strict";
-import { type PulsarInstance, sharedPulsar, startWebSocketProxy, type WebSocketProxy } from "../../harness/pulsar";
+import { startWebSocketProxy, type WebSocketProxy } from "../../harness/pulsar";
 import { trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, outNode, TestFlow, useNodeRed } from "./support/flow";
+import { endpointNode, outNode, TestFlow, usePulsarAndNodeRed } from "./support/flow";
 import { topicStats, uniqueTopic } from "./support/pulsar-admin";
 
 const START_TIMEOUT_MS = 240_000;
@@ -22,21 +22,14 @@ const SERVER_LIMIT = 1048576; // the harness broker keeps Pulsar's default webSo
 
 describe("integration 4.2: producer limits", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.2");
-  });
-
-  useNodeRed();
+  const pulsar = usePulsarAndNodeRed("4.2");
   const figures = trackFigures("limits", "4.2");
 
   it("a message over the server's frame limit ends in done(err) with both sizes; the queue behind it is acked", async () => {
     const topic = uniqueTopic("framelimit");
     const full = `persistent://public/default/${topic}`;
     const f = await TestFlow.deploy([
-      endpointNode(pulsar, { maxFrameSize: 16 * 1024 * 1024 }),
+      endpointNode(pulsar(), { maxFrameSize: 16 * 1024 * 1024 }),
       ...outNode("out", topic),
     ], { watch: ["out"] });
     await f.waitConnected(["out"]);
@@ -62,7 +55,7 @@ describe("integration 4.2: producer limits", function () {
     const [next] = await f.waitOutcomes([f.send("out", { payload: "next" })], 5_000);
     assert.equal(next.ok, true);
     assert.ok(!f.statuses("out").slice(statusesBefore).some((s) => /connecting/.test(s.text ?? "")), "no reconnect for a refused message");
-    const stats = await topicStats(pulsar, full);
+    const stats = await topicStats(pulsar(), full);
     assert.equal(stats.msgInCounter, 4, "Pulsar stored the four small messages only");
     figures.report({ sent: 4, received: 4, lost: 0, duplicates: 0 });
   });
@@ -71,7 +64,7 @@ describe("integration 4.2: producer limits", function () {
     let proxy: WebSocketProxy;
     before(async function () {
       this.timeout(START_TIMEOUT_MS);
-      proxy = await startWebSocketProxy(pulsar, { maxTextFrameSize: 262144 });
+      proxy = await startWebSocketProxy(pulsar(), { maxTextFrameSize: 262144 });
     });
     after(async function () {
       this.timeout(60_000);
@@ -81,7 +74,7 @@ describe("integration 4.2: producer limits", function () {
     it("a 300 KiB message ends in done(err) within a few seconds and the next one is acked", async () => {
       const topic = uniqueTopic("proxylimit");
       const f = await TestFlow.deploy([
-        endpointNode(pulsar, { serviceUrl: proxy.wsUrl }), // the endpoint's default Max frame size, 1 MiB
+        endpointNode(pulsar(), { serviceUrl: proxy.wsUrl }), // the endpoint's default Max frame size, 1 MiB
         ...outNode("out", topic),
       ], { watch: ["out"] });
       await f.waitConnected(["out"], 60_000);
@@ -103,7 +96,7 @@ describe("integration 4.2: producer limits", function () {
   it("a burst over Max producers waits for a slot instead of failing", async () => {
     const topics = Array.from({ length: 15 }, (_, i) => uniqueTopic(`burst${i}`));
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", "", { maxProducers: 10, producerIdleTimeout: 1 }),
     ], { watch: ["out"] });
     const ids: string[] = [];

@@ -6,14 +6,12 @@
  * none may be lost.
  */
 import assert from "node:assert/strict";
-import { type PulsarInstance, startPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, helper, inNode, outNode, TestFlow, useNodeRed } from "./support/flow";
+import { endpointNode, helper, inNode, outNode, TestFlow, useOwnPulsarAndNodeRed } from "./support/flow";
 import { topicStats, uniqueTopic } from "./support/pulsar-admin";
 import { sleep, waitUntil } from "../support/wait";
 
-const START_TIMEOUT_MS = 240_000;
 const INTERVAL_MS = 20;
 /** Inputs before Pulsar is stopped, and at least this many again once it is back. */
 const RESTART_AT = 100;
@@ -23,19 +21,7 @@ const BURST = 50;
 
 describe("integration 4.2: Pulsar restarted while a flow produces", function () {
   this.timeout(300_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await startPulsar({ line: "4.2" });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await pulsar?.stop();
-  });
-
-  useNodeRed();
+  const pulsar = useOwnPulsarAndNodeRed({ line: "4.2" });
   const figures = trackFigures("restart", "4.2 restart");
 
   /**
@@ -47,7 +33,7 @@ describe("integration 4.2: Pulsar restarted while a flow produces", function () 
   async function produceAcross(bounce: () => Promise<void>, what: string): Promise<void> {
     const topic = uniqueTopic("restart");
     const full = `persistent://public/default/${topic}`;
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic, { closeTimeout: 10 })], { watch: ["out"] });
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic, { closeTimeout: 10 })], { watch: ["out"] });
     await f.waitConnected(["out"]);
 
     const ids: string[] = [];
@@ -73,7 +59,7 @@ describe("integration 4.2: Pulsar restarted while a flow produces", function () 
     await bouncing;
     if (bounceError) throw bounceError;
     const N = ids.length;
-    console.log(`      Pulsar ${what} and ready again in ${bounceMs} ms; ${N} inputs, ${backAt! - RESTART_AT - BURST} while it was down (log ${pulsar.logFile})`);
+    console.log(`      Pulsar ${what} and ready again in ${bounceMs} ms; ${N} inputs, ${backAt! - RESTART_AT - BURST} while it was down (log ${pulsar().logFile})`);
     const outcomes = await f.waitOutcomes(ids, 120_000);
     const failed = outcomes.filter((o) => !o.ok);
     assert.deepEqual(failed.map((o) => o.error?.message), [], `${failed.length} inputs ended in done(err)`);
@@ -83,11 +69,11 @@ describe("integration 4.2: Pulsar restarted while a flow produces", function () 
     console.log(`      pulsar-out showed: ${statuses.join(" | ")}`);
     await helper.unload();
 
-    const reader = await TestFlow.deploy([endpointNode(pulsar), ...inNode("rdr", topic, { mode: "reader", subscription: "", startMessageId: "earliest" })]);
+    const reader = await TestFlow.deploy([endpointNode(pulsar()), ...inNode("rdr", topic, { mode: "reader", subscription: "", startMessageId: "earliest" })]);
     const received = (): string[] => reader.received("rdr-out").map((m) => ids[Number(m.properties.seq)]);
     await waitUntil(`all ${N} messages read from earliest`, () => new Set(received()).size >= N, 60_000, () => `have ${new Set(received()).size}`);
     await sleep(1000); // anything stored twice arrives right behind
-    const stored = (await topicStats(pulsar, full)).msgInCounter;
+    const stored = (await topicStats(pulsar(), full)).msgInCounter;
     const counts = tally(ids, received());
     console.log(`      read ${counts.received} of ${N} messages: ${counts.duplicates} duplicates, ${counts.lost} lost (msgInCounter since the restart: ${stored})`);
     assert.equal(counts.lost, 0, `lost: ${counts.missing.join(",")}`);
@@ -96,13 +82,13 @@ describe("integration 4.2: Pulsar restarted while a flow produces", function () 
   }
 
   it(`stopped (SIGTERM) and started after ${RESTART_AT} inputs, the flow producing all along: every input done(), a reader from earliest finds all`, async () => {
-    await produceAcross(() => pulsar.restart(), "stopped");
+    await produceAcross(() => pulsar().restart(), "stopped");
   });
 
   it(`killed (SIGKILL) and started after ${RESTART_AT} inputs: every input done(), none lost, duplicates counted`, async () => {
     await produceAcross(async () => {
-      await pulsar.kill();
-      await pulsar.restart();
+      await pulsar().kill();
+      await pulsar().restart();
     }, "killed");
   });
 });

@@ -6,10 +6,9 @@
  */
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { type PulsarInstance, sharedPulsar } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, inNode, outNode, seqs, TestFlow, useNodeRed } from "./support/flow";
+import { endpointNode, inNode, outNode, seqs, TestFlow, usePulsarAndNodeRed } from "./support/flow";
 import { topicStats, uniqueName, uniqueTopic, waitBacklog } from "./support/pulsar-admin";
 import { waitUntil } from "../support/wait";
 
@@ -43,21 +42,18 @@ async function rawClient(url: string): Promise<{ ws: WebSocket; frames: Frame[] 
 
 describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0", function () {
   this.timeout(60_000);
-  let pulsar: PulsarInstance;
+  const pulsar = usePulsarAndNodeRed("4.0", START_TIMEOUT_MS);
   let port: string;
 
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.0");
-    if (pulsar.line !== "4.0") {
+  before(function () {
+    if (pulsar().line !== "4.0") {
       // Only with an external Pulsar (PULSAR_WS_URL) of the other line; say so in the output.
-      console.log(`      skipped: needs Pulsar 4.0, the external Pulsar is ${pulsar.line}`);
+      console.log(`      skipped: needs Pulsar 4.0, the external Pulsar is ${pulsar().line}`);
       this.skip();
     }
-    port = new URL(pulsar.wsUrl).port;
+    port = new URL(pulsar().wsUrl).port;
   });
 
-  useNodeRed();
   const figures = trackFigures("seed & v1", "4.0");
   const SEED_TOPIC = "persistent://sample/standalone/ns1/my-topic";
 
@@ -79,7 +75,7 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
       assert.deepEqual(msg.properties, { key1: "value1", key2: "value2" });
       assert.equal(msg.messageId, ack.messageId);
       consumer.ws.send(JSON.stringify({ messageId: msg.messageId })); // the seed's ack frame
-      await waitBacklog(pulsar, SEED_TOPIC, sub, 0);
+      await waitBacklog(pulsar(), SEED_TOPIC, sub, 0);
       figures.report({ sent: 1, received: consumer.frames.length, duplicates: consumer.frames.length - 1, lost: 0 });
     } finally {
       producer.ws.close();
@@ -90,7 +86,7 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
   it("the same through the nodes: endpoint cluster standalone, tenant sample, namespace ns1, topic my-topic", async () => {
     const sub = uniqueName("seed-nodes");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar, { cluster: "standalone", tenant: "sample", namespace: "ns1" }),
+      endpointNode(pulsar(), { cluster: "standalone", tenant: "sample", namespace: "ns1" }),
       ...outNode("out", "my-topic"),
       ...inNode("in", "my-topic", { subscription: sub }),
     ], { watch: ["out"] });
@@ -105,7 +101,7 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
     // Pulsar names a v1 topic with its cluster; msg.topic and msg.pulsar.topic say the same.
     assert.equal(msg.topic, "persistent://sample/standalone/ns1/my-topic");
     assert.equal(f.received("out-acked")[0].pulsar.topic, "persistent://sample/standalone/ns1/my-topic");
-    await waitBacklog(pulsar, SEED_TOPIC, sub, 0);
+    await waitBacklog(pulsar(), SEED_TOPIC, sub, 0);
     figures.report({ sent: 1, received: f.received("in-out").length, duplicates: f.received("in-out").length - 1, lost: 0 });
   });
 
@@ -114,7 +110,7 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
     const full = `persistent://sample/standalone/ns1/${topic}`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar, { cluster: "standalone", tenant: "sample", namespace: "ns1" }),
+      endpointNode(pulsar(), { cluster: "standalone", tenant: "sample", namespace: "ns1" }),
       ...outNode("out", topic),
       ...inNode("in", `sample/ns1/${topic}`, { subscription: sub, payloadFormat: "buffer" }),
       ...inNode("rdr", `persistent://sample/ns1/${topic}`, { mode: "reader", subscription: "", startMessageId: "earliest" }),
@@ -133,8 +129,8 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
       assert.deepEqual(m.properties, { seq: String(i), v: "1" });
     });
     assert.deepEqual(seqs(read), seqs(got));
-    await waitBacklog(pulsar, full, sub, 0);
-    const stats = await topicStats(pulsar, full);
+    await waitBacklog(pulsar(), full, sub, 0);
+    const stats = await topicStats(pulsar(), full);
     assert.equal(stats.msgInCounter, n, "Pulsar stored the messages on the v1 topic");
     const a = tally(ids, seqs(got).map((s) => ids[Number(s)]));
     const b = tally(ids, seqs(read).map((s) => ids[Number(s)]));
@@ -145,14 +141,14 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
     const topic = uniqueTopic("v2on40");
     const full = `persistent://public/default/${topic}`;
     const sub = uniqueName("sub");
-    const f = await TestFlow.deploy([endpointNode(pulsar), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub, initialPosition: "Earliest" })], { watch: ["out"] });
+    const f = await TestFlow.deploy([endpointNode(pulsar()), ...outNode("out", topic), ...inNode("in", topic, { subscription: sub, initialPosition: "Earliest" })], { watch: ["out"] });
     await f.waitConnected(["out", "in"]);
     const ids = Array.from({ length: 20 }, (_, i) => f.send("out", { payload: { i }, properties: { seq: String(i) } }));
     assert.ok((await f.waitOutcomes(ids, 20_000)).every((o) => o.ok));
     const got = await f.waitReceived("in-out", 20, 20_000);
     assert.deepEqual(got.map((m) => m.payload), ids.map((_, i) => ({ i })));
     assert.equal(got[0].topic, full);
-    await waitBacklog(pulsar, full, sub, 0);
+    await waitBacklog(pulsar(), full, sub, 0);
     figures.report(tally(ids, seqs(got).map((s) => ids[Number(s)])));
   });
 });

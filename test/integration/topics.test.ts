@@ -6,14 +6,13 @@
  * (INTEGRATION_40=0 skips starting a 4.0 JVM); the partitioned and admin cases on 4.2.
  */
 import assert from "node:assert/strict";
-import { type PulsarInstance, type PulsarLine, sharedPulsar } from "../../harness/pulsar";
+import { type PulsarInstance, type PulsarLine } from "../../harness/pulsar";
 import { tally, trackFigures } from "./support/figures";
 import "./support/hooks";
-import { endpointNode, helper, inNode, outNode, TestFlow, useNodeRed, wiredBack, type FlowNode, type InMsg } from "./support/flow";
+import { endpointNode, helper, inNode, outNode, TestFlow, usePulsarAndNodeRed, wiredBack, type FlowNode, type InMsg } from "./support/flow";
 import { createPartitionedTopic, topicAdminPath, topicStats, uniqueName, uniqueTopic, waitBacklog, waitConsumers } from "./support/pulsar-admin";
 import { sleep, waitUntil } from "../support/wait";
 
-const START_TIMEOUT_MS = 240_000;
 const NS = "persistent://public/default";
 
 type PartitionedInMsg = InMsg & { pulsar: InMsg["pulsar"] & { partition: number } };
@@ -51,39 +50,32 @@ const seqOf = (m: InMsg): string => `${m.topic}#${m.properties.seq}`;
 function describeLine(line: PulsarLine): void {
   describe(`integration ${line}: several topics, patterns, control messages`, function () {
     this.timeout(90_000);
-    let pulsar: PulsarInstance;
-
-    before(async function () {
-      this.timeout(START_TIMEOUT_MS);
-      pulsar = await sharedPulsar(line);
-    });
-
-    useNodeRed();
+    const pulsar = usePulsarAndNodeRed(line);
     const figures = trackFigures("topics", line);
 
     it("two topics in one node and a pattern: msg.topic per message, acks per topic, a topic created after deploy is picked up, a deleted one dropped", async () => {
       // A namespace of its own without topic auto-creation, so that a deleted topic stays deleted
       // (with auto-creation on, Pulsar's consumer on it would create it again).
       const ns = `public/${uniqueName("it-ns")}`;
-      const nsRes = await pulsar.admin("PUT", `/admin/v2/namespaces/${ns}`);
+      const nsRes = await pulsar().admin("PUT", `/admin/v2/namespaces/${ns}`);
       assert.ok(nsRes.status === 204 || nsRes.status === 200, `namespace ${ns}: ${nsRes.status} ${nsRes.body}`);
-      const auto = await pulsar.admin("POST", `/admin/v2/namespaces/${ns}/autoTopicCreation`, { allowAutoTopicCreation: false });
+      const auto = await pulsar().admin("POST", `/admin/v2/namespaces/${ns}/autoTopicCreation`, { allowAutoTopicCreation: false });
       assert.ok(auto.status === 204 || auto.status === 200, `autoTopicCreation: ${auto.status} ${auto.body}`);
       const base = uniqueTopic("multi");
       const [a, b, later] = [`persistent://${ns}/${base}-a`, `persistent://${ns}/${base}-b`, `persistent://${ns}/${base}-later`];
       const sub = uniqueName("sub");
-      await createTopic(pulsar, a);
-      await createTopic(pulsar, b);
-      await createTopic(pulsar, `persistent://${ns}/other-${base}`);
+      await createTopic(pulsar(), a);
+      await createTopic(pulsar(), b);
+      await createTopic(pulsar(), `persistent://${ns}/other-${base}`);
       const f = await TestFlow.deploy([
-        endpointNode(pulsar),
+        endpointNode(pulsar()),
         ...outNode("out", ""),
         ...inNode("list", `${a},\n ${b}`, { subscription: sub, ackMode: "manual" }),
         ...inNode("pat", "", { topicPattern: `persistent://${ns}/${base}-.*`, patternDiscoverySeconds: 2, subscription: `${sub}-p` }),
       ], { watch: ["out", "list"] });
       await f.waitStatus("list", /connected \(2 topics\)/, 20_000);
-      await waitConsumers(pulsar, a, `${sub}-p`, 1);
-      await waitConsumers(pulsar, b, `${sub}-p`, 1);
+      await waitConsumers(pulsar(), a, `${sub}-p`, 1);
+      await waitConsumers(pulsar(), b, `${sub}-p`, 1);
       await f.waitStatus("pat", /connected \(2 topics\)/, 20_000);
 
       const sent: string[] = [];
@@ -98,14 +90,14 @@ function describeLine(line: PulsarLine): void {
       const ackIds = listed.map((m) => f.send("list", wiredBack(m)));
       const acked = await f.waitOutcomes(ackIds, 10_000);
       assert.ok(acked.every((o) => o.ok), JSON.stringify(acked.filter((o) => !o.ok).map((o) => o.error)));
-      await waitBacklog(pulsar, a, sub, 0);
-      await waitBacklog(pulsar, b, sub, 0);
+      await waitBacklog(pulsar(), a, sub, 0);
+      await waitBacklog(pulsar(), b, sub, 0);
       await f.waitReceived("pat-out", 10, 20_000);
 
       // A topic created after deploy: found by the next discovery (every 2 s).
-      await createTopic(pulsar, later);
+      await createTopic(pulsar(), later);
       const createdAt = Date.now();
-      await waitConsumers(pulsar, later, `${sub}-p`, 1, { timeoutMs: 10_000 });
+      await waitConsumers(pulsar(), later, `${sub}-p`, 1, { timeoutMs: 10_000 });
       const pickedUpMs = Date.now() - createdAt;
       console.log(`      new topic consumed ${pickedUpMs} ms after it was created (discovery every 2 s)`);
       assert.ok(pickedUpMs < 8_000, `picked up in ${pickedUpMs} ms`);
@@ -117,7 +109,7 @@ function describeLine(line: PulsarLine): void {
       assert.ok(fromPattern.every((m) => m.topic.startsWith(`persistent://${ns}/${base}-`)), "other- does not match");
 
       // Deleted: dropped by the next discovery.
-      const del = await pulsar.admin("DELETE", `${topicAdminPath(later)}?force=true`);
+      const del = await pulsar().admin("DELETE", `${topicAdminPath(later)}?force=true`);
       assert.ok(del.status === 204 || del.status === 200, `delete: ${del.status} ${del.body}`);
       await f.waitStatus("pat", /connected \(2 topics\)/, 15_000);
 
@@ -132,10 +124,10 @@ function describeLine(line: PulsarLine): void {
       const base = uniqueTopic("ctl");
       const [a, b] = [`${NS}/${base}-a`, `${NS}/${base}-b`];
       const sub = uniqueName("sub");
-      await createTopic(pulsar, a);
-      await createTopic(pulsar, b);
+      await createTopic(pulsar(), a);
+      await createTopic(pulsar(), b);
       const f = await TestFlow.deploy([
-        endpointNode(pulsar),
+        endpointNode(pulsar()),
         ...outNode("out", ""),
         ...inNode("in", "", { subscription: sub, subscriptionType: "Shared", ackMode: "manual" }),
       ], { watch: ["out", "in"] });
@@ -147,8 +139,8 @@ function describeLine(line: PulsarLine): void {
       };
 
       await ok({ action: "subscribe", topic: [a, b] });
-      await waitConsumers(pulsar, a, sub, 1);
-      await waitConsumers(pulsar, b, sub, 1);
+      await waitConsumers(pulsar(), a, sub, 1);
+      await waitConsumers(pulsar(), b, sub, 1);
 
       await ok({ action: "getSubscriptions" });
       const answer = f.received("in-out").at(-1)!;
@@ -159,17 +151,17 @@ function describeLine(line: PulsarLine): void {
       const msgs = got.slice(1);
       // unsubscribe with messages unacked: the subscription stays, with the 4 messages in its backlog.
       await ok({ action: "unsubscribe", topic: a });
-      await waitConsumers(pulsar, a, sub, 0);
-      assert.equal((await topicStats(pulsar, a)).subscriptions[sub].msgBacklog, 4, "kept, with its backlog");
-      assert.ok((await subscriptionsOf(pulsar, a)).includes(sub));
+      await waitConsumers(pulsar(), a, sub, 0);
+      assert.equal((await topicStats(pulsar(), a)).subscriptions[sub].msgBacklog, 4, "kept, with its backlog");
+      assert.ok((await subscriptionsOf(pulsar(), a)).includes(sub));
       const [late] = await f.waitOutcomes([f.send("in", wiredBack(msgs[0]))], 5_000);
       assert.ok(!late.ok && /No session consumes/.test(late.error!.message), `ack after unsubscribe: ${late.error?.message}`);
 
       await ok({ action: "disconnect" });
-      await waitConsumers(pulsar, b, sub, 0);
+      await waitConsumers(pulsar(), b, sub, 0);
       await f.waitStatus("in", /disconnected \(msg\.action\)/, 5_000);
       await ok({ action: "connect" });
-      await waitConsumers(pulsar, b, sub, 1);
+      await waitConsumers(pulsar(), b, sub, 1);
 
       // subscribe again: the 4 unacked messages are redelivered, then seek earliest replays them once more.
       await ok({ action: "subscribe", topic: a });
@@ -177,20 +169,20 @@ function describeLine(line: PulsarLine): void {
       await ok({ action: "seek", position: "earliest", topic: a });
       const replayed = await f.waitReceived("in-out", 1 + 12, 15_000);
       for (const m of replayed.slice(1)) f.send("in", m);
-      await waitBacklog(pulsar, a, sub, 0);
+      await waitBacklog(pulsar(), a, sub, 0);
 
       // seek latest: the backlog of new messages is skipped.
       await ok({ action: "unsubscribe", topic: a });
       await f.produceNumbered(3, 4, () => ({ topic: a }));
-      await waitBacklog(pulsar, a, sub, 3);
+      await waitBacklog(pulsar(), a, sub, 3);
       await ok({ action: "subscribe", topic: a });
       await f.waitReceived("in-out", 1 + 12 + 3, 15_000);
       await ok({ action: "seek", position: "latest", topic: a });
-      await waitBacklog(pulsar, a, sub, 0);
+      await waitBacklog(pulsar(), a, sub, 0);
 
       await ok({ action: "deleteSubscription" });
       await waitUntil("subscription gone on both topics", async () =>
-        !(await subscriptionsOf(pulsar, a)).includes(sub) && !(await subscriptionsOf(pulsar, b)).includes(sub), 10_000);
+        !(await subscriptionsOf(pulsar(), a)).includes(sub) && !(await subscriptionsOf(pulsar(), b)).includes(sub), 10_000);
       await f.waitStatus("in", /no topics/, 5_000);
 
       // Refusals end in done(err) naming why.
@@ -208,9 +200,9 @@ function describeLine(line: PulsarLine): void {
     it("seek to a time replays from there, and a reader starts at a time", async () => {
       const topic = `${NS}/${uniqueTopic("seek")}`;
       const sub = uniqueName("sub");
-      await createTopic(pulsar, topic);
+      await createTopic(pulsar(), topic);
       const f = await TestFlow.deploy([
-        endpointNode(pulsar),
+        endpointNode(pulsar()),
         ...outNode("out", topic),
         ...inNode("in", topic, { subscription: sub, pullMode: true, pullWindow: 5 }),
       ], { watch: ["out", "in"] });
@@ -221,7 +213,7 @@ function describeLine(line: PulsarLine): void {
       await sleep(200);
       await f.produceNumbered(5, 5);
       await f.waitReceived("in-out", 10, 15_000);
-      await waitBacklog(pulsar, topic, sub, 0);
+      await waitBacklog(pulsar(), topic, sub, 0);
 
       const [o] = await f.waitOutcomes([f.send("in", { action: "seek", position: new Date(cut).toISOString() })], 30_000);
       assert.ok(o.ok, o.error?.message);
@@ -232,7 +224,7 @@ function describeLine(line: PulsarLine): void {
       await helper.unload();
 
       const r = await TestFlow.deploy([
-        endpointNode(pulsar),
+        endpointNode(pulsar()),
         ...inNode("rd", topic, { mode: "reader", subscription: "", startMessageId: String(cut) }),
       ]);
       const read = await r.waitReceived("rd-out", 5, 15_000);
@@ -250,22 +242,15 @@ if (process.env.INTEGRATION_40 !== "0") describeLine("4.0");
 
 describe("integration 4.2: partitioned topic and pulsar-admin", function () {
   this.timeout(90_000);
-  let pulsar: PulsarInstance;
-
-  before(async function () {
-    this.timeout(START_TIMEOUT_MS);
-    pulsar = await sharedPulsar("4.2");
-  });
-
-  useNodeRed();
+  const pulsar = usePulsarAndNodeRed("4.2");
   const figures = trackFigures("topics", "4.2");
 
   it("4 partitions: msg.pulsar.partition set, msg.topic the base name, each key on one partition in order (Key_Shared and Failover)", async () => {
     const topic = `${NS}/${uniqueTopic("part")}`;
     const sub = uniqueName("sub");
-    await createPartitionedTopic(pulsar, topic, 4);
+    await createPartitionedTopic(pulsar(), topic, 4);
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", topic),
       ...inNode("ks", topic, { subscription: `${sub}-ks`, subscriptionType: "Key_Shared" }),
       ...inNode("fo", topic, { subscription: `${sub}-fo`, subscriptionType: "Failover" }),
@@ -302,7 +287,7 @@ describe("integration 4.2: partitioned topic and pulsar-admin", function () {
     const parted = `${NS}/${short}-p`;
     const sub = uniqueName("sub");
     const f = await TestFlow.deploy([
-      endpointNode(pulsar),
+      endpointNode(pulsar()),
       ...outNode("out", ""),
       ...adminNode("adm"),
       ...adminNode("statsNode", { operation: "stats", topic: short, subscription: sub }),
@@ -322,24 +307,24 @@ describe("integration 4.2: partitioned topic and pulsar-admin", function () {
 
     assert.equal(await expectOk("adm", { operation: "create-topic", topic: short }), null);
     ops++;
-    assert.deepEqual(await adminJson(pulsar, "GET", `${topicAdminPath(topic)}/partitions`), { partitions: 0, deleted: false });
+    assert.deepEqual(await adminJson(pulsar(), "GET", `${topicAdminPath(topic)}/partitions`), { partitions: 0, deleted: false });
     assert.equal(await expectOk("adm", { operation: "create-topic", topic: `${short}-p`, partitions: 4 }), null);
-    assert.equal((await adminJson<{ partitions: number }>(pulsar, "GET", `${topicAdminPath(parted)}/partitions`)).partitions, 4);
-    await createSubscription(pulsar, topic, sub);
+    assert.equal((await adminJson<{ partitions: number }>(pulsar(), "GET", `${topicAdminPath(parted)}/partitions`)).partitions, 4);
+    await createSubscription(pulsar(), topic, sub);
     await f.produceNumbered(6, 0, () => ({ topic: short }));
 
     const listed = await expectOk("adm", { operation: "list-topics" });
     ops++;
-    assert.deepEqual(listed, await adminJson(pulsar, "GET", "/admin/v2/persistent/public/default"));
+    assert.deepEqual(listed, await adminJson(pulsar(), "GET", "/admin/v2/persistent/public/default"));
     assert.deepEqual(await expectOk("adm", { operation: "list-topics", namespace: "public/default" }), listed);
 
     const subs = await expectOk("adm", { operation: "list-subscriptions", topic: short });
     ops++;
-    assert.deepEqual(subs, await subscriptionsOf(pulsar, topic));
+    assert.deepEqual(subs, await subscriptionsOf(pulsar(), topic));
 
     const stats = (await expectOk("statsNode", {})) as { subscriptions: Record<string, { msgBacklog: number }>; msgInCounter: number };
     ops++;
-    const own = await topicStats(pulsar, topic);
+    const own = await topicStats(pulsar(), topic);
     assert.equal(stats.subscriptions[sub].msgBacklog, own.subscriptions[sub].msgBacklog);
     assert.equal(stats.subscriptions[sub].msgBacklog, 6);
     assert.equal(stats.msgInCounter, own.msgInCounter);
@@ -349,26 +334,26 @@ describe("integration 4.2: partitioned topic and pulsar-admin", function () {
     const peeked = (await expectOk("adm", { operation: "peek", topic: short, subscription: sub, count: 2 })) as Array<{ payload: string; properties: Record<string, string> }>;
     ops++;
     assert.deepEqual(peeked.map((p) => p.payload), ["m0", "m1"]);
-    const own1 = await pulsar.admin("GET", `${topicAdminPath(topic)}/subscription/${sub}/position/1`);
+    const own1 = await pulsar().admin("GET", `${topicAdminPath(topic)}/subscription/${sub}/position/1`);
     assert.equal(own1.body, peeked[0].payload);
     assert.equal(peeked[0].properties.seq, "0");
 
     assert.equal(await expectOk("adm", { operation: "skip-all", topic: short, subscription: sub }), null);
     ops++;
-    await waitBacklog(pulsar, topic, sub, 0);
+    await waitBacklog(pulsar(), topic, sub, 0);
 
     assert.equal(await expectOk("adm", { operation: "reset-cursor", topic: short, subscription: sub, position: "earliest" }), null);
     ops++;
-    await waitBacklog(pulsar, topic, sub, 6);
+    await waitBacklog(pulsar(), topic, sub, 6);
     assert.equal(await expectOk("adm", { operation: "reset-cursor", topic: short, subscription: sub, position: "latest" }), null);
-    await waitBacklog(pulsar, topic, sub, 0);
+    await waitBacklog(pulsar(), topic, sub, 0);
     assert.equal(await expectOk("adm", { operation: "reset-cursor", topic: short, subscription: sub, position: 0 }), null);
-    await waitBacklog(pulsar, topic, sub, 6);
+    await waitBacklog(pulsar(), topic, sub, 6);
 
     await f.closeNode("out");
     const last = await expectOk("adm", { operation: "terminate", topic: short });
     ops++;
-    const lastOwn = await adminJson(pulsar, "GET", `${topicAdminPath(topic)}/lastMessageId`);
+    const lastOwn = await adminJson(pulsar(), "GET", `${topicAdminPath(topic)}/lastMessageId`);
     assert.deepEqual(
       { ledgerId: (last as { ledgerId: number }).ledgerId, entryId: (last as { entryId: number }).entryId },
       { ledgerId: (lastOwn as { ledgerId: number }).ledgerId, entryId: (lastOwn as { entryId: number }).entryId },
@@ -377,14 +362,14 @@ describe("integration 4.2: partitioned topic and pulsar-admin", function () {
 
     assert.equal(await expectOk("adm", { operation: "delete-topic", topic: `${short}-p` }), null);
     ops++;
-    const after = await pulsar.admin("GET", `${topicAdminPath(parted)}/partitions`);
+    const after = await pulsar().admin("GET", `${topicAdminPath(parted)}/partitions`);
     assert.equal((after.json<{ partitions: number }>()).partitions ?? 0, 0, `partitioned topic gone: ${after.body}`);
 
     // Refusals: Pulsar's status and reason in done(err).
     const missing = await run("adm", { operation: "stats", topic: `${short}-nope` });
     assert.ok(!missing.ok);
     assert.match(missing.error!, /HTTP 404/);
-    const own404 = await pulsar.admin("GET", `${topicAdminPath(`${topic}-nope`)}/stats`);
+    const own404 = await pulsar().admin("GET", `${topicAdminPath(`${topic}-nope`)}/stats`);
     assert.equal(own404.status, 404);
     assert.ok(missing.error!.includes(own404.json<{ reason: string }>().reason), `${missing.error} vs ${own404.body}`);
     const dup = await run("adm", { operation: "create-topic", topic: short });

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Node, NodeMessage } from "node-red";
-import { sharedPulsar, type PulsarInstance, type PulsarLine } from "../../../harness/pulsar";
+import { sharedPulsar, startPulsar, type PulsarInstance, type PulsarLine, type StartOptions } from "../../../harness/pulsar";
 import { allNodes, flow, helper, type FlowNode } from "../../nodes/setup";
 import { waitUntil } from "../../support/wait";
 
@@ -297,6 +297,29 @@ export function usePulsarAndNodeRed(line: PulsarLine, startTimeoutMs = 240_000):
   before(async function () {
     this.timeout(startTimeoutMs);
     pulsar = await sharedPulsar(line);
+  });
+  useNodeRed();
+  return () => {
+    if (!pulsar) throw new Error("Pulsar is used before its before hook ran");
+    return pulsar;
+  };
+}
+
+/**
+ * A Pulsar of the calling describe's own (auth, an idle timeout, one to restart…), started in a
+ * before hook with the start's own timeout and stopped in an after hook, and Node-RED's hooks.
+ * `options` may be a function, for options known only once an earlier before hook ran (an issuer's
+ * key). Returns the instance.
+ */
+export function useOwnPulsarAndNodeRed(options: StartOptions | (() => StartOptions), startTimeoutMs = 240_000): () => PulsarInstance {
+  let pulsar: PulsarInstance | undefined;
+  before(async function () {
+    this.timeout(startTimeoutMs);
+    pulsar = await startPulsar(typeof options === "function" ? options() : options);
+  });
+  after(async function () {
+    this.timeout(120_000);
+    await pulsar?.stop();
   });
   useNodeRed();
   return () => {
