@@ -4,7 +4,7 @@
  * Pure, so a plain script (benchmarks, fault suite) can use sessions without Node-RED.
  */
 import type { AuthSettings } from "./connection";
-import { checkBearerToken, tokenSource } from "./protocol/bearer-token";
+import { bareToken, checkBearerToken, tokenSource } from "./protocol/bearer-token";
 import { configError, PulsarError } from "./protocol/errors";
 import { intWithDefault, secondsOption } from "./protocol/options";
 import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "./protocol/urls";
@@ -106,7 +106,7 @@ export function resolveEndpointSettings(config: EndpointConfigInput, token: stri
   if (!Number.isInteger(maxFrameSize) || maxFrameSize < 1024) {
     throw configError("option-number", { option: "maxFrameSize", value: String(config.maxFrameSize), min: 1024, max: Number.MAX_SAFE_INTEGER });
   }
-  const trimmedToken = token?.trim() ? token.trim().replace(/^Bearer\s+/i, "") : undefined;
+  const trimmedToken = token?.trim() ? bareToken(token) : undefined;
   const settings: EndpointSettings = {
     base: bases[0],
     bases,

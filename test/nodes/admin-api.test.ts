@@ -106,7 +106,9 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     fs.writeFileSync(file, "file-secret-5522");
     try {
       await deploy();
-      for (const [field, value] of [["token", "${PULSAR_ADMIN_TEST_TOKEN}"], ["token", pathToFileURL(file).href], ["tenant", "${PULSAR_ADMIN_TEST_TOKEN}"], ["namespace", "${PULSAR_ADMIN_TEST_TOKEN}"]]) {
+      const fileUrl = pathToFileURL(file).href;
+      // Also behind the "Bearer " the endpoint strips: the check sees what would be resolved.
+      for (const [field, value] of [["token", "${PULSAR_ADMIN_TEST_TOKEN}"], ["token", fileUrl], ["token", `Bearer ${fileUrl}`], ["token", `bearer\t${fileUrl}`], ["token", " Bearer ${PULSAR_ADMIN_TEST_TOKEN}"], ["tenant", "${PULSAR_ADMIN_TEST_TOKEN}"], ["namespace", "${PULSAR_ADMIN_TEST_TOKEN}"]]) {
         const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "new", serviceUrl: url, [field]: value });
         assert.equal(json.ok, false, text);
         assert.deepEqual(json.lines!.map((l) => l.key), ["pulsar.errors.editor-reference"], text);
@@ -126,6 +128,16 @@ describe("admin API for the editor (Test connection, topic suggestions)", functi
     const other = await post("/pulsar-ws-endpoint/test", { id: "ep", serviceUrl: url.replace("127.0.0.1", "localhost"), namespace: "${PULSAR_ADMIN_TEST_TOKEN}" });
     assert.equal(other.json.ok, false);
     assert.ok(seen.every((s) => !s.path.includes("env-secret-6633")));
+  });
+
+  it("a typed token made of JSON syntax (\", :, {, \\) is scrubbed from the answer without breaking it: no crash, the answer is JSON", async () => {
+    await deploy();
+    for (const token of ['"', ":", "{", "\\", '","']) {
+      for (const serviceUrl of ["not a url", url]) {
+        const { text, json } = await post("/pulsar-ws-endpoint/test", { id: "new", serviceUrl, token });
+        assert.equal(json.ok, false, text);
+      }
+    }
   });
 
   it("accepts JSON bodies only: a form post (what a cross-site form can send) is refused with 415", async () => {

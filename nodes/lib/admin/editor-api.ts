@@ -31,6 +31,7 @@ import type { Request, Response } from "express";
 import { EndpointConnection } from "../connection";
 import { resolveEndpointSettings, type EndpointSettings } from "../endpoint-settings";
 import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
+import { bareToken, tokenSource } from "../protocol/bearer-token";
 import { asPulsarError } from "../protocol/errors";
 import { httpGetter, lookup, previewPattern, testConnection, type AdminLine, type AdminTarget } from "./client";
 import { parseTopicPattern } from "../protocol/topic-list";
@@ -139,7 +140,9 @@ export function registerAdminApi(RED: NodeAPI): void {
     const typed = text(body.token);
     if (typed && typed !== STORED_PASSWORD) {
       // Never resolved from the request: the runtime would send its env or a file's content.
-      if (REFERENCE.test(typed)) throw configError("editor-reference", { field: "token" });
+      // Checked on what the endpoint would resolve: after the trim and the "Bearer " it drops.
+      const bare = bareToken(typed);
+      if (REFERENCE.test(bare) || tokenSource(bare).kind !== "value") throw configError("editor-reference", { field: "token" });
       return typed;
     }
     if (!id) return undefined;
@@ -247,7 +250,7 @@ export function registerAdminApi(RED: NodeAPI): void {
 
   /** Runs a check and answers JSON; a config error (bad URL) is an answer too (`failed`), not an HTTP error. */
   function handle(run: (probe: Probe, body: ProbeBody) => Promise<object>, failed: (line: AdminLine) => object) {
-    return async (req: Request, res: Response): Promise<void> => {
+    const answer = async (req: Request, res: Response): Promise<void> => {
       const body = (req.body ?? {}) as ProbeBody;
       let probe: Probe | undefined;
       let result: object;
@@ -262,6 +265,12 @@ export function registerAdminApi(RED: NodeAPI): void {
       // Before the probe exists (a bad URL), the typed token is the only one that could echo back.
       const secrets = probe ? probe.secrets : [text(body.token), text(body.oauth2ClientSecret)];
       res.json(secrets.reduce((r, secret) => scrub(r, secret || undefined), result));
+    };
+    // Express 4 (Node-RED 4.1) does not catch a rejected handler: it would end Node-RED.
+    return (req: Request, res: Response): void => {
+      answer(req, res).catch(() => {
+        if (!res.headersSent) res.status(500).json({ ok: false });
+      });
     };
   }
 
@@ -301,9 +310,21 @@ export function registerAdminApi(RED: NodeAPI): void {
   );
 }
 
-/** Last line of defence: whatever Pulsar echoed, the answer never carries the token. */
+/**
+ * Last line of defence: whatever Pulsar echoed, the answer never carries the token. Replaced in
+ * the decoded strings (keys too), never in the JSON text: a token made of JSON syntax (`"`, `:`)
+ * would break the text, and an escaped one (`\u003d` for `=`) would slip past it.
+ */
 export function scrub<T extends object>(result: T, token: string | undefined): T {
   if (!token) return result;
-  const json = JSON.stringify(result);
-  return json.includes(token) ? (JSON.parse(json.split(token).join("***")) as T) : result;
+  return scrubValue(result, token) as T;
+}
+
+function scrubValue(value: unknown, token: string): unknown {
+  if (typeof value === "string") return value.includes(token) ? value.split(token).join("***") : value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, token));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrubValue(k, token) as string, scrubValue(v, token)]));
+  }
+  return value;
 }

@@ -9,6 +9,11 @@
  * real cause). The answer says what is wrong and where, never the token itself: it is logged.
  */
 
+/** A token credential as the endpoint uses it: trimmed, without a leading `Bearer ` someone pasted with it. */
+export function bareToken(raw: string): string {
+  return raw.trim().replace(/^Bearer\s+/i, "");
+}
+
 /**
  * Where a token credential's value comes from: given as is, `${NAME}` (an environment variable,
  * read per attempt) or `file:///path` (read per attempt: rotated tokens).
