@@ -6,8 +6,10 @@
  * the work. The bounds, all checked here on the pattern's text before it is compiled:
  *
  * - at most MAX_PATTERN_CHARS characters;
- * - no repeated group (`*`, `+`, `{n,m}` with m > 1) that contains a repetition or alternatives:
- *   the nesting that makes backtracking exponential (`(a+)+`, `(a|aa)*`);
+ * - no repeated group (`*`, `+`, `{n,m}` with m > 1) that contains, at any depth, something
+ *   that can match more than one way: a part of varying width (`+`, `*`, `?`, `{n,m}` with
+ *   m > n) or alternatives. That nesting makes backtracking exponential (`(a+)+`, `(a|aa)*`, and
+ *   `(aa?)+`, which is the same thing written differently);
  * - at most MAX_OPEN_REPETITIONS repetitions that may match a varying count (`*`, `+`, `{n,}`,
  *   `{n,m}` with m > n): k of them make backtracking O(length^k);
  * - no backreferences (matching with them is not bounded by any of the above).
@@ -29,14 +31,14 @@ interface Repetition {
 }
 
 interface Group {
-  repeats: boolean;
-  alternatives: boolean;
+  /** Holds, at any depth, a part of varying width or alternatives. */
+  ambiguous: boolean;
 }
 
 /** Why `source` is refused as a topic pattern's regex, or undefined when its shape is bounded. */
 export function regexProblem(source: string): string | undefined {
   if (source.length > MAX_PATTERN_CHARS) return `longer than ${MAX_PATTERN_CHARS} characters`;
-  const groups: Group[] = [{ repeats: false, alternatives: false }];
+  const groups: Group[] = [{ ambiguous: false }];
   let open = 0;
   let i = 0;
   // Whether the previous token is something a quantifier can apply to.
@@ -56,34 +58,36 @@ export function regexProblem(source: string): string | undefined {
       continue;
     }
     if (c === "(") {
-      groups.push({ repeats: false, alternatives: false });
+      groups.push({ ambiguous: false });
       i = groupBodyStart(source, i);
       atom = false;
       continue;
     }
     if (c === ")") {
-      const inner = groups.length > 1 ? groups.pop()! : { repeats: false, alternatives: false };
+      const inner = groups.length > 1 ? groups.pop()! : { ambiguous: false };
       const q = repetitionAt(source, i + 1);
-      if (q && q.max > 1 && (inner.repeats || inner.alternatives)) {
-        return "a repeated group that contains a repetition or alternatives can take exponential time: write the repetition once";
+      if (q && q.max > 1 && inner.ambiguous) {
+        return "a repeated group that contains a repetition, an optional part or alternatives can take exponential time: write the repetition once";
       }
       const top = groups[groups.length - 1];
-      top.repeats ||= inner.repeats || (q !== undefined && q.max > 1);
+      top.ambiguous ||= inner.ambiguous || (q !== undefined && q.max > q.min);
       if (q && q.max > q.min) open++;
       i += 1 + (q?.length ?? 0);
       atom = false;
       continue;
     }
     if (c === "|") {
-      groups[groups.length - 1].alternatives = true;
+      groups[groups.length - 1].ambiguous = true;
       i++;
       atom = false;
       continue;
     }
     const q = atom ? repetitionAt(source, i) : undefined;
     if (q) {
-      if (q.max > 1) groups[groups.length - 1].repeats = true;
-      if (q.max > q.min) open++;
+      if (q.max > q.min) {
+        groups[groups.length - 1].ambiguous = true;
+        open++;
+      }
       i += q.length;
       atom = false;
       continue;

@@ -13,7 +13,9 @@ describe("protocol/regex-safety", () => {
   });
 
   it("refuses a repeated group that contains a repetition or alternatives (exponential backtracking)", () => {
-    for (const bad of ["(a+)+b", "(a*)*", "(.*a){2,}", "(a|aa)+b", "(?:a|a)*b", "((ab)*c)+", "(x(a+))*", "(a+){2,5}"]) {
+    // Also an optional part (`?`, a variable width) and what a nested group holds: `(aa?)+` and
+    // `((a|aa))+` are `(a|aa)+` in other words.
+    for (const bad of ["(a+)+b", "(a*)*", "(.*a){2,}", "(a|aa)+b", "(?:a|a)*b", "((ab)*c)+", "(x(a+))*", "(a+){2,5}", "(aa?)+", "(\\w\\w?)+x", "(\\w\\w?){1,40}", "((a|aa))+", "((a+))+", "(a(b|bb))+", "(a{1,2})+"]) {
       assert.match(regexProblem(bad) ?? "", /repeated group/, bad);
     }
   });
@@ -29,6 +31,16 @@ describe("protocol/regex-safety", () => {
   it("parseTopicPattern refuses them, naming why", () => {
     assert.equal(codeOf(() => parseTopicPattern("(a+)+b", defaults)), "pattern-invalid");
     assert.match(String(errorOf(() => parseTopicPattern("persistent://public/default/(a+)+b", defaults)).details.reason), /repeated group/);
+  });
+
+  it("what it accepts stays fast on the names that make the refused shapes exponential", () => {
+    for (const source of ["(?:aa)+", "(ab){1,40}x", "a+a?b", "(-eu|-us)?a.*"]) {
+      assert.equal(regexProblem(source), undefined, source);
+      const p = parseTopicPattern(source, defaults)!;
+      const started = Date.now();
+      matchPattern(p, [`persistent://public/default/${"a".repeat(MAX_MATCHED_NAME_CHARS - 1)}-`, `persistent://public/default/${"ab".repeat(200)}-`]);
+      assert.ok(Date.now() - started < 200, `${source}: ${Date.now() - started} ms`);
+    }
   });
 
   it("the worst accepted pattern over the longest tested names stays fast; longer names are not matched", () => {
