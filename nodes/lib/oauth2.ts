@@ -159,7 +159,14 @@ export class OAuth2Client {
           res.on("error", reject);
         },
       );
-      req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`), { code: "ETIMEDOUT" })));
+      const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const timedOut = (): void => {
+        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" }));
+      };
+      // `timeout` only measures silence: the whole exchange gets a deadline too.
+      const deadline = setTimeout(timedOut, timeoutMs);
+      req.on("close", () => clearTimeout(deadline));
+      req.on("timeout", timedOut);
       req.on("error", reject);
       req.end(form);
     });

@@ -222,7 +222,14 @@ function callOnce(target: AdminTarget, href: string, request: AdminRequest, toke
       });
       res.on("error", reject);
     });
-    req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" })));
+    const timedOut = (): void => {
+      req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT_ADMIN" }));
+    };
+    // `timeout` only measures silence; a server that drips a byte at a time would hold the call
+    // (and pulsar-in's control messages queued behind it) for as long as it likes.
+    const deadline = setTimeout(timedOut, timeoutMs);
+    req.on("close", () => clearTimeout(deadline));
+    req.on("timeout", timedOut);
     req.on("error", reject);
     req.end(payload);
   });

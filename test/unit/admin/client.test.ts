@@ -278,3 +278,29 @@ describe("admin/client adminPath: every name in an admin path, checked and encod
     }
   });
 });
+
+describe("admin HTTP client: a whole call is bounded in time", () => {
+  it("a server that answers one byte at a time fails the call at its deadline, not at the body cap", async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write("[");
+      const drip = setInterval(() => res.write(" "), 50);
+      res.on("close", () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const call = adminCaller({ httpBase: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 300 });
+      const started = Date.now();
+      const err = await call({ method: "GET", path: "/admin/v2/persistent/public/default" }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string },
+      );
+      const took = Date.now() - started;
+      assert.equal(err?.code, "ETIMEDOUT_ADMIN");
+      assert.ok(took < 1500, `took ${took} ms for a 300 ms deadline`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
