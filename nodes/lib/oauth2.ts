@@ -28,6 +28,7 @@ import http from "node:http";
 import https from "node:https";
 import { ProxyRefusedError } from "./session/proxy-agent";
 import { checkBearerToken } from "./protocol/bearer-token";
+import { oneLine } from "./protocol/secrets";
 import { PrepareFailure } from "./session/socket";
 
 export interface OAuth2Settings {
@@ -175,7 +176,7 @@ export class OAuth2Client {
   private scrub(text: string): string {
     const secret = this.opts.clientSecret;
     const cleaned = secret ? text.split(secret).join("***") : text;
-    return cleaned.replace(/\s+/g, " ").trim().slice(0, MAX_REASON);
+    return oneLine(cleaned).replace(/\s+/g, " ").trim().slice(0, MAX_REASON);
   }
 }
 

@@ -12,6 +12,7 @@
 import http from "node:http";
 import https from "node:https";
 import { inputError, PulsarError } from "../protocol/errors";
+import { oneLine, scrubSecretsInText } from "../protocol/secrets";
 import { PrepareFailure } from "../session/socket";
 import { matchPattern, type TopicPattern } from "../protocol/topic-list";
 import { parseTopic, type TopicDefaults } from "../protocol/topics";
@@ -186,8 +187,7 @@ export function adminCaller(target: AdminTarget): AdminCall {
  * its origin (typed, `${ENV}`, a file, OAuth2). Success bodies are data (a peeked payload) and stay.
  */
 function withoutToken(answer: AdminAnswer, sent: ReadonlySet<string>): AdminAnswer {
-  let body = answer.body;
-  for (const token of sent) body = body.split(token).join("***");
+  const body = scrubSecretsInText(answer.body, sent);
   return body === answer.body ? answer : { ...answer, body, bytes: Buffer.from(body, "utf8") };
 }
 
@@ -245,7 +245,8 @@ export function reasonOf(body: string): string {
   try {
     const parsed = JSON.parse(body) as { reason?: unknown; message?: unknown } | null;
     const reason = parsed && typeof parsed === "object" ? (parsed.reason ?? parsed.message) : undefined;
-    return typeof reason === "string" ? reason.slice(0, MAX_REASON_CHARS) : "";
+    // A reason goes into log lines and statuses: no control characters from the server.
+    return typeof reason === "string" ? oneLine(reason.slice(0, MAX_REASON_CHARS)) : "";
   } catch {
     return "";
   }

@@ -33,6 +33,7 @@ import { resolveEndpointSettings, type EndpointSettings } from "../endpoint-sett
 import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
 import { bareToken, tokenSource } from "../protocol/bearer-token";
 import { asPulsarError } from "../protocol/errors";
+import { scrubSecrets } from "../protocol/secrets";
 import { httpGetter, lookup, previewPattern, testConnection, type AdminLine, type AdminTarget } from "./client";
 import { parseTopicPattern } from "../protocol/topic-list";
 import { configError } from "../protocol/errors";
@@ -312,19 +313,8 @@ export function registerAdminApi(RED: NodeAPI): void {
 
 /**
  * Last line of defence: whatever Pulsar echoed, the answer never carries the token. Replaced in
- * the decoded strings (keys too), never in the JSON text: a token made of JSON syntax (`"`, `:`)
- * would break the text, and an escaped one (`\u003d` for `=`) would slip past it.
+ * the decoded strings, never in the JSON text (see scrubSecrets).
  */
 export function scrub<T extends object>(result: T, token: string | undefined): T {
-  if (!token) return result;
-  return scrubValue(result, token) as T;
-}
-
-function scrubValue(value: unknown, token: string): unknown {
-  if (typeof value === "string") return value.includes(token) ? value.split(token).join("***") : value;
-  if (Array.isArray(value)) return value.map((v) => scrubValue(v, token));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrubValue(k, token) as string, scrubValue(v, token)]));
-  }
-  return value;
+  return token ? scrubSecrets(result, [token]) : result;
 }

@@ -304,3 +304,27 @@ describe("admin HTTP client: a whole call is bounded in time", () => {
     }
   });
 });
+
+describe("admin HTTP client: an echoed token never survives in an error answer", () => {
+  it("also when the server escapes it in its JSON (\\u003d for =, \\/ for /), and control characters in a reason are not passed on", async () => {
+    const token = "opaque/Tok+en==";
+    const server = http.createServer((req, res) => {
+      const echoed = JSON.stringify(`rejected ${req.headers.authorization ?? ""}\u001b[31m`).replace(/=/g, "\\u003d").replace(/\//g, "\\/");
+      res.writeHead(403, { "Content-Type": "application/json" });
+      res.end(`{"reason":${echoed}}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const call = adminCaller({ httpBase: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bearer: () => Promise.resolve(token) });
+      const answer = await call({ method: "GET", path: "/admin/v2/tenants" });
+      const reason = reasonOf(answer.body);
+      assert.equal(answer.status, 403);
+      assert.ok(!reason.includes(token) && !answer.body.includes("Tok+en"), `the token is in ${JSON.stringify(answer.body)}`);
+      assert.match(reason, /rejected Bearer \*\*\*/);
+      // eslint-disable-next-line no-control-regex
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(reason), `a control character in ${JSON.stringify(reason)}`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
