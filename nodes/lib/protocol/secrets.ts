@@ -27,16 +27,18 @@ function scrubOne(value: unknown, secret: string): unknown {
 export function scrubSecretsInText(text: string, secrets: ReadonlySet<string> | readonly string[]): string {
   const list = [...secrets].filter((s) => s !== "");
   if (list.length === 0) return text;
-  let raw = text;
-  for (const secret of list) raw = raw.split(secret).join("***");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = JSON.parse(text);
   } catch {
+    let raw = text;
+    for (const secret of list) raw = raw.split(secret).join("***");
     return raw;
   }
   const cleaned = scrubSecrets(parsed, list);
-  return JSON.stringify(cleaned) === JSON.stringify(parsed) ? raw : JSON.stringify(cleaned);
+  const before = JSON.stringify(parsed);
+  const after = JSON.stringify(cleaned);
+  return after === before ? text : after;
 }
 
 // eslint-disable-next-line no-control-regex
