@@ -206,8 +206,14 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
       const names = consumed.map((tp) => tp.full);
       const opened =
         mode.kind === "reader"
-          ? // A reader has no cursor on the broker: its sessions start again at the new position.
-            await this.group.restart(names, () => this.resolveReaderStarts(consumed, position))
+          ? // A reader has no cursor on the broker: its sessions start again at the new position
+            // (a time is looked up per partition, so the topic's partitions are looked up first).
+            await this.group.restart(names, async () => {
+              const fresh = consumed.filter((tp) => !this.partitionCounts.has(tp.full));
+              await this.lookUpReaderPartitions(fresh, position);
+              for (const tp of fresh) if (this.partitionCounts.get(tp.full)) await this.group.retarget(tp.full);
+              await this.resolveReaderStarts(consumed, position);
+            })
           : // The sessions close first, so nothing delivered before the seek is acked after it.
             await this.group.restart(names, async () => {
               for (const tp of consumed) await this.opts.admin().resetCursor(tp, mode.subscription, position);
@@ -298,7 +304,11 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
       if (this.excluded.has(name) || g.has(name)) continue;
       // One name at a time, never through the list splitter: a comma is part of a topic's name.
       try {
-        fresh.push(parseTopic(name, this.opts.defaults));
+        const topic = parseTopic(name, this.opts.defaults);
+        // A name that parses to another (spaces around it) would be removed and added again
+        // every period, since the listing never names what was added.
+        if (topic.full !== name) throw inputError("topic-local", { topic: name });
+        fresh.push(topic);
       } catch (err) {
         if (!this.refusedNames.has(name) && this.refusedNames.size < MAX_REFUSED_NAMES) {
           this.refusedNames.add(name);

@@ -116,6 +116,35 @@ describe("TopicSubscriptions", () => {
     await subs.close();
   });
 
+  it("a listed name that parses to another name (surrounding spaces) is skipped, not closed and reopened every period", async () => {
+    const listing = ["persistent://public/default/t-1 ", "persistent://public/default/t-2"];
+    const { subs, opened, warnings } = setUp(subscription(), { listTopics: async () => listing, listPartitionedTopics: async () => [] }, "t-.*");
+    await subs.start([]);
+    await sleep(200); // about ten periods
+    assert.deepEqual(subs.group.topicNames, ["persistent://public/default/t-2"]);
+    assert.equal(opened.length, 1, `${opened.length} sessions opened for one topic`);
+    assert.equal(warnings.filter((w) => w === "errors.pattern-name-refused").length, 1, "warned once");
+    await subs.close();
+  });
+
+  it("a reader that started at latest can seek a partitioned topic to a time: each partition is looked up", async () => {
+    const asked: string[] = [];
+    const { subs, opened } = setUp({ kind: "reader", start: { kind: "latest" } }, {
+      partitionsOf: async () => 2,
+      readerStartAt: async (t: TopicName) => {
+        asked.push(t.full);
+        if (!t.partition) throw new Error("405 partitioned");
+        return `start-${t.partition.index}`;
+      },
+    });
+    await subs.subscribe([topic("p")]);
+    await subs.seek({ kind: "time", ms: 5 });
+    assert.deepEqual(asked, ["persistent://public/default/p-partition-0", "persistent://public/default/p-partition-1"]);
+    const reopened = opened.filter((s) => !s.closed);
+    assert.deepEqual(reopened.map((s) => s.request.readerStart()).sort(), ["start-0", "start-1"]);
+    await subs.close();
+  });
+
   it("nothing opens after close: a subscribe waiting for a lookup when the owner closes opens no session", async () => {
     let answer: (n: number) => void = () => undefined;
     const { subs, opened } = setUp(subscription(true), { partitionsOf: () => new Promise<number>((resolve) => (answer = resolve)) });
