@@ -8,8 +8,8 @@
  * node's, else msg.topic; the subscription the node's, else msg.subscription.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import type { PulsarAdmin } from "./lib/admin/operations";
-import { usableSettings } from "./lib/endpoint-settings";
+import type { PulsarAdmin } from "./lib/connection/admin-operations";
+import { usableSettings } from "./lib/connection/endpoint-settings";
 import type { EndpointNode } from "./lib/endpoint-types";
 import { toNodeError, translator } from "./lib/i18n";
 import { asPulsarError, inputError, PulsarError } from "./lib/protocol/errors";

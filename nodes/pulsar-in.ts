@@ -1,7 +1,7 @@
 /**
  * `pulsar-in`: emits messages from Pulsar subscriptions (consumer) or readers, on one topic,
  * a list of topics, or the topics of a namespace that match a pattern. What is consumed, and
- * every change to it, is a TopicSubscriptions (lib/topic-subscriptions.ts); this file reads the
+ * every change to it, is a TopicSubscriptions (lib/consume/topic-subscriptions.ts); this file reads the
  * node's options, delivers messages, shows the status and maps msg.action to the controller.
  *
  * Auto ack answers each message right after it is sent on. Manual ack: a msg carrying
@@ -10,7 +10,7 @@
  * done(err) saying why not; they run one after another, pause and resume at once.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import { usableSettings } from "./lib/endpoint-settings";
+import { usableSettings } from "./lib/connection/endpoint-settings";
 import type { EndpointNode } from "./lib/endpoint-types";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
@@ -26,7 +26,7 @@ import type { ConsumerSession } from "./lib/session/consumer";
 import type { Lane } from "./lib/session/consumer-group";
 import type { SocketState } from "./lib/session/socket";
 import { logStateChange, statusFor, StatusReporter, type StatusView } from "./lib/status";
-import { namedTopics, TopicSubscriptions, type Mode } from "./lib/topic-subscriptions";
+import { namedTopics, TopicSubscriptions, type Mode } from "./lib/consume/topic-subscriptions";
 
 type Raw = string | number | boolean | undefined;
 

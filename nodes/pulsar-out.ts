@@ -4,7 +4,7 @@
  * Catch node sees it. The acked msg goes out of the output with msg.pulsar.messageId.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import { usableSettings } from "./lib/endpoint-settings";
+import { usableSettings } from "./lib/connection/endpoint-settings";
 import type { EndpointNode } from "./lib/endpoint-types";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";

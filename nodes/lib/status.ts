@@ -5,6 +5,7 @@
  * log lines, redacted and after the reason.
  */
 import type { Node } from "node-red";
+import { isTlsErrorCode } from "./connection/endpoint-connection";
 import type { Translate } from "./i18n";
 import { shortUrl } from "./protocol/urls";
 import type { SocketFailure, SocketState } from "./session/socket";
@@ -82,7 +83,7 @@ function failureStatus(state: Extract<SocketState, { state: "retrying" | "failed
     view = { fill: failure.retry === "slow" ? "red" : "yellow", shape: "ring", parts: [{ key: failure.statusKey, params: failure.params }] };
   } else if (failure.kind === "network" && failure.code === "EPROXY") {
     view = { fill: "red", shape: "ring", parts: [{ key: "proxy-refused", params: { status: failure.status ?? 0 } }] };
-  } else if (failure.kind === "network" && failure.code && isCertificateError(failure.code)) {
+  } else if (failure.kind === "network" && failure.code && isTlsErrorCode(failure.code)) {
     view = { fill: "red", shape: "ring", parts: [{ key: "certificate", params: { code: failure.code } }] };
   } else {
     view = { fill: "yellow", shape: "ring", parts: [connectingBecause(failure)] };
@@ -115,12 +116,6 @@ function connectingBecause(failure: SocketFailure): StatusPart {
     default:
       return { key: "connecting" };
   }
-}
-
-const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|EPROTO/;
-
-export function isCertificateError(code: string): boolean {
-  return CERT_CODES.test(code);
 }
 
 export function statusText(t: Translate, view: StatusView): string {
@@ -192,7 +187,7 @@ export function logStateChange(node: Node, t: Translate, url: string, state: Soc
     const detail = [`${status}${state.failure.message ? ` ${state.failure.message}` : ""}`, hint].filter(Boolean).join(": ");
     line = t(state.state === "failed" ? "pulsar.log.failed" : "pulsar.log.refused", { url: where, detail });
   } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "prepare") {
-    // The reason names the issuer's answer or the file; it never holds a secret (connection.ts, oauth2.ts).
+    // The reason names the issuer's answer or the file; it never holds a secret (connection/endpoint-connection.ts, connection/oauth2.ts).
     key = `prepare:${state.failure.statusKey}:${state.failure.message}`;
     line = t("pulsar.log.prepare-failed", { url: where, reason: state.failure.message });
   } else if (state.state === "retrying") {

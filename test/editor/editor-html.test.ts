@@ -13,7 +13,7 @@ import { checkSubscriptionName, parseTopic } from "../../nodes/lib/protocol/topi
 import { parseTopicList, parseTopicPattern } from "../../nodes/lib/protocol/topic-list";
 import { normalizeServiceUrl } from "../../nodes/lib/protocol/urls";
 import { consumerQuery, normalizeStartMessageId, producerQuery } from "../../nodes/lib/protocol/options";
-import { resolveEndpointSettings } from "../../nodes/lib/endpoint-settings";
+import { resolveEndpointSettings } from "../../nodes/lib/connection/endpoint-settings";
 
 // ---------------------------------------------------------------------------------------------
 // Types for what the editor scripts hand to RED.nodes.registerType

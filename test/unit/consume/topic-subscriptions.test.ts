@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import type { PulsarAdmin } from "../../nodes/lib/admin/operations";
-import { parseTopicPattern } from "../../nodes/lib/protocol/topic-list";
-import { parseTopic, type TopicName } from "../../nodes/lib/protocol/topics";
-import type { ConsumerSession } from "../../nodes/lib/session/consumer";
-import { TopicSubscriptions, type Mode, type OpenRequest } from "../../nodes/lib/topic-subscriptions";
-import { sleep, until } from "../support/wait";
+import type { PulsarAdmin } from "../../../nodes/lib/connection/admin-operations";
+import { parseTopicPattern } from "../../../nodes/lib/protocol/topic-list";
+import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
+import type { ConsumerSession } from "../../../nodes/lib/session/consumer";
+import { TopicSubscriptions, type Mode, type OpenRequest } from "../../../nodes/lib/consume/topic-subscriptions";
+import { sleep, until } from "../../support/wait";
 
 const defaults = { tenant: "public", namespace: "default" };
 const topic = (name: string): TopicName => parseTopic(name, defaults);

@@ -16,16 +16,16 @@
  * skipped (with a warning), the others are added.
  */
 import { EventEmitter } from "node:events";
-import type { PulsarAdmin } from "./admin/operations";
+import type { PulsarAdmin } from "../connection/admin-operations";
 import { PatternDiscovery } from "./pattern-discovery";
-import { inputError, PulsarError } from "./protocol/errors";
-import type { Position } from "./protocol/positions";
-import type { ConsumerMessageFrame } from "./protocol/server-frames";
-import { parseTopicList, type TopicPattern } from "./protocol/topic-list";
-import { parseTopic, partitionTopic, type TopicDefaults, type TopicName } from "./protocol/topics";
-import type { ConsumerSession } from "./session/consumer";
-import { ConsumerGroup, whenOpen, type Lane } from "./session/consumer-group";
-import type { SocketState } from "./session/socket";
+import { inputError, PulsarError } from "../protocol/errors";
+import type { Position } from "../protocol/positions";
+import type { ConsumerMessageFrame } from "../protocol/server-frames";
+import { parseTopicList, type TopicPattern } from "../protocol/topic-list";
+import { parseTopic, partitionTopic, type TopicDefaults, type TopicName } from "../protocol/topics";
+import type { ConsumerSession } from "../session/consumer";
+import { ConsumerGroup, whenOpen, type Lane } from "../session/consumer-group";
+import type { SocketState } from "../session/socket";
 
 export interface OpenRequest {
   /** What the session connects to: the topic, or one of its partitions. */

@@ -26,9 +26,9 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { ProxyRefusedError } from "./session/proxy-agent";
-import { checkBearerToken } from "./protocol/bearer-token";
-import { PrepareFailure } from "./session/socket";
+import { ProxyRefusedError } from "./proxy-agent";
+import { checkBearerToken } from "../protocol/bearer-token";
+import { PrepareFailure } from "../session/socket";
 
 export interface OAuth2Settings {
   issuerUrl: string;
