@@ -68,12 +68,13 @@ function setUp(mode: Mode, admin: Partial<PulsarAdmin>, pattern?: string, maxTop
 function sizes(subs: TopicSubscriptions): Record<string, number> {
   const inner = subs as unknown as Record<string, Set<unknown> | Map<unknown, unknown>>;
   const group = subs.group as unknown as { removed: Set<string> };
+  const layout = (subs as unknown as { layout: Record<string, Map<unknown, unknown>> }).layout;
   return {
     excluded: inner.excluded.size,
     discovered: inner.discovered.size,
     refusedNames: inner.refusedNames.size,
-    partitionCounts: inner.partitionCounts.size,
-    readerStarts: inner.readerStarts.size,
+    partitionCounts: layout.partitionCounts.size,
+    readerStarts: layout.readerStarts.size,
     removed: group.removed.size,
   };
 }
