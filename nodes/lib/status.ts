@@ -50,6 +50,22 @@ export function statusFor(state: SocketState, extras: StatusExtras = {}): Status
   }
 }
 
+/**
+ * The status of a node with several sessions: the state of the one that most needs attention
+ * (failed, refused at the handshake, retrying, connecting, in that order; the first of equals),
+ * else the first open one's (it names the server in use when there are several service URLs),
+ * with the node's extras. No session at all shows as connected.
+ */
+export function statusOfSessions(states: Iterable<SocketState>, extras: StatusExtras = {}): StatusView {
+  let worst: SocketState | undefined;
+  for (const state of states) if (!worst || attention(state) > attention(worst)) worst = state;
+  return statusFor(worst ?? { state: "open" }, extras);
+}
+
+function attention(s: SocketState): number {
+  return s.state === "failed" ? 4 : s.state === "retrying" && s.failure.kind === "handshake" ? 3 : s.state === "retrying" ? 2 : s.state === "connecting" ? 1 : 0;
+}
+
 /** "connected (3 topics)", or with several sessions a topic "connected (4 sessions)" / "(2 topics, 8 sessions)". */
 function sessionsPart(sessions: number, topics: number): StatusPart {
   if (topics === sessions) return { key: "connected-n", params: { count: topics } };
