@@ -1,7 +1,7 @@
 /**
  * Everything that turns a session's state into what a user sees: the node status (a short,
  * actionable text under `pulsar.status`, translated here) and the log lines for connects,
- * drops and refusals. One place, so the three nodes speak alike. Never a token; URLs only in
+ * drops and refusals. One place, so the four nodes speak alike. Never a token; URLs only in
  * log lines, redacted and after the reason.
  */
 import type { Node } from "node-red";
