@@ -2,7 +2,11 @@
  * The layering of nodes/, checked by `npm test` (npm run check:imports):
  *   protocol/  pure mapping of Node-RED values to Pulsar frames and back; imports nothing of ours above it
  *   session/   socket lifecycle and session state; imports only protocol/ and `ws`
- *   lib root, admin/ and the node files: Node-RED glue on top
+ *   connection/ how an endpoint reaches Pulsar (service URLs, tokens, OAuth2, proxy, admin HTTP);
+ *              imports only itself, session/ and protocol/: no Node-RED
+ *   consume/   what a pulsar-in consumes (its controller, topic layout, pattern discovery);
+ *              imports only itself, connection/, session/ and protocol/: no Node-RED
+ *   lib root and the node files: Node-RED glue on top
  * See docs/architecture.md.
  */
 module.exports = {
@@ -20,6 +24,20 @@ module.exports = {
       severity: "error",
       from: { path: "^nodes/lib/session/" },
       to: { pathNot: ["^nodes/lib/session/", "^nodes/lib/protocol/", "^node_modules/ws/", "^node_modules/@types/ws/"], dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "connection-has-no-node-red",
+      comment: "connection/ runs without Node-RED (scripts, tests): it may use its own files, session/, protocol/ and Node's built-ins only",
+      severity: "error",
+      from: { path: "^nodes/lib/connection/" },
+      to: { pathNot: ["^nodes/lib/(connection|session|protocol)/"], dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "consume-has-no-node-red",
+      comment: "consume/ (pulsar-in's controller) runs without Node-RED: its own files, connection/, session/, protocol/ and Node's built-ins only",
+      severity: "error",
+      from: { path: "^nodes/lib/consume/" },
+      to: { pathNot: ["^nodes/lib/(consume|connection|session|protocol)/"], dependencyTypesNot: ["core"] },
     },
     {
       name: "nodes-only-use-ws-at-runtime",

@@ -5,7 +5,7 @@
  *
  * - RawProducer with the same in-flight window as pulsar-out: the physical limit of a client.
  * - RawProducer with a window of 1: the naive client that waits for each ack before the next
- *   send, as the seed's examples do.
+ *   send, as the examples of Pulsar's WebSocket API documentation do.
  * - RawConsumer: auto-acks every message on arrival; with receiverQueueSize=1 it is the naive
  *   consumer (the server waits for each ack before pushing the next message).
  */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--runs N] [--server a|b] [--only produce,consume,latency,memory,consume-sessions,produce-partitions] [--out FILE]`
  *
- * Runs every scenario of issue 5 against (a) the ack server and (b) real Pulsar, and the session scenarios
+ * Runs the throughput, latency and memory scenarios against (a) the ack server and (b) real Pulsar, and the session scenarios
  * (several sessions: consume-sessions, produce-partitions) against real Pulsar only, each client
  * beside its baselines in the same run, prints a table and writes test-output/bench/<date>-<mode>.json.
  * Progress goes to stderr, the table to stdout. Figures only: nothing here passes or fails.

@@ -8,9 +8,8 @@
  * node's, else msg.topic; the subscription the node's, else msg.subscription.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import type { PulsarAdmin } from "./lib/admin/operations";
-import { usableSettings } from "./lib/endpoint-settings";
-import type { EndpointNode } from "./lib/endpoint-types";
+import type { PulsarAdmin } from "./lib/connection/admin-operations";
+import { bindToEndpoint } from "./lib/endpoint-binding";
 import { toNodeError, translator } from "./lib/i18n";
 import { asPulsarError, inputError, PulsarError } from "./lib/protocol/errors";
 import { parsePosition } from "./lib/protocol/positions";
@@ -43,19 +42,18 @@ export = function register(RED: NodeAPI): void {
   function PulsarAdminNode(this: Node, def: PulsarAdminDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const endpoint = RED.nodes.getNode(def.endpoint) as EndpointNode | null;
+    const binding = bindToEndpoint(RED, node, def.endpoint, t);
+    const endpoint = binding.endpoint;
     const configured = (def.operation ?? "").trim();
     let closing = false;
 
     if (configured && !OPERATIONS.includes(configured as Operation)) {
-      node.error(t("pulsar.errors.operation-invalid", { operation: configured }));
-      node.status({ fill: "red", shape: "ring", text: t("pulsar.status.config-error") });
+      binding.configError(inputError("operation-invalid", { operation: configured }));
     } else {
       try {
-        usableSettings(endpoint);
+        binding.settings();
       } catch (err) {
-        node.error(toNodeError(t, err).message);
-        node.status({ fill: "red", shape: "ring", text: t("pulsar.status.config-error") });
+        binding.configError(err);
       }
     }
 
@@ -119,7 +117,7 @@ export = function register(RED: NodeAPI): void {
       let admin: PulsarAdmin;
       let defaults: TopicDefaults;
       try {
-        defaults = usableSettings(endpoint).defaults;
+        defaults = binding.settings().defaults;
         const op = configured || (typeof m.operation === "string" ? m.operation.trim() : "");
         if (!OPERATIONS.includes(op as Operation)) throw inputError("operation-invalid", { operation: op || String(m.operation ?? "") });
         operation = op as Operation;

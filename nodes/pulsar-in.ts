@@ -1,7 +1,7 @@
 /**
  * `pulsar-in`: emits messages from Pulsar subscriptions (consumer) or readers, on one topic,
  * a list of topics, or the topics of a namespace that match a pattern. What is consumed, and
- * every change to it, is a TopicSubscriptions (lib/topic-subscriptions.ts); this file reads the
+ * every change to it, is a TopicSubscriptions (lib/consume/topic-subscriptions.ts); this file reads the
  * node's options, delivers messages, shows the status and maps msg.action to the controller.
  *
  * Auto ack answers each message right after it is sent on. Manual ack: a msg carrying
@@ -10,11 +10,10 @@
  * done(err) saying why not; they run one after another, pause and resume at once.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import { usableSettings } from "./lib/endpoint-settings";
-import type { EndpointNode } from "./lib/endpoint-types";
+import { bindToEndpoint } from "./lib/endpoint-binding";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
-import { inputError, PulsarError } from "./lib/protocol/errors";
+import { inputError } from "./lib/protocol/errors";
 import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat } from "./lib/protocol/consume";
 import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
@@ -24,9 +23,8 @@ import { parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
 import { checkSubscriptionName, type TopicDefaults } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
 import type { Lane } from "./lib/session/consumer-group";
-import type { SocketState } from "./lib/session/socket";
-import { logStateChange, statusFor, StatusReporter, type StatusView } from "./lib/status";
-import { namedTopics, TopicSubscriptions, type Mode } from "./lib/topic-subscriptions";
+import { logStateChange, statusOfSessions, type StatusView } from "./lib/status";
+import { namedTopics, TopicSubscriptions, type Mode } from "./lib/consume/topic-subscriptions";
 
 type Raw = string | number | boolean | undefined;
 
@@ -66,9 +64,9 @@ export = function register(RED: NodeAPI): void {
   function PulsarIn(this: Node, def: PulsarInDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const status = new StatusReporter(node, t);
+    const binding = bindToEndpoint(RED, node, def.endpoint, t);
+    const { endpoint, status } = binding;
     const protocolErrors = new RepeatedErrorLog((line) => node.error(line), t);
-    const endpoint = RED.nodes.getNode(def.endpoint) as EndpointNode | null;
     const reader = def.mode === "reader";
     const manualAck = !reader && def.ackMode === "manual";
     let format: PayloadFormat = "auto";
@@ -80,12 +78,11 @@ export = function register(RED: NodeAPI): void {
     try {
       subs = setUp();
     } catch (err) {
-      node.error(toNodeError(t, err).message);
-      node.status({ fill: "red", shape: "ring", text: t("pulsar.status.config-error") });
+      binding.configError(err);
     }
 
     function setUp(): TopicSubscriptions {
-      const settings = usableSettings(endpoint);
+      const settings = binding.settings();
       const ep = endpoint!;
       defaults = settings.defaults;
       format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
@@ -156,9 +153,6 @@ export = function register(RED: NodeAPI): void {
       if (!manualAck) session.ack(frame.messageId);
     }
 
-    const severity = (s: SocketState): number =>
-      s.state === "failed" ? 4 : s.state === "retrying" && s.failure.kind === "handshake" ? 3 : s.state === "retrying" ? 2 : s.state === "connecting" ? 1 : 0;
-
     function updateStatus(): void {
       const g = subs?.group;
       if (!g || closing) return;
@@ -167,11 +161,8 @@ export = function register(RED: NodeAPI): void {
       if (!g.isConnected) view = { fill: "grey", shape: "ring", parts: [{ key: "stopped" }] };
       else if (g.size === 0) view = { fill: "grey", shape: "ring", parts: [{ key: subs?.isPattern ? "no-matching-topics" : "no-topics" }] };
       else {
-        // A session's own state even when all are open: it names the server in use (several service URLs).
-        let worst: SocketState | undefined;
         const lanes = g.sessions();
-        for (const { session } of lanes) if (!worst || severity(session.state) > severity(worst)) worst = session.state;
-        view = statusFor(worst ?? { state: "open" }, { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: Math.max(lanes.length, g.size), topics: g.size, v1 });
+        view = statusOfSessions(lanes.map(({ session }) => session.state), { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: Math.max(lanes.length, g.size), topics: g.size, v1 });
       }
       status.show(view);
     }
@@ -202,7 +193,7 @@ export = function register(RED: NodeAPI): void {
     node.on("input", (msg, send, done) => {
       const c = msg as ControlMsg;
       const s = subs;
-      if (!s) return done(toNodeError(t, endpoint?.configError ?? new PulsarError("config", "no-endpoint")));
+      if (!s) return done(toNodeError(t, binding.refusal));
       if (c.action !== undefined) {
         const action = String(c.action);
         if (!ACTIONS.includes(action)) return done(toNodeError(t, inputError("invalid-action", { action })));

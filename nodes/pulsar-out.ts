@@ -4,8 +4,7 @@
  * Catch node sees it. The acked msg goes out of the output with msg.pulsar.messageId.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
-import { usableSettings } from "./lib/endpoint-settings";
-import type { EndpointNode } from "./lib/endpoint-types";
+import { bindToEndpoint } from "./lib/endpoint-binding";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { asPulsarError, PulsarError } from "./lib/protocol/errors";
@@ -15,7 +14,7 @@ import { prepareFrame, type ProduceInput } from "./lib/protocol/produce";
 import { parseTopic, type TopicName } from "./lib/protocol/topics";
 import { PartitionedTopics } from "./lib/session/partitioned-topics";
 import { ProducerPool } from "./lib/session/producer-pool";
-import { logStateChange, statusFor, StatusReporter } from "./lib/status";
+import { logStateChange, statusFor, statusOfSessions } from "./lib/status";
 
 type Raw = string | number | boolean | undefined;
 
@@ -47,9 +46,9 @@ export = function register(RED: NodeAPI): void {
   function PulsarOut(this: Node, def: PulsarOutDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const status = new StatusReporter(node, t);
+    const binding = bindToEndpoint(RED, node, def.endpoint, t);
+    const { endpoint, status } = binding;
     const protocolErrors = new RepeatedErrorLog((line) => node.error(line), t);
-    const endpoint = RED.nodes.getNode(def.endpoint) as EndpointNode | null;
 
     let setupError: PulsarError | undefined;
     let pool: ProducerPool | undefined;
@@ -58,7 +57,7 @@ export = function register(RED: NodeAPI): void {
     let staticTopic: TopicName | undefined;
     let closeTimeoutMs = 5000;
     try {
-      const settings = usableSettings(endpoint);
+      const settings = binding.settings();
       const query = producerQuery(def);
       const sessionOptions = {
         maxInFlight: intWithDefault("maxInFlight", def.maxInFlight, 500, 1, 100000),
@@ -116,9 +115,7 @@ export = function register(RED: NodeAPI): void {
         else pool.pin(staticTopic);
       }
     } catch (err) {
-      setupError = asPulsarError(err, "config");
-      node.error(toNodeError(t, setupError).message);
-      node.status({ fill: "red", shape: "ring", text: t("pulsar.status.config-error") });
+      setupError = binding.configError(err);
     }
 
     function updateStatus(): void {
@@ -131,10 +128,8 @@ export = function register(RED: NodeAPI): void {
         else node.status({});
         return;
       }
-      // Show the session that needs attention, if any; else "connected".
-      const shown = sessions.find((s) => s.state.state !== "open") ?? sessions[0];
       const buffered = pool.waitingCount + lookingUp + sessions.reduce((n, s) => n + (s.state.state === "open" ? 0 : s.counts.queued), 0);
-      status.show(statusFor(shown.state, { buffered, sessions: sessions.length, topics: pool.topicCount, v1: endpoint?.settings?.cluster !== undefined }));
+      status.show(statusOfSessions(sessions.map((s) => s.state), { buffered, sessions: sessions.length, topics: pool.topicCount, v1: endpoint?.settings?.cluster !== undefined }));
     }
 
     // A full buffer refuses every message with the same error until it has room: translate it once.
@@ -160,7 +155,7 @@ export = function register(RED: NodeAPI): void {
     node.on("input", (msg, send, done) => {
       const input = msg as InMsg;
       if (setupError || !pool || !endpoint?.settings) {
-        done(toNodeError(t, setupError ?? new PulsarError("config", "no-endpoint")));
+        done(toNodeError(t, setupError ?? binding.refusal));
         return;
       }
       const settings = endpoint.settings;

@@ -5,13 +5,13 @@
  * topic per socket). It tracks those sessions and closes any left over when it closes.
  */
 import type { Node, NodeAPI } from "node-red";
-import { registerAdminApi } from "./lib/admin/editor-api";
-import { PulsarAdmin } from "./lib/admin/operations";
-import { EndpointConnection } from "./lib/connection";
-import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings, type EndpointSettings } from "./lib/endpoint-settings";
+import { registerAdminApi } from "./lib/editor-api";
+import { PulsarAdmin } from "./lib/connection/admin-operations";
+import { EndpointConnection } from "./lib/connection/endpoint-connection";
+import { resolveEndpointSettings, socketOptions, sessionUrl, usableSettings, type EndpointSettings } from "./lib/connection/endpoint-settings";
 import type { EndpointCredentials, EndpointDef, EndpointNode } from "./lib/endpoint-types";
 import { translator } from "./lib/i18n";
-import { issuerUrlWarning } from "./lib/oauth2";
+import { issuerUrlWarning } from "./lib/connection/oauth2";
 import { asPulsarError } from "./lib/protocol/errors";
 import { lookupProxy } from "./lib/proxy-config";
 import { ConsumerSession } from "./lib/session/consumer";

@@ -201,7 +201,7 @@
     }
 
     // ----- Test connection and topic suggestions. The runtime makes the admin calls
-    // (nodes/lib/admin-api.ts) with the token typed in the endpoint's dialog or, failing that, the
+    // (nodes/lib/editor-api.ts) with the token typed in the endpoint's dialog or, failing that, the
     // stored credential, so the token never comes to the browser; answers are i18n keys with
     // parameters.
 

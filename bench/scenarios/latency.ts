@@ -23,7 +23,7 @@ import { interleaved, type ScenarioContext } from "./context";
 type LatencyClient = Extract<ClientId, "raw" | "node">;
 const CLIENTS: LatencyClient[] = ["raw", "node"];
 const PROBE = "bench-probe";
-/** Added p99 over the raw client allowed on real Pulsar (issue 5). */
+/** Added p99 over the raw client allowed on real Pulsar (the package's latency target). */
 const ADDED_P99_TARGET_MS = 2;
 
 /** Latency samples of one slice or run, in ms. */

@@ -1,6 +1,6 @@
 /**
  * memory: peak RSS growth of a Node-RED process while the server is unreachable and messages keep
- * arriving at pulsar-out, against the bound of issue 5: 1.5 × the configured buffer bytes + 50 MiB.
+ * arriving at pulsar-out, against the package's memory bound: 1.5 × the configured buffer bytes + 50 MiB.
  * Each run is a fresh child process (bench/memory-child.ts); no server is involved.
  */
 import { fork } from "node:child_process";

@@ -8,7 +8,7 @@ import { compare, type ClientId, type Comparison, type ResultRow } from "../resu
 import { spread } from "../stats";
 import type { ScenarioContext } from "./context";
 
-/** Issue 5: node ≥ 0.8 × raw on the ack server; ≥ 0.95 × raw and ≥ 10 × naive on Pulsar. */
+/** The throughput targets: node ≥ 0.8 × raw on the ack server; ≥ 0.95 × raw and ≥ 10 × naive on Pulsar. */
 const TARGETS = { a: { raw: 0.8 }, b: { raw: 0.95, naive: 10 } } as const;
 /** Several sessions: the node with 4 sessions ≥ 2 × one raw session, on Pulsar and this 2-core machine. */
 const SESSIONS_TARGET = { client: "node×4", raw: 2 } as const;

@@ -61,9 +61,9 @@ export async function webSocketReady(wsUrl: string, tokens: PulsarTokens | undef
 }
 
 /**
- * 4.0 still serves the v1 URLs of the seed document (/ws/producer/persistent/sample/standalone/ns1/...),
+ * 4.0 still serves the v1 URLs of Pulsar's WebSocket API documentation (/ws/producer/persistent/sample/standalone/ns1/...),
  * whose property and namespace standalone no longer creates. With auth, allowed-role may produce
- * and consume on public/default (and on the seed namespace). All of this is idempotent for restarts.
+ * and consume on public/default (and on sample/standalone/ns1). All of this is idempotent for restarts.
  */
 export async function prepareNamespaces(target: ReadinessTarget): Promise<void> {
   const namespacePaths = ["/admin/v2/namespaces/public/default"];

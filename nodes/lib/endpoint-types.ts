@@ -3,10 +3,10 @@
  * node file because a CommonJS `export =` module cannot export types beside it.
  */
 import type { Node, NodeDef } from "node-red";
-import type { EndpointConnection } from "./connection";
-import type { EndpointConfigInput, EndpointSettings } from "./endpoint-settings";
-import type { PulsarAdmin } from "./admin/operations";
-import type { AdminTarget } from "./admin/client";
+import type { EndpointConnection } from "./connection/endpoint-connection";
+import type { EndpointConfigInput, EndpointSettings } from "./connection/endpoint-settings";
+import type { PulsarAdmin } from "./connection/admin-operations";
+import type { AdminTarget } from "./connection/admin-client";
 import type { PulsarError } from "./protocol/errors";
 import type { QueryValue, SessionRole } from "./protocol/urls";
 import type { TopicName } from "./protocol/topics";

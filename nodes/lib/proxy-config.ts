@@ -1,10 +1,10 @@
 /**
  * The one place that turns a core `http proxy` config node (core/network/06-httpproxy.js: `url`,
  * `noproxy`, credentials `username` / `password`) into proxy settings, for the sessions and for
- * the editor's admin calls alike. No node: the environment variables decide (connection.ts).
+ * the editor's admin calls alike. No node: the environment variables decide (connection/endpoint-connection.ts).
  */
 import type { NodeAPI } from "node-red";
-import type { ProxyNodeSettings } from "./connection";
+import type { ProxyNodeSettings } from "./connection/endpoint-connection";
 import type { HttpProxyNode } from "./endpoint-types";
 import { configError } from "./protocol/errors";
 

@@ -1,10 +1,11 @@
 /**
  * Everything that turns a session's state into what a user sees: the node status (a short,
  * actionable text under `pulsar.status`, translated here) and the log lines for connects,
- * drops and refusals. One place, so the three nodes speak alike. Never a token; URLs only in
+ * drops and refusals. One place, so the four nodes speak alike. Never a token; URLs only in
  * log lines, redacted and after the reason.
  */
 import type { Node } from "node-red";
+import { isTlsErrorCode } from "./connection/endpoint-connection";
 import type { Translate } from "./i18n";
 import { shortUrl } from "./protocol/urls";
 import type { SocketFailure, SocketState } from "./session/socket";
@@ -49,6 +50,22 @@ export function statusFor(state: SocketState, extras: StatusExtras = {}): Status
   }
 }
 
+/**
+ * The status of a node with several sessions: the state of the one that most needs attention
+ * (failed, refused at the handshake, retrying, connecting, in that order; the first of equals),
+ * else the first open one's (it names the server in use when there are several service URLs),
+ * with the node's extras. No session at all shows as connected.
+ */
+export function statusOfSessions(states: Iterable<SocketState>, extras: StatusExtras = {}): StatusView {
+  let worst: SocketState | undefined;
+  for (const state of states) if (!worst || attention(state) > attention(worst)) worst = state;
+  return statusFor(worst ?? { state: "open" }, extras);
+}
+
+function attention(s: SocketState): number {
+  return s.state === "failed" ? 4 : s.state === "retrying" && s.failure.kind === "handshake" ? 3 : s.state === "retrying" ? 2 : s.state === "connecting" ? 1 : 0;
+}
+
 /** "connected (3 topics)", or with several sessions a topic "connected (4 sessions)" / "(2 topics, 8 sessions)". */
 function sessionsPart(sessions: number, topics: number): StatusPart {
   if (topics === sessions) return { key: "connected-n", params: { count: topics } };
@@ -82,7 +99,7 @@ function failureStatus(state: Extract<SocketState, { state: "retrying" | "failed
     view = { fill: failure.retry === "slow" ? "red" : "yellow", shape: "ring", parts: [{ key: failure.statusKey, params: failure.params }] };
   } else if (failure.kind === "network" && failure.code === "EPROXY") {
     view = { fill: "red", shape: "ring", parts: [{ key: "proxy-refused", params: { status: failure.status ?? 0 } }] };
-  } else if (failure.kind === "network" && failure.code && isCertificateError(failure.code)) {
+  } else if (failure.kind === "network" && failure.code && isTlsErrorCode(failure.code)) {
     view = { fill: "red", shape: "ring", parts: [{ key: "certificate", params: { code: failure.code } }] };
   } else {
     view = { fill: "yellow", shape: "ring", parts: [connectingBecause(failure)] };
@@ -115,12 +132,6 @@ function connectingBecause(failure: SocketFailure): StatusPart {
     default:
       return { key: "connecting" };
   }
-}
-
-const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|EPROTO/;
-
-export function isCertificateError(code: string): boolean {
-  return CERT_CODES.test(code);
 }
 
 export function statusText(t: Translate, view: StatusView): string {
@@ -192,7 +203,7 @@ export function logStateChange(node: Node, t: Translate, url: string, state: Soc
     const detail = [`${status}${state.failure.message ? ` ${state.failure.message}` : ""}`, hint].filter(Boolean).join(": ");
     line = t(state.state === "failed" ? "pulsar.log.failed" : "pulsar.log.refused", { url: where, detail });
   } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "prepare") {
-    // The reason names the issuer's answer or the file; it never holds a secret (connection.ts, oauth2.ts).
+    // The reason names the issuer's answer or the file; it never holds a secret (connection/endpoint-connection.ts, connection/oauth2.ts).
     key = `prepare:${state.failure.statusKey}:${state.failure.message}`;
     line = t("pulsar.log.prepare-failed", { url: where, reason: state.failure.message });
   } else if (state.state === "retrying") {

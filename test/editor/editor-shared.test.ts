@@ -13,7 +13,7 @@ import path from "node:path";
 import { parseTopic } from "../../nodes/lib/protocol/topics";
 import { parseTopicList } from "../../nodes/lib/protocol/topic-list";
 import { consumerQuery, normalizeStartMessageId, producerQuery } from "../../nodes/lib/protocol/options";
-import { resolveEndpointSettings } from "../../nodes/lib/endpoint-settings";
+import { resolveEndpointSettings } from "../../nodes/lib/connection/endpoint-settings";
 import { TYPES, adminCatalog, editorCatalog, help, helpText, javascriptBlocks, lookup, mergeCatalogs, nodeHtml, pkg, requestedKeys, root, runtimeCatalog, sharedEditorScript, templateOf, translate, type NodeType, type Catalog, type Translate } from "./support/editor-files";
 import { accepts, definition, nodeOf, openEditor, rejects, runEditorScript, validate, type NodeLike, type NodeDef } from "./support/fake-browser";
 

@@ -4,7 +4,7 @@
  * (or a done(err) a Catch node saw), a reader from earliest must find every acked message, and the
  * consumer must receive every acked message at least once (support/drops.ts).
  *
- * The second case (issue 15) runs the same on a 4-partition topic with several sessions per node:
+ * The second case (several sessions per topic) runs the same on a 4-partition topic with several sessions per node:
  * pulsar-out with one producer session per partition (`sessionPerPartition`) and a pulsar-in with
  * 4 sessions on a Shared subscription, so that a cut takes one session of a node while its others
  * go on. It first checks that the proxy saw every one of those sessions upgraded.

@@ -127,7 +127,7 @@ for (const line of ["4.2", "4.0"] as PulsarLine[]) {
     });
 
     if (line === "4.0") {
-      it("serves the seed document's v1 URL on sample/standalone/ns1", async () => {
+      it("serves the v1 URL of Pulsar's WebSocket docs on sample/standalone/ns1", async () => {
         const base = `${pulsar.wsUrl}/ws`;
         const topic = "persistent/sample/standalone/ns1/my-topic";
         await roundTrip(`${base}/producer/${topic}`,

@@ -1,7 +1,7 @@
 /**
- * Integration on Pulsar 4.0 (shared instance): the seed document's own examples where Pulsar
+ * Integration on Pulsar 4.0 (shared instance): the examples of Pulsar's WebSocket API documentation where Pulsar
  * still serves them (v1 URLs on the harness's sample/standalone/ns1 namespace), first with a raw
- * `ws` client as in the seed's Node.js example, then through our nodes with an endpoint whose
+ * `ws` client as in its Node.js example, then through our nodes with an endpoint whose
  * cluster is `standalone`; v1 topics with consumer and reader; and v2 URLs on 4.0.
  */
 import assert from "node:assert/strict";
@@ -23,7 +23,7 @@ interface Frame {
   properties?: Record<string, string>;
 }
 
-/** A raw client as in the seed's Node.js example: opens, keeps every frame it gets. */
+/** A raw client as in the Node.js example of Pulsar's WebSocket API documentation: opens, keeps every frame it gets. */
 async function rawClient(url: string): Promise<{ ws: WebSocket; frames: Frame[] }> {
   const ws = new WebSocket(url);
   const frames: Frame[] = [];
@@ -40,7 +40,7 @@ async function rawClient(url: string): Promise<{ ws: WebSocket; frames: Frame[] 
   return { ws, frames };
 }
 
-describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0", function () {
+describe("integration 4.0: the v1 examples of Pulsar's WebSocket docs, v1 topics, v2 on 4.0", function () {
   this.timeout(60_000);
   const pulsar = usePulsarAndNodeRed("4.0", START_TIMEOUT_MS);
   let port: string;
@@ -57,7 +57,7 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
   const figures = trackFigures("seed & v1", "4.0");
   const SEED_TOPIC = "persistent://sample/standalone/ns1/my-topic";
 
-  it("the seed's raw ws producer and consumer on ws://localhost:PORT/ws/{producer,consumer}/persistent/sample/standalone/ns1/my-topic", async () => {
+  it("the docs' raw ws producer and consumer on ws://localhost:PORT/ws/{producer,consumer}/persistent/sample/standalone/ns1/my-topic", async () => {
     const sub = uniqueName("seed-raw");
     const consumer = await rawClient(`ws://localhost:${port}/ws/consumer/persistent/sample/standalone/ns1/my-topic/${sub}`);
     const producer = await rawClient(`ws://localhost:${port}/ws/producer/persistent/sample/standalone/ns1/my-topic`);
@@ -74,7 +74,7 @@ describe("integration 4.0: the seed document's v1 examples, v1 topics, v2 on 4.0
       assert.equal(Buffer.from(msg.payload ?? "", "base64").toString(), "Hello World");
       assert.deepEqual(msg.properties, { key1: "value1", key2: "value2" });
       assert.equal(msg.messageId, ack.messageId);
-      consumer.ws.send(JSON.stringify({ messageId: msg.messageId })); // the seed's ack frame
+      consumer.ws.send(JSON.stringify({ messageId: msg.messageId })); // the docs' ack frame
       await waitBacklog(pulsar(), SEED_TOPIC, sub, 0);
       figures.report({ sent: 1, received: consumer.frames.length, duplicates: consumer.frames.length - 1, lost: 0 });
     } finally {

@@ -1,5 +1,5 @@
 /**
- * The runtime's admin endpoints for the editor (nodes/lib/admin-api.ts), through Node-RED's admin
+ * The runtime's admin endpoints for the editor (nodes/lib/editor-api.ts), through Node-RED's admin
  * app as the editor calls them, against a loopback server posing as Pulsar's admin API. Checks
  * which token reaches Pulsar (typed, stored, none) and that no answer carries it.
  */

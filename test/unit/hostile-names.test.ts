@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { hostileString } from "../support/hostile";
-import { adminPath } from "../../nodes/lib/admin/client";
+import { adminPath } from "../../nodes/lib/connection/admin-client";
 import http from "node:http";
 import { checkBearerToken } from "../../nodes/lib/protocol/bearer-token";
 import { PulsarError } from "../../nodes/lib/protocol/errors";

@@ -5,7 +5,8 @@ import type { Node } from "node-red";
 import { classifyHandshake, extractErrorMessage } from "../../nodes/lib/protocol/handshake";
 import { shortUrl } from "../../nodes/lib/protocol/urls";
 import type { SocketFailure } from "../../nodes/lib/session/socket";
-import { logStateChange, statusFor } from "../../nodes/lib/status";
+import type { SocketState } from "../../nodes/lib/session/socket";
+import { logStateChange, statusFor, statusOfSessions } from "../../nodes/lib/status";
 import type { Translate } from "../../nodes/lib/i18n";
 
 type Catalog = { pulsar: { status: Record<string, string> } & Record<string, unknown> };
@@ -82,5 +83,24 @@ describe("status", () => {
     assert.equal(statusFor({ state: "retrying", delayMs: 100, failure: { kind: "handshake", outcome: classifyHandshake(409), message: "" } }).fill, "yellow");
     assert.equal(statusFor({ state: "failed", failure: { kind: "handshake", outcome: classifyHandshake(400), message: "" } }).parts.length, 1);
     assert.equal(statusFor({ state: "retrying", delayMs: 1000, failure: { kind: "network", code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE", message: "" } }).parts[0].key, "certificate");
+  });
+
+  it("a node's sessions show as the one that most needs attention; open ones as the first", () => {
+    const open = (server: string): SocketState => ({ state: "open", server });
+    const connecting: SocketState = { state: "connecting", attempt: 1 };
+    const retrying: SocketState = { state: "retrying", delayMs: 1000, failure: { kind: "network", code: "ECONNREFUSED", message: "" } };
+    const refused: SocketState = { state: "retrying", delayMs: 1000, failure: { kind: "handshake", outcome: classifyHandshake(401), message: "" } };
+    const failed: SocketState = { state: "failed", failure: { kind: "handshake", outcome: classifyHandshake(400), message: "" } };
+    assert.deepEqual(statusOfSessions([open("a"), open("b")]), statusFor(open("a")));
+    assert.deepEqual(statusOfSessions([open("a"), connecting, retrying]), statusFor(retrying));
+    assert.deepEqual(statusOfSessions([retrying, refused, open("a")]), statusFor(refused));
+    assert.deepEqual(statusOfSessions([refused, failed, connecting]), statusFor(failed));
+    assert.deepEqual(statusOfSessions([], { sessions: 0 }), statusFor({ state: "open" }, { sessions: 0 }));
+    assert.deepEqual(statusOfSessions([connecting], { buffered: 3 }), statusFor(connecting, { buffered: 3 }));
+  });
+  it("shows TLS failures of either list as a certificate error", () => {
+    for (const code of ["SELF_SIGNED_CERT_IN_CHAIN", "ERR_TLS_CERT_ALTNAME_INVALID", "ERR_SSL_WRONG_VERSION_NUMBER", "EPROTO"]) {
+      assert.equal(statusFor({ state: "retrying", delayMs: 1000, failure: { kind: "network", code, message: "" } }).parts[0].key, "certificate", code);
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Where a seek (or a reader's start) goes: `earliest`, `latest`, a time (Date, epoch ms, a
  * numeric string of epoch ms, or an ISO-8601 string) or a base64 message id. Pure; the admin
- * REST calls that carry it out are in admin/operations.ts.
+ * REST calls that carry it out are in connection/admin-operations.ts.
  */
 import { isMessageIdShape } from "./base64";
 import { inputError } from "./errors";

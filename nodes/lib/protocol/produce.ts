@@ -42,13 +42,10 @@ export interface PreparedFrame {
   readonly key?: string;
 }
 
-/** Buffer as bytes; string as UTF-8; number/boolean as text; object/array as JSON text. */
-export function payloadToBuffer(payload: unknown): Buffer {
-  const source = payloadSource(payload);
-  return typeof source === "string" ? Buffer.from(source, "utf8") : source;
-}
-
-/** The payload as bytes or as text to encode as UTF-8, without copying a string or a Buffer. */
+/**
+ * The payload as bytes or as text to encode as UTF-8, without copying a string or a Buffer:
+ * Buffer as bytes; string as UTF-8; number/boolean as text; object/array as JSON text.
+ */
 function payloadSource(payload: unknown): string | Buffer {
   if (Buffer.isBuffer(payload)) return payload;
   if (payload instanceof Uint8Array) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);

@@ -228,8 +228,15 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
       failure = err;
     }
     const opened: ConsumerSession[] = [];
-    // A topic removed meanwhile stays removed.
-    if (this.connected && !this.closed) for (const m of members) if (this.members.get(m.topic.full) === m && m.lanes.length === 0) opened.push(...this.openMember(m));
+    // A topic removed meanwhile stays removed. The others reopen on their targets as they are
+    // now: `between` may have changed them (a reader seeked to a time reads per partition).
+    if (this.connected && !this.closed) {
+      for (const m of members) {
+        if (this.members.get(m.topic.full) !== m || m.lanes.length !== 0) continue;
+        m.targets = this.opts.targets?.(m.topic) ?? [{ target: m.topic }];
+        opened.push(...this.openMember(m));
+      }
+    }
     if (failure !== undefined) throw failure;
     return opened;
   }

@@ -134,11 +134,6 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** Bytes queued in the socket but not yet written: the writer's back-pressure signal. */
-  get bufferedAmount(): number {
-    return this.ws?.bufferedAmount ?? 0;
-  }
-
   /** The URL for logs: never with a token. */
   get safeUrl(): string {
     return redactUrl(this.currentUrl());
@@ -172,14 +167,6 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
       this.corked = false;
       transport.uncork();
     });
-  }
-
-  /**
-   * Reconnect now (e.g. a session judged stuck); the current socket is dropped as a failure so
-   * the owner resends what was in flight.
-   */
-  recycle(reason: string): void {
-    if (this.ws && this.isOpen) this.fail(this.ws, { kind: "network", message: reason });
   }
 
   /** Stops for good: no reconnect; resolves once the socket is closed (bounded). */

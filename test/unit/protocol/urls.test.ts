@@ -37,7 +37,7 @@ describe("protocol/urls", () => {
     );
   });
 
-  it("builds the seed document's v1 URL when a cluster is given", () => {
+  it("builds the v1 URL of Pulsar's WebSocket docs when a cluster is given", () => {
     const topic = parseTopic("sample/ns1/my-topic", defaults);
     assert.equal(
       buildSessionUrl({ base: "ws://localhost:8080", role: "producer", topic, cluster: "standalone" }),

@@ -245,19 +245,6 @@ describe("session/socket", () => {
     assert.equal(s.isOpen, false);
   });
 
-  it("recycles an open session on demand: down, then a reconnect", async () => {
-    const s = socket();
-    const seen = record(s);
-    s.start();
-    await opened(s);
-    s.recycle("stuck");
-    assert.deepEqual(seen.downs, [{ kind: "network", message: "stuck" }]);
-    assert.equal(s.state.state, "retrying");
-    bed.clock.advance(MIN_MS);
-    await opened(s);
-    assert.equal(bed.fake.handshakes({ role: "producer" }).length, 2);
-  });
-
   it("closes for good: no reconnect afterwards, whether open or waiting to retry", async () => {
     const open = socket();
     open.start();

@@ -1,5 +1,5 @@
 /**
- * How an endpoint reaches Pulsar (connection.ts): the service URL list and its failover, which
+ * How an endpoint reaches Pulsar (connection/endpoint-connection.ts): the service URL list and its failover, which
  * proxy a URL goes through (a proxy node's ignore list, or the environment with no_proxy as
  * core nodes read it), and the token per attempt from a file (re-read) or an environment variable.
  */
@@ -8,10 +8,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { EndpointConnection, isServerGone, ServiceUrls } from "../../nodes/lib/connection";
-import { classifyHandshake } from "../../nodes/lib/protocol/handshake";
-import { bypassesProxy, proxyFromEnv } from "../../nodes/lib/session/proxy-agent";
-import { PrepareFailure } from "../../nodes/lib/session/socket";
+import { EndpointConnection, isServerGone, ServiceUrls } from "../../../nodes/lib/connection/endpoint-connection";
+import { classifyHandshake } from "../../../nodes/lib/protocol/handshake";
+import { bypassesProxy, proxyFromEnv } from "../../../nodes/lib/connection/proxy-agent";
+import { PrepareFailure } from "../../../nodes/lib/session/socket";
 
 describe("connection", () => {
   it("service URLs: failover in order, then round again; a base another session already left is not skipped twice", () => {

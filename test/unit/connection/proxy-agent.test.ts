@@ -9,12 +9,12 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
-import { ConnectProxyAgent, ProxyRefusedError } from "../../../nodes/lib/session/proxy-agent";
+import { ConnectProxyAgent, ProxyRefusedError } from "../../../nodes/lib/connection/proxy-agent";
 import { FakePulsar } from "../../fake/fake-pulsar";
 import { makeCerts, removeCerts } from "../../faults/support/certs";
 import { ConnectProxy } from "../../support/connect-proxy";
 
-describe("session/proxy-agent", () => {
+describe("connection/proxy-agent", () => {
   let fake: FakePulsar;
   let proxy: ConnectProxy;
 

@@ -8,7 +8,7 @@
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/pattern { …the same…, pattern }  (pulsar-in's topicPattern preview)
  *
  * The editor sends what its dialog holds (the config may not be deployed yet); the runtime calls
- * Pulsar's admin REST API and answers with i18n keys (see client.ts). The token goes one
+ * Pulsar's admin REST API and answers with i18n keys (see connection/admin-checks.ts). The token goes one
  * way only: the editor sends one only if the user typed it, otherwise the runtime uses the
  * stored credential, and no answer ever contains it. The same holds for the OAuth2 client secret.
  * The calls go as the endpoint's sessions do: the service URL list with failover, the proxy,
@@ -28,19 +28,20 @@
  */
 import type { Node, NodeAPI } from "node-red";
 import type { Request, Response } from "express";
-import { EndpointConnection } from "../connection";
-import { resolveEndpointSettings, type EndpointSettings } from "../endpoint-settings";
-import type { EndpointCredentials, EndpointNode } from "../endpoint-types";
-import { bareToken, tokenSource } from "../protocol/bearer-token";
-import { asPulsarError } from "../protocol/errors";
-import { scrubSecrets } from "../protocol/secrets";
-import { httpGetter, lookup, previewPattern, testConnection, type AdminLine, type AdminTarget } from "./client";
-import { parseTopicPattern } from "../protocol/topic-list";
-import { configError } from "../protocol/errors";
-import type { TopicDefaults } from "../protocol/topics";
-import type { TlsOptions } from "../session/socket";
-import { lookupProxy } from "../proxy-config";
-import { lookupTls } from "../tls";
+import { EndpointConnection } from "./connection/endpoint-connection";
+import { resolveEndpointSettings, type EndpointSettings } from "./connection/endpoint-settings";
+import type { EndpointCredentials, EndpointNode } from "./endpoint-types";
+import { bareToken, tokenSource } from "./protocol/bearer-token";
+import { asPulsarError } from "./protocol/errors";
+import { scrubSecrets } from "./protocol/secrets";
+import { httpGetter, lookup, previewPattern, testConnection, type AdminLine } from "./connection/admin-checks";
+import type { AdminTarget } from "./connection/admin-client";
+import { parseTopicPattern } from "./protocol/topic-list";
+import { configError } from "./protocol/errors";
+import type { TopicDefaults } from "./protocol/topics";
+import type { TlsOptions } from "./session/socket";
+import { lookupProxy } from "./proxy-config";
+import { lookupTls } from "./tls";
 
 /** What the editor posts. Everything is untrusted input. */
 interface ProbeBody {

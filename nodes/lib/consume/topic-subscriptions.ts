@@ -1,8 +1,8 @@
 /**
  * What pulsar-in consumes, and every change to it, without Node-RED: a topic list or the topics
  * of a namespace that a pattern matches (re-discovered every period), the sessions of each topic
- * (a ConsumerGroup), the partition counts that one-session-per-partition needs, and where each
- * reader starts. The node file keeps option parsing, delivery and the mapping of msg.action to
+ * (a ConsumerGroup), and their layout (a TopicLayout, topic-layout.ts: the partition counts that
+ * one-session-per-partition needs, and where each reader starts). The node file keeps option parsing, delivery and the mapping of msg.action to
  * the methods here.
  *
  * Everything that changes the topic set runs through one queue, one change at a time: control
@@ -16,16 +16,17 @@
  * skipped (with a warning), the others are added.
  */
 import { EventEmitter } from "node:events";
-import type { PulsarAdmin } from "./admin/operations";
+import type { PulsarAdmin } from "../connection/admin-operations";
 import { PatternDiscovery } from "./pattern-discovery";
-import { inputError, PulsarError } from "./protocol/errors";
-import type { Position } from "./protocol/positions";
-import type { ConsumerMessageFrame } from "./protocol/server-frames";
-import { parseTopicList, type TopicPattern } from "./protocol/topic-list";
-import { parseTopic, partitionTopic, type TopicDefaults, type TopicName } from "./protocol/topics";
-import type { ConsumerSession } from "./session/consumer";
-import { ConsumerGroup, whenOpen, type Lane } from "./session/consumer-group";
-import type { SocketState } from "./session/socket";
+import { TopicLayout, type Mode, type Params } from "./topic-layout";
+import { inputError, PulsarError } from "../protocol/errors";
+import type { Position } from "../protocol/positions";
+import type { ConsumerMessageFrame } from "../protocol/server-frames";
+import { parseTopicList, type TopicPattern } from "../protocol/topic-list";
+import { parseTopic, type TopicDefaults, type TopicName } from "../protocol/topics";
+import type { ConsumerSession } from "../session/consumer";
+import { ConsumerGroup, whenOpen, type Lane } from "../session/consumer-group";
+import type { SocketState } from "../session/socket";
 
 export interface OpenRequest {
   /** What the session connects to: the topic, or one of its partitions. */
@@ -38,9 +39,7 @@ export interface OpenRequest {
   readerStart: () => string;
 }
 
-export type Mode =
-  | { kind: "reader"; start: Position }
-  | { kind: "subscription"; subscription: string; sessionsPerTopic: number; perPartition: boolean };
+export type { Mode } from "./topic-layout";
 
 export interface TopicSubscriptionsOptions {
   mode: Mode;
@@ -55,8 +54,6 @@ export interface TopicSubscriptionsOptions {
   /** How long subscribe / connect / seek wait for their sessions to open. */
   openWaitMs: number;
 }
-
-export type Params = Record<string, string | number>;
 
 export interface TopicSubscriptionsEvents {
   message: [ConsumerMessageFrame, Lane];
@@ -84,10 +81,8 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
   private readonly discovered = new Set<string>();
   /** Discovered names the topic parser refused, warned about once each while they are listed. */
   private readonly refusedNames = new Set<string>();
-  /** Each topic's partition count where the session layout needs it (absent: not looked up). */
-  private readonly partitionCounts = new Map<string, number>();
-  /** Readers: where each session target starts (a seek changes it), as a query value. */
-  private readonly readerStarts = new Map<string, string>();
+  /** Partition counts and reader starts: what each topic's sessions connect to. */
+  private readonly layout: TopicLayout;
   private lastDiscoveryWarning = "";
   private queue: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,10 +93,12 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
     pattern: TopicPattern | undefined,
   ) {
     super();
+    const layout = new TopicLayout(opts.mode, opts.admin, (key, params, cause) => this.emit("warn", key, params, cause));
+    this.layout = layout;
     this.group = new ConsumerGroup({
-      open: (target, topic, lanes) => opts.open({ target, topic, lanes, readerStart: () => this.readerStarts.get(target.full) ?? "latest" }),
+      open: (target, topic, lanes) => opts.open({ target, topic, lanes, readerStart: () => layout.readerStart(target) }),
       maxSessions: opts.maxTopics,
-      targets: (topic) => this.targetsOf(topic),
+      targets: (topic) => layout.targetsOf(topic),
     });
     this.group.on("message", (frame, lane) => this.emit("message", frame, lane));
     this.group.on("state", (s, lane) => {
@@ -207,12 +204,10 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
       const opened =
         mode.kind === "reader"
           ? // A reader has no cursor on the broker: its sessions start again at the new position
-            // (a time is looked up per partition, so the topic's partitions are looked up first).
+            // (a time is looked up per partition, so a topic's partitions are looked up first).
             await this.group.restart(names, async () => {
-              const fresh = consumed.filter((tp) => !this.partitionCounts.has(tp.full));
-              await this.lookUpReaderPartitions(fresh, position);
-              for (const tp of fresh) if (this.partitionCounts.get(tp.full)) await this.group.retarget(tp.full);
-              await this.resolveReaderStarts(consumed, position);
+              await this.layout.partitionsForSeek(consumed, position);
+              await this.layout.resolveReaderStarts(consumed, position);
             })
           : // The sessions close first, so nothing delivered before the seek is acked after it.
             await this.group.restart(names, async () => {
@@ -358,10 +353,7 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
     const g = this.group;
     const fresh = topics.filter((tp) => !g.has(tp.full));
     if (g.size + fresh.length > g.maxSessions) g.add(fresh); // throws the cap's refusal
-    const mode = this.opts.mode;
-    if (mode.kind === "reader") await this.lookUpReaderPartitions(fresh, mode.start);
-    else if (mode.perPartition) await this.lookUpPartitions(fresh.filter((tp) => !this.partitionCounts.has(tp.full)));
-    if (mode.kind === "reader") await this.resolveReaderStarts(fresh, mode.start);
+    await this.layout.prepare(fresh);
     // g.add refuses too once closed: no session opens after the owner closed.
     return g.add(fresh);
   }
@@ -370,7 +362,7 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
     const removed = await this.group.remove(names);
     for (const name of removed) {
       this.discovered.delete(name);
-      this.forgetLayout(name);
+      this.layout.forget(name);
     }
     this.emit("changed");
   }
@@ -380,75 +372,6 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
     if (this.discovery) for (const n of names) this.excluded.add(n);
   }
 
-  /** A topic gone: its partition count and reader starts go with it. */
-  private forgetLayout(name: string): void {
-    const partitions = this.partitionCounts.get(name) ?? 0;
-    this.partitionCounts.delete(name);
-    this.readerStarts.delete(name);
-    for (let k = 0; k < partitions; k++) this.readerStarts.delete(`${name}-partition-${k}`);
-  }
-
-  /**
-   * What a topic's sessions connect to. Readers: the topic, or each partition of a partitioned
-   * topic whose start had to be looked up per partition. Shared / Key_Shared: the topic,
-   * `sessions` times (the broker spreads the messages). Exclusive / Failover with sessions > 1:
-   * one session per partition of a topic of at most `sessions` partitions; else one.
-   */
-  private targetsOf(topic: TopicName): Array<{ target: TopicName; partition?: number }> {
-    const mode = this.opts.mode;
-    const partitions = this.partitionCounts.get(topic.full) ?? 0;
-    const perPartition = (): Array<{ target: TopicName; partition?: number }> =>
-      Array.from({ length: partitions }, (_, k) => ({ target: partitionTopic(topic, k, partitions), partition: k }));
-    if (mode.kind === "reader") return partitions > 0 ? perPartition() : [{ target: topic }];
-    if (!mode.perPartition) return Array.from({ length: mode.sessionsPerTopic }, () => ({ target: topic }));
-    if (partitions < 1 || partitions > mode.sessionsPerTopic) return [{ target: topic }];
-    return perPartition();
-  }
-
-  /** Exclusive / Failover with sessions > 1: whether each topic is partitioned; says when one session is all it gets. */
-  private async lookUpPartitions(topics: readonly TopicName[]): Promise<void> {
-    for (const topic of topics) {
-      let partitions = 0;
-      try {
-        partitions = await this.opts.admin().partitionsOf(topic);
-      } catch (err) {
-        this.emit("warn", "errors.sessions-lookup", { topic: topic.full }, err);
-      }
-      this.partitionCounts.set(topic.full, partitions);
-      this.warnIfOneSession(topic, partitions);
-    }
-  }
-
-  private warnIfOneSession(topic: TopicName, partitions: number): void {
-    const mode = this.opts.mode;
-    if (mode.kind !== "subscription") return;
-    if (partitions === 0) this.emit("warn", "errors.sessions-not-partitioned", { topic: topic.full, sessions: mode.sessionsPerTopic });
-    else if (partitions > mode.sessionsPerTopic) this.emit("warn", "errors.sessions-too-many-partitions", { topic: topic.full, partitions, sessions: mode.sessionsPerTopic });
-  }
-
-  /**
-   * Readers starting at a time: Pulsar looks a time up per partition (it refuses the lookup on a
-   * partitioned topic), so a partitioned topic is read through one reader per partition, each
-   * from its own start. Earliest, latest and an id need no lookup.
-   */
-  private async lookUpReaderPartitions(topics: readonly TopicName[], start: Position): Promise<void> {
-    if (start.kind !== "time") return;
-    for (const topic of topics) if (!this.partitionCounts.has(topic.full)) this.partitionCounts.set(topic.full, await this.opts.admin().partitionsOf(topic));
-  }
-
-  /** Readers: the start of each topic's sessions (each partition's, when read per partition). */
-  private async resolveReaderStarts(topics: readonly TopicName[], position: Position): Promise<void> {
-    for (const topic of topics) {
-      const partitions = this.partitionCounts.get(topic.full) ?? 0;
-      if (position.kind === "id" && partitions > 0) throw inputError("seek-id-partitioned", { topic: topic.full });
-      const targets = partitions > 0 ? Array.from({ length: partitions }, (_, k) => partitionTopic(topic, k, partitions)) : [topic];
-      for (const target of targets) {
-        const start = position.kind === "time" ? await this.opts.admin().readerStartAt(target, position.ms) : position.kind === "id" ? position.id : position.kind;
-        this.readerStarts.set(target.full, start);
-      }
-    }
-  }
-
   /**
    * One session per partition: Pulsar's own consumer of a partitioned topic picks up added
    * partitions by itself, sessions on the partitions' names do not, so the counts are looked up
@@ -456,17 +379,11 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
    */
   private async refreshPartitions(): Promise<void> {
     for (const topic of this.group.topics) {
-      let partitions: number;
-      try {
-        partitions = await this.opts.admin().partitionsOf(topic);
-      } catch {
-        continue;
-      }
-      const before = this.partitionCounts.get(topic.full);
-      if (this.closed || before === undefined || partitions === before || !this.group.has(topic.full)) continue;
-      this.partitionCounts.set(topic.full, partitions);
+      const changed = await this.layout.recount(topic, () => !this.closed && this.group.has(topic.full));
+      if (!changed) continue;
+      const { before, partitions } = changed;
       this.emit("log", "log.partitions-changed", { topic: topic.full, before, partitions });
-      this.warnIfOneSession(topic, partitions);
+      this.layout.warnIfOneSession(topic, partitions);
       await this.group.retarget(topic.full);
       this.emit("changed");
     }

@@ -26,10 +26,10 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { ProxyRefusedError } from "./session/proxy-agent";
-import { checkBearerToken } from "./protocol/bearer-token";
-import { oneLine } from "./protocol/secrets";
-import { PrepareFailure } from "./session/socket";
+import { ProxyRefusedError } from "./proxy-agent";
+import { checkBearerToken } from "../protocol/bearer-token";
+import { oneLine } from "../protocol/secrets";
+import { PrepareFailure } from "../session/socket";
 
 export interface OAuth2Settings {
   issuerUrl: string;

@@ -4,8 +4,8 @@
  * is the caller's (TopicSubscriptions runs it in its queue, so a listing never races a control
  * message).
  */
-import type { PulsarAdmin } from "./admin/operations";
-import { matchPattern, type TopicPattern } from "./protocol/topic-list";
+import type { PulsarAdmin } from "../connection/admin-operations";
+import { matchPattern, type TopicPattern } from "../protocol/topic-list";
 
 export class PatternDiscovery {
   constructor(

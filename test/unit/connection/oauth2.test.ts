@@ -5,9 +5,9 @@
  * storm) and never contains the secret.
  */
 import assert from "node:assert/strict";
-import { OAuth2Client } from "../../nodes/lib/oauth2";
-import { PrepareFailure } from "../../nodes/lib/session/socket";
-import { OidcIssuer } from "../support/oidc-issuer";
+import { OAuth2Client } from "../../../nodes/lib/connection/oauth2";
+import { PrepareFailure } from "../../../nodes/lib/session/socket";
+import { OidcIssuer } from "../../support/oidc-issuer";
 
 describe("oauth2 client credentials", () => {
   let issuer: OidcIssuer;

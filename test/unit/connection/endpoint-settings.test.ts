@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { resolveEndpointSettings, sessionUrl, socketOptions } from "../../nodes/lib/endpoint-settings";
-import { PulsarError } from "../../nodes/lib/protocol/errors";
-import { parseTopic } from "../../nodes/lib/protocol/topics";
+import { resolveEndpointSettings, sessionUrl, socketOptions } from "../../../nodes/lib/connection/endpoint-settings";
+import { PulsarError } from "../../../nodes/lib/protocol/errors";
+import { parseTopic } from "../../../nodes/lib/protocol/topics";
 
 describe("endpoint-settings", () => {
   it("resolves defaults and puts the token in the Authorization header only", () => {
@@ -14,7 +14,7 @@ describe("endpoint-settings", () => {
     assert.equal(s.maxFrameSize, 1048576);
     assert.ok(!sessionUrl(s, "producer", parseTopic("x", s.defaults), {}, undefined, { token: "abc.def" }).includes("abc"));
     assert.deepEqual(s.auth, { type: "token", token: "abc.def" });
-    // The header is added per attempt (connection.ts), never fixed in the socket options.
+    // The header is added per attempt (endpoint-connection.ts), never fixed in the socket options.
     assert.deepEqual(socketOptions(s).headers, {});
   });
 
@@ -58,7 +58,7 @@ describe("endpoint-settings", () => {
         (e: unknown) => e instanceof PulsarError && e.errorClass === "config" && e.code === "token-invalid" && problem.test(String(e.details.problem)) && !JSON.stringify(e.details).includes("s3cr3t"),
       );
     }
-    // ${ENV} and file:// are resolved per attempt (connection.ts), so they are checked there.
+    // ${ENV} and file:// are resolved per attempt (endpoint-connection.ts), so they are checked there.
     assert.equal(resolveEndpointSettings({ serviceUrl: "http://localhost:8080" }, "${PULSAR_TOKEN}").token, "${PULSAR_TOKEN}");
     // A token of another auth type is not used at all: nothing to refuse.
     assert.equal(resolveEndpointSettings({ serviceUrl: "http://localhost:8080", authType: "none" }, "s3cr3t\npart").auth.type, "none");

@@ -1,6 +1,6 @@
 /**
  * Pulsar's admin REST API (v2, `/admin/v2/…`) as typed operations, over the one HTTP client
- * (`adminCaller` in client.ts). Used by pulsar-in (seek, deleteSubscription, pattern discovery,
+ * (`adminCaller` in admin-client.ts). Used by pulsar-in (seek, deleteSubscription, pattern discovery,
  * a reader's start at a time) and by the pulsar-admin node. Every refusal is a PulsarError
  * `admin-http` with Pulsar's HTTP status and its `reason`; network failures are
  * `admin-unreachable` / `admin-timeout`, no token to send `admin-token`. Never the token.
@@ -14,7 +14,7 @@ import { decodeMessageId, encodeMessageId } from "../protocol/message-id";
 import type { Position } from "../protocol/positions";
 import type { TopicName } from "../protocol/topics";
 import { PrepareFailure } from "../session/socket";
-import { adminCaller, adminPath, namespaceTopicsPath, reasonOf, type AdminAnswer, type AdminCall, type AdminRequest, type AdminTarget, type HttpMethod } from "./client";
+import { adminCaller, adminPath, namespaceTopicsPath, reasonOf, type AdminAnswer, type AdminCall, type AdminRequest, type AdminTarget, type HttpMethod } from "./admin-client";
 
 /** Long.MAX_VALUE: Pulsar's `MessageId.latest` has it as ledger and entry. JSON text, not a JS number. */
 const LATEST_ID_JSON = '{"ledgerId":9223372036854775807,"entryId":9223372036854775807,"partitionIndex":-1}';

@@ -1,6 +1,7 @@
 /**
- * The admin REST checks behind "Test connection" and topic suggestions, against canned answers
- * (an AdminGet that looks paths up in a table), plus the real HTTP client against a loopback server.
+ * The admin REST checks behind "Test connection" and topic suggestions (admin-checks.ts), against
+ * canned answers (an AdminGet that looks paths up in a table), plus the real HTTP client
+ * (admin-client.ts) against a loopback server.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -9,20 +10,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { errorOf } from "../../support/errors";
 import { freePort } from "../../support/net";
-import {
-  adminCaller,
-  adminPath,
-  httpGetter,
-  lookup,
-  networkFailure,
-  parseDir,
-  reasonOf,
-  testConnection,
-  webSocketProbePath,
-  type AdminGet,
-  type AdminTarget,
-  type HttpAnswer,
-} from "../../../nodes/lib/admin/client";
+import { httpGetter, lookup, networkFailure, parseDir, testConnection, webSocketProbePath, type AdminGet } from "../../../nodes/lib/connection/admin-checks";
+import { adminCaller, adminPath, reasonOf, type AdminTarget, type HttpAnswer } from "../../../nodes/lib/connection/admin-client";
 
 const defaults = { tenant: "public", namespace: "default" };
 const target: AdminTarget = { httpBase: "http://pulsar.test:8080" };
@@ -255,7 +244,7 @@ describe("pulsar-admin: messages", () => {
   const results = catalog.pulsar.admin.result;
 
   it("every result key the runtime or the editor produces is in admin.json, and every one there is produced", () => {
-    const sources = ["nodes/lib/admin/client.ts", "nodes/lib/admin/editor-api.ts", "nodes/pulsar-ws-endpoint.html", "resources/pulsar-ws-editor.js"].map(read).join("\n");
+    const sources = ["nodes/lib/connection/admin-checks.ts", "nodes/lib/editor-api.ts", "nodes/pulsar-ws-endpoint.html", "resources/pulsar-ws-editor.js"].map(read).join("\n");
     // `R + "key"`, `R + (cond ? "a" : "b")` and full "pulsar.admin.result.key" literals.
     const uses = [...sources.matchAll(/R \+ (\([^)]*\)|"[^"]*")|"pulsar\.admin\.result\.([a-z0-9-]+)"/g)];
     const produced = new Set(uses.flatMap((m) => (m[2] ? [m[2]] : [...m[1].matchAll(/"([a-z0-9-]+)"/g)].map((q) => q[1]))));
@@ -265,7 +254,7 @@ describe("pulsar-admin: messages", () => {
   });
 });
 
-describe("admin/client adminPath: every name in an admin path, checked and encoded in one place", () => {
+describe("connection/admin-client adminPath: every name in an admin path, checked and encoded in one place", () => {
   it("encodes names and keeps the API's own words", () => {
     assert.equal(adminPath("admin", "v2", ["domain", "persistent"], ["tenant", "t"], ["namespace", "n s"], ["topic", "a+b?#%"]), "/admin/v2/persistent/t/n%20s/a%2Bb%3F%23%25");
   });

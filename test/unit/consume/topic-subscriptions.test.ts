@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import type { PulsarAdmin } from "../../nodes/lib/admin/operations";
-import { parseTopicPattern } from "../../nodes/lib/protocol/topic-list";
-import { parseTopic, type TopicName } from "../../nodes/lib/protocol/topics";
-import type { ConsumerSession } from "../../nodes/lib/session/consumer";
-import { TopicSubscriptions, type Mode, type OpenRequest } from "../../nodes/lib/topic-subscriptions";
-import { sleep, until } from "../support/wait";
+import type { PulsarAdmin } from "../../../nodes/lib/connection/admin-operations";
+import { parseTopicPattern } from "../../../nodes/lib/protocol/topic-list";
+import { parseTopic, type TopicName } from "../../../nodes/lib/protocol/topics";
+import type { ConsumerSession } from "../../../nodes/lib/session/consumer";
+import { TopicSubscriptions, type Mode, type OpenRequest } from "../../../nodes/lib/consume/topic-subscriptions";
+import { sleep, until } from "../../support/wait";
 
 const defaults = { tenant: "public", namespace: "default" };
 const topic = (name: string): TopicName => parseTopic(name, defaults);
@@ -68,12 +68,13 @@ function setUp(mode: Mode, admin: Partial<PulsarAdmin>, pattern?: string, maxTop
 function sizes(subs: TopicSubscriptions): Record<string, number> {
   const inner = subs as unknown as Record<string, Set<unknown> | Map<unknown, unknown>>;
   const group = subs.group as unknown as { removed: Set<string> };
+  const layout = (subs as unknown as { layout: Record<string, Map<unknown, unknown>> }).layout;
   return {
     excluded: inner.excluded.size,
     discovered: inner.discovered.size,
     refusedNames: inner.refusedNames.size,
-    partitionCounts: inner.partitionCounts.size,
-    readerStarts: inner.readerStarts.size,
+    partitionCounts: layout.partitionCounts.size,
+    readerStarts: layout.readerStarts.size,
     removed: group.removed.size,
   };
 }

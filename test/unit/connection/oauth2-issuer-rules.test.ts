@@ -11,9 +11,9 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { EndpointConnection } from "../../nodes/lib/connection";
-import { issuerUrlWarning, OAuth2Client, tokenEndpointProblem } from "../../nodes/lib/oauth2";
-import { PrepareFailure } from "../../nodes/lib/session/socket";
+import { EndpointConnection } from "../../../nodes/lib/connection/endpoint-connection";
+import { issuerUrlWarning, OAuth2Client, tokenEndpointProblem } from "../../../nodes/lib/connection/oauth2";
+import { PrepareFailure } from "../../../nodes/lib/session/socket";
 
 type Reply = { status: number; body: object };
 

@@ -13,12 +13,12 @@ import fs from "node:fs";
 import type { Agent } from "node:http";
 import { fileURLToPath } from "node:url";
 import { OAuth2Client, type OAuth2Settings } from "./oauth2";
-import { checkBearerToken, tokenSource } from "./protocol/bearer-token";
-import { httpBaseOf, shortUrl } from "./protocol/urls";
-import { ConnectProxyAgent, proxyFromEnv } from "./session/proxy-agent";
-import { PrepareFailure, type ConnectExtras, type SocketFailure, type TlsOptions } from "./session/socket";
+import { checkBearerToken, tokenSource } from "../protocol/bearer-token";
+import { httpBaseOf, shortUrl } from "../protocol/urls";
+import { ConnectProxyAgent, proxyFromEnv } from "./proxy-agent";
+import { PrepareFailure, type ConnectExtras, type SocketFailure, type TlsOptions } from "../session/socket";
 
-/** An admin call's target (admin/client.ts AdminTarget), kept structural to avoid a cycle. */
+/** An admin call's target (admin-client.ts AdminTarget), kept structural to avoid a cycle. */
 export interface AdminTargetHooks {
   httpBase: string;
   httpBases: () => readonly string[];
@@ -50,6 +50,17 @@ export interface ConnectionOptions {
   /** Only for tests: the environment the proxy variables are read from. */
   processEnv?: NodeJS.ProcessEnv;
   handshakeTimeoutMs?: number;
+}
+
+/**
+ * Node's and OpenSSL's error codes of a failed TLS handshake or certificate check (e.g.
+ * SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID,
+ * ERR_SSL_WRONG_VERSION_NUMBER, EPROTO): the one list, for the node status and the editor's checks.
+ */
+const TLS_ERROR_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME|EPROTO/;
+
+export function isTlsErrorCode(code: string): boolean {
+  return TLS_ERROR_CODES.test(code);
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { AdminAnswer, AdminRequest } from "../../../nodes/lib/admin/client";
-import { PulsarAdmin } from "../../../nodes/lib/admin/operations";
+import type { AdminAnswer, AdminRequest } from "../../../nodes/lib/connection/admin-client";
+import { PulsarAdmin } from "../../../nodes/lib/connection/admin-operations";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { parseTopic } from "../../../nodes/lib/protocol/topics";
 import { PrepareFailure } from "../../../nodes/lib/session/socket";
@@ -31,7 +31,7 @@ async function rejection(p: Promise<unknown>): Promise<PulsarError> {
 
 const P = "/admin/v2/persistent/public/default/a%20b%2Bc";
 
-describe("admin/operations", () => {
+describe("connection/admin-operations", () => {
   it("encodes every name in the admin path", () => {
     assert.equal(PulsarAdmin.topicPath(topic), P);
     assert.equal(PulsarAdmin.topicPath(parseTopic("persistent://t/c1/ns/x", { ...defaults, cluster: "c1" })), "/admin/persistent/t/c1/ns/x");

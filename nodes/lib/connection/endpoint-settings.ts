@@ -3,13 +3,13 @@
  * values, and the two things every session needs from them: its URL and its socket options.
  * Pure, so a plain script (benchmarks, fault suite) can use sessions without Node-RED.
  */
-import type { AuthSettings } from "./connection";
-import { bareToken, checkBearerToken, tokenSource } from "./protocol/bearer-token";
-import { configError, PulsarError } from "./protocol/errors";
-import { intWithDefault, secondsOption } from "./protocol/options";
-import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "./protocol/urls";
-import type { TopicDefaults, TopicName } from "./protocol/topics";
-import { DEFAULT_MAX_INCOMING_FRAME_BYTES, type SocketOptions, type TlsOptions } from "./session/socket";
+import type { AuthSettings } from "./endpoint-connection";
+import { bareToken, checkBearerToken, tokenSource } from "../protocol/bearer-token";
+import { configError, PulsarError } from "../protocol/errors";
+import { intWithDefault, secondsOption } from "../protocol/options";
+import { buildSessionUrl, normalizeServiceUrl, type QueryValue, type SessionRole } from "../protocol/urls";
+import type { TopicDefaults, TopicName } from "../protocol/topics";
+import { DEFAULT_MAX_INCOMING_FRAME_BYTES, type SocketOptions, type TlsOptions } from "../session/socket";
 
 type Raw = string | number | boolean | undefined | null;
 
@@ -161,7 +161,7 @@ export function sessionUrl(
 
 /**
  * Everything a session's socket needs from the endpoint but its URL and the per-attempt hooks
- * (token, proxy, failover: see connection.ts).
+ * (token, proxy, failover: see endpoint-connection.ts).
  */
 export function socketOptions(settings: EndpointSettings): Omit<SocketOptions, "url"> {
   const headers: Record<string, string> = {};
