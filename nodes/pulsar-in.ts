@@ -19,12 +19,12 @@ import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secon
 import { shareOf } from "./lib/protocol/partition-routing";
 import { parsePosition, parseReaderStart } from "./lib/protocol/positions";
 import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
-import { parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
+import { namedTopics, parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
 import { checkSubscriptionName, type TopicDefaults } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
 import type { Lane } from "./lib/session/consumer-group";
 import { logStateChange, statusOfSessions, type StatusView } from "./lib/status";
-import { namedTopics, TopicSubscriptions, type Mode } from "./lib/consume/topic-subscriptions";
+import { TopicSubscriptions, type Mode } from "./lib/consume/topic-subscriptions";
 
 type Raw = string | number | boolean | undefined;
 

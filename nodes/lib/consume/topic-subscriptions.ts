@@ -1,9 +1,8 @@
 /**
  * What pulsar-in consumes, and every change to it, without Node-RED: a topic list or the topics
  * of a namespace that a pattern matches (re-discovered every period), the sessions of each topic
- * (a ConsumerGroup), and their layout (a TopicLayout, topic-layout.ts: the partition counts that
- * one-session-per-partition needs, and where each reader starts). The node file keeps option parsing, delivery and the mapping of msg.action to
- * the methods here.
+ * (a ConsumerGroup) and their layout (TopicLayout: partition counts, where each reader starts).
+ * The node file keeps option parsing, delivery and the mapping of msg.action to the methods here.
  *
  * Everything that changes the topic set runs through one queue, one change at a time: control
  * messages (subscribe, unsubscribe, connect, disconnect, getSubscriptions, deleteSubscription,
@@ -22,8 +21,8 @@ import { TopicLayout, type Mode, type Params } from "./topic-layout";
 import { inputError, PulsarError } from "../protocol/errors";
 import type { Position } from "../protocol/positions";
 import type { ConsumerMessageFrame } from "../protocol/server-frames";
-import { parseTopicList, type TopicPattern } from "../protocol/topic-list";
-import { parseTopic, type TopicDefaults, type TopicName } from "../protocol/topics";
+import { parseListedName, type TopicPattern } from "../protocol/topic-list";
+import type { TopicDefaults, TopicName } from "../protocol/topics";
 import type { ConsumerSession } from "../session/consumer";
 import { ConsumerGroup, whenOpen, type Lane } from "../session/consumer-group";
 import type { SocketState } from "../session/socket";
@@ -297,13 +296,8 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
     const fresh: TopicName[] = [];
     for (const name of names) {
       if (this.excluded.has(name) || g.has(name)) continue;
-      // One name at a time, never through the list splitter: a comma is part of a topic's name.
       try {
-        const topic = parseTopic(name, this.opts.defaults);
-        // A name that parses to another (spaces around it) would be removed and added again
-        // every period, since the listing never names what was added.
-        if (topic.full !== name) throw inputError("topic-local", { topic: name });
-        fresh.push(topic);
+        fresh.push(parseListedName(name, this.opts.defaults));
       } catch (err) {
         if (!this.refusedNames.has(name) && this.refusedNames.size < MAX_REFUSED_NAMES) {
           this.refusedNames.add(name);
@@ -403,10 +397,4 @@ export class TopicSubscriptions extends EventEmitter<TopicSubscriptionsEvents> {
       throw err;
     }
   }
-}
-
-/** The topics a control message names (msg.topic: a topic, a list or an array), or undefined when absent. */
-export function namedTopics(topic: unknown, defaults: TopicDefaults): TopicName[] | undefined {
-  if (topic === undefined || topic === null || topic === "") return undefined;
-  return parseTopicList(topic, defaults);
 }

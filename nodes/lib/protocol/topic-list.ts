@@ -30,6 +30,23 @@ export function parseTopicList(input: unknown, defaults: TopicDefaults): TopicNa
   return [...seen.values()];
 }
 
+/** The topics a control message names (msg.topic: a topic, a list or an array), or undefined when absent. */
+export function namedTopics(topic: unknown, defaults: TopicDefaults): TopicName[] | undefined {
+  if (topic === undefined || topic === null || topic === "") return undefined;
+  return parseTopicList(topic, defaults);
+}
+
+/**
+ * A full name as Pulsar's admin API listed it: one name, never split (a comma is part of a
+ * topic's name), and refused when it parses to another name (spaces around it): added under the
+ * other name, it would look gone from every listing and be removed and added again each time.
+ */
+export function parseListedName(name: string, defaults: TopicDefaults): TopicName {
+  const topic = parseTopic(name, defaults);
+  if (topic.full !== name) throw inputError("topic-local", { topic: name });
+  return topic;
+}
+
 function splitList(text: string): string[] {
   return text.split(/[,\r\n]+/).map((s) => s.trim()).filter((s) => s !== "");
 }
