@@ -10,7 +10,9 @@
  * done(err) saying why not; they run one after another, pause and resume at once.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import { CRYPTO_FAILURE_ACTIONS, openEncrypted } from "./lib/encrypted-in";
 import { usableSettings } from "./lib/endpoint-settings";
+import { consumerDecryptor, type KeysNode } from "./lib/keys-config";
 import type { EndpointNode } from "./lib/endpoint-types";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
@@ -23,6 +25,7 @@ import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
 import { parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
 import { checkSubscriptionName, type TopicDefaults } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
+import type { Decryptor } from "./lib/session/message-keys";
 import type { Lane } from "./lib/session/consumer-group";
 import type { SocketState } from "./lib/session/socket";
 import { logStateChange, statusFor, StatusReporter, type StatusView } from "./lib/status";
@@ -43,6 +46,9 @@ interface PulsarInDef extends NodeDef, ConsumerOptionsInput, ReaderOptionsInput 
   startMessageId?: string;
   pullWindow?: Raw;
   sessions?: Raw;
+  /** End-to-end encryption: a pulsar-ws-keys node with the private keys, and what to do when a message cannot be decrypted. */
+  keys?: string;
+  cryptoFailureAction?: string;
 }
 
 interface ControlMsg extends NodeMessage {
@@ -76,6 +82,11 @@ export = function register(RED: NodeAPI): void {
     let defaults: TopicDefaults = { tenant: "public", namespace: "default" };
     let closing = false;
     let subs: TopicSubscriptions | undefined;
+    let decryptor: Decryptor | undefined;
+    const cryptoFailureAction = optionalEnum("cryptoFailureAction", def.cryptoFailureAction, CRYPTO_FAILURE_ACTIONS) ?? "fail";
+    /** Messages that could not be decrypted (shown in the status); discarded ones are counted in one warning a minute. */
+    let undecryptable = 0;
+    const discarded = new RepeatedErrorLog((line) => node.warn(line), t);
 
     try {
       subs = setUp();
@@ -98,6 +109,11 @@ export = function register(RED: NodeAPI): void {
         node.warn(t("pulsar.errors.sessions-reader"));
         sessionsPerTopic = 1;
       }
+      if (def.keys) {
+        // Pulsar's reader passes encrypted payloads without their encryptionContext: nothing to decrypt with.
+        if (reader) throw new PulsarError("config", "keys-reader");
+        decryptor = consumerDecryptor(RED.nodes.getNode(def.keys) as KeysNode | null);
+      }
       const maxTopics = intWithDefault("maxTopics", def.maxTopics, DEFAULT_MAX_TOPICS, 1, MAX_MAX_TOPICS);
       const periodMs = secondsOption("patternDiscoverySeconds", def.patternDiscoverySeconds, 60, 1);
       const pattern = parseTopicPattern(def.topicPattern, defaults);
@@ -111,7 +127,8 @@ export = function register(RED: NodeAPI): void {
         open = ({ target, readerStart }) => ep.createConsumer({ role: "reader", topic: target, query: (resumeAfter) => readerQuery(def, resumeAfter ?? readerStart()), session: session(1) });
       } else {
         subscription = checkSubscriptionName(def.subscription);
-        const query = consumerQuery(def);
+        // Encrypted messages are always passed on (never held back in silence), then decrypted here or handled per cryptoFailureAction.
+        const query = { ...consumerQuery(def), cryptoFailureAction: "CONSUME" };
         const type = optionalEnum("subscriptionType", def.subscriptionType, SUBSCRIPTION_TYPES) ?? "Exclusive";
         // Shared and Key_Shared take several consumers on one subscription; Exclusive and
         // Failover one per topic, but each partition of a partitioned topic is a topic of its own.
@@ -139,7 +156,9 @@ export = function register(RED: NodeAPI): void {
       return s;
     }
 
-    function deliver(frame: ConsumerMessageFrame, { topic, session }: Lane): void {
+    function deliver(frame: ConsumerMessageFrame, lane: Lane): void {
+      if (frame.encryptionContext !== undefined) return deliverEncrypted(frame, lane);
+      const { topic, session } = lane;
       const ctx = { topic: topic.full, subscription, format };
       let msg;
       try {
@@ -154,6 +173,36 @@ export = function register(RED: NodeAPI): void {
       }
       node.send(msg as unknown as NodeMessage);
       if (!manualAck) session.ack(frame.messageId);
+    }
+
+    function deliverEncrypted(frame: ConsumerMessageFrame, lane: Lane): void {
+      const opened = openEncrypted(frame, decryptor);
+      const { session } = lane;
+      if (opened.ok) {
+        if (opened.entryIds) {
+          if (opened.entryIds.length === 0) return void session.ack(frame.messageId);
+          session.trackBatch(frame.messageId, opened.entryIds);
+        }
+        for (const f of opened.frames) deliver(f, lane);
+        return;
+      }
+      undecryptable++;
+      updateStatus();
+      if (cryptoFailureAction === "discard") {
+        discarded.report(new PulsarError("server", "decrypt-discarded", { reason: toNodeError(t, opened.error).message }));
+        session.ack(frame.messageId);
+        return;
+      }
+      // The encrypted bytes as a Buffer, with encryptionContext as Pulsar gives it.
+      const raw = toConsumedMsg(frame, { topic: lane.topic.full, subscription, format: "buffer" });
+      (raw.pulsar as typeof raw.pulsar & { encryptionContext?: unknown }).encryptionContext = frame.encryptionContext;
+      if (cryptoFailureAction === "consume") {
+        node.send(raw as unknown as NodeMessage);
+        if (!manualAck) session.ack(frame.messageId);
+        return;
+      }
+      node.error(toNodeError(t, opened.error), raw as unknown as NodeMessage);
+      session.nack(frame.messageId);
     }
 
     const severity = (s: SocketState): number =>
@@ -173,6 +222,7 @@ export = function register(RED: NodeAPI): void {
         for (const { session } of lanes) if (!worst || severity(session.state) > severity(worst)) worst = session.state;
         view = statusFor(worst ?? { state: "open" }, { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: Math.max(lanes.length, g.size), topics: g.size, v1 });
       }
+      if (undecryptable > 0) view = { ...view, fill: view.fill === "green" ? "yellow" : view.fill, parts: [...view.parts, { key: "undecryptable", params: { count: undecryptable } }] };
       status.show(view);
     }
 
@@ -238,6 +288,7 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       const finish = (): void => {
         protocolErrors.close();
+        discarded.close();
         status.clear();
         done();
       };

@@ -33,6 +33,7 @@ import { decodeBase64Strict } from "./base64";
 import type { Codec } from "./codecs";
 import { CODECS } from "./codecs";
 import type { Curve, PrivateKey, PublicKey } from "./pem-keys";
+import type { PreparedFrame } from "./produce";
 
 export const DATA_KEY_BYTES = 32;
 export const IV_BYTES = 12;
@@ -230,4 +231,16 @@ function batchSizeOf(value: unknown): number | undefined {
     if (o.present === true && typeof o.value === "number") return batchSizeOf(o.value);
   }
   return undefined;
+}
+
+/**
+ * A prepared produce frame with its payload replaced by the encrypted bytes and the encryption
+ * fields added (produce.ts's PreparedFrame shape: the payload, the other members as JSON text).
+ */
+export function encryptedFrame(frame: PreparedFrame, payload: Buffer, fields: EncryptionFrameFields): PreparedFrame {
+  const members = `"encryptionParam":${JSON.stringify(fields.encryptionParam)},"compressionType":"${fields.compressionType}","uncompressedMessageSize":${fields.uncompressedMessageSize}`;
+  const rest = frame.rest ? `${frame.rest},${members}` : members;
+  const bytes = frame.bytes - 4 * Math.ceil(frame.payloadBytes / 3) + 4 * Math.ceil(payload.length / 3) + members.length + 1;
+  const out: PreparedFrame = { payload, rest, payloadBytes: payload.length, bytes };
+  return frame.key === undefined ? out : { ...out, key: frame.key };
 }

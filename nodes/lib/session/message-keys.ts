@@ -15,6 +15,7 @@ import { BatchFormatError, splitBatch, type BatchEntry } from "../protocol/batch
 import {
   CryptoFailure,
   decryptPayload,
+  encryptedFrame,
   encryptionKeysParam,
   encryptPayload,
   newDataKey,
@@ -24,6 +25,7 @@ import {
   type EncryptionFrameFields,
 } from "../protocol/message-crypto";
 import type { PrivateKey, PublicKey } from "../protocol/pem-keys";
+import type { PreparedFrame } from "../protocol/produce";
 
 export interface NamedPublicKey {
   name: string;
@@ -50,6 +52,13 @@ export class SessionEncryption {
       payload: ciphertext,
       fields: { encryptionParam: iv.toString("base64"), compressionType: this.codec, uncompressedMessageSize: plaintext.length },
     };
+  }
+
+  /** The encrypted form of a prepared produce frame (ProducerSessionOptions.seal). */
+  sealFrame(frame: PreparedFrame): PreparedFrame {
+    const plain = typeof frame.payload === "string" ? Buffer.from(frame.payload, "utf8") : frame.payload;
+    const { payload, fields } = this.seal(plain);
+    return encryptedFrame(frame, payload, fields);
   }
 }
 
@@ -106,7 +115,7 @@ export class Decryptor {
     }
     if (ctx.batchSize === undefined) return { ok: true, batch: false, payload: bytes };
     try {
-      return { ok: true, batch: true, entries: splitBatch(bytes, ctx.batchSize).filter((e) => !e.compactedOut) };
+      return { ok: true, batch: true, entries: splitBatch(bytes, ctx.batchSize) };
     } catch (err) {
       if (err instanceof BatchFormatError) return { ok: false, reason: "corrupt", keyNames };
       throw err;
