@@ -10,6 +10,7 @@
  *
  * No key material leaves these objects: failures name key names only.
  */
+import { randomBytes } from "node:crypto";
 import { CodecError, compress, decompress, type Codec } from "../protocol/codecs";
 import { BatchFormatError, splitBatch, type BatchEntry } from "../protocol/batch";
 import {
@@ -18,6 +19,7 @@ import {
   encryptedFrame,
   encryptionKeysParam,
   encryptPayload,
+  IV_BYTES,
   newDataKey,
   unwrapDataKey,
   wrapDataKey,
@@ -32,8 +34,13 @@ export interface NamedPublicKey {
   key: PublicKey;
 }
 
+/** IVs drawn in bulk: one randomBytes call costs about as much as encrypting 1 KiB. */
+const IV_POOL_BYTES = IV_BYTES * 1024;
+
 export class SessionEncryption {
   private readonly dataKey = newDataKey();
+  private ivPool = Buffer.alloc(0);
+  private ivAt = 0;
   /** The producer URL's `encryptionKeys` (base64 JSON, not yet URL-encoded). */
   readonly urlParam: string;
 
@@ -47,11 +54,22 @@ export class SessionEncryption {
   /** Compresses (when asked) and encrypts one payload: the frame's payload and encryption fields. */
   seal(plaintext: Buffer): { payload: Buffer; fields: EncryptionFrameFields } {
     const compressed = compress(this.codec, plaintext);
-    const { iv, ciphertext } = encryptPayload(this.dataKey, compressed);
+    const { iv, ciphertext } = encryptPayload(this.dataKey, compressed, this.nextIv());
     return {
       payload: ciphertext,
       fields: { encryptionParam: iv.toString("base64"), compressionType: this.codec, uncompressedMessageSize: plaintext.length },
     };
+  }
+
+  /** A fresh random IV (never reused: each comes from a new stretch of the pool). */
+  private nextIv(): Buffer {
+    if (this.ivAt + IV_BYTES > this.ivPool.length) {
+      this.ivPool = randomBytes(IV_POOL_BYTES);
+      this.ivAt = 0;
+    }
+    const iv = this.ivPool.subarray(this.ivAt, this.ivAt + IV_BYTES);
+    this.ivAt += IV_BYTES;
+    return iv;
   }
 
   /** The encrypted form of a prepared produce frame (ProducerSessionOptions.seal). */
