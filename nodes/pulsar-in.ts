@@ -11,9 +11,11 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { bindToEndpoint } from "./lib/endpoint-binding";
+import { CRYPTO_FAILURE_ACTIONS, openEncrypted } from "./lib/encrypted-in";
+import { consumerDecryptor, type KeysNode } from "./lib/keys-config";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
-import { inputError } from "./lib/protocol/errors";
+import { inputError, PulsarError } from "./lib/protocol/errors";
 import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat } from "./lib/protocol/consume";
 import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
@@ -22,6 +24,7 @@ import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
 import { namedTopics, parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
 import { checkSubscriptionName, type TopicDefaults } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
+import type { Decryptor } from "./lib/session/message-keys";
 import type { Lane } from "./lib/session/consumer-group";
 import { logStateChange, statusOfSessions, type StatusView } from "./lib/status";
 import { TopicSubscriptions, type Mode } from "./lib/consume/topic-subscriptions";
@@ -41,6 +44,9 @@ interface PulsarInDef extends NodeDef, ConsumerOptionsInput, ReaderOptionsInput 
   startMessageId?: string;
   pullWindow?: Raw;
   sessions?: Raw;
+  /** End-to-end encryption: a pulsar-ws-keys node with the private keys, and what to do when a message cannot be decrypted. */
+  keys?: string;
+  cryptoFailureAction?: string;
 }
 
 interface ControlMsg extends NodeMessage {
@@ -74,6 +80,11 @@ export = function register(RED: NodeAPI): void {
     let defaults: TopicDefaults = { tenant: "public", namespace: "default" };
     let closing = false;
     let subs: TopicSubscriptions | undefined;
+    let decryptor: Decryptor | undefined;
+    const cryptoFailureAction = optionalEnum("cryptoFailureAction", def.cryptoFailureAction, CRYPTO_FAILURE_ACTIONS) ?? "fail";
+    /** Messages that could not be decrypted (shown in the status); discarded ones are counted in one warning a minute. */
+    let undecryptable = 0;
+    const discarded = new RepeatedErrorLog((line) => node.warn(line), t);
 
     try {
       subs = setUp();
@@ -95,6 +106,11 @@ export = function register(RED: NodeAPI): void {
         node.warn(t("pulsar.errors.sessions-reader"));
         sessionsPerTopic = 1;
       }
+      if (def.keys) {
+        // Pulsar's reader passes encrypted payloads without their encryptionContext: nothing to decrypt with.
+        if (reader) throw new PulsarError("config", "keys-reader");
+        decryptor = consumerDecryptor(RED.nodes.getNode(def.keys) as KeysNode | null);
+      }
       const maxTopics = intWithDefault("maxTopics", def.maxTopics, DEFAULT_MAX_TOPICS, 1, MAX_MAX_TOPICS);
       const periodMs = secondsOption("patternDiscoverySeconds", def.patternDiscoverySeconds, 60, 1);
       const pattern = parseTopicPattern(def.topicPattern, defaults);
@@ -108,7 +124,8 @@ export = function register(RED: NodeAPI): void {
         open = ({ target, readerStart }) => ep.createConsumer({ role: "reader", topic: target, query: (resumeAfter) => readerQuery(def, resumeAfter ?? readerStart()), session: session(1) });
       } else {
         subscription = checkSubscriptionName(def.subscription);
-        const query = consumerQuery(def);
+        // Encrypted messages are always passed on (never held back in silence), then decrypted here or handled per cryptoFailureAction.
+        const query = { ...consumerQuery(def), cryptoFailureAction: "CONSUME" };
         const type = optionalEnum("subscriptionType", def.subscriptionType, SUBSCRIPTION_TYPES) ?? "Exclusive";
         // Shared and Key_Shared take several consumers on one subscription; Exclusive and
         // Failover one per topic, but each partition of a partitioned topic is a topic of its own.
@@ -136,7 +153,9 @@ export = function register(RED: NodeAPI): void {
       return s;
     }
 
-    function deliver(frame: ConsumerMessageFrame, { topic, session }: Lane): void {
+    function deliver(frame: ConsumerMessageFrame, lane: Lane): void {
+      if (frame.encryptionContext !== undefined) return deliverEncrypted(frame, lane);
+      const { topic, session } = lane;
       const ctx = { topic: topic.full, subscription, format };
       let msg;
       try {
@@ -153,6 +172,36 @@ export = function register(RED: NodeAPI): void {
       if (!manualAck) session.ack(frame.messageId);
     }
 
+    function deliverEncrypted(frame: ConsumerMessageFrame, lane: Lane): void {
+      const opened = openEncrypted(frame, decryptor);
+      const { session } = lane;
+      if (opened.ok) {
+        if (opened.entryIds) {
+          if (opened.entryIds.length === 0) return void session.ack(frame.messageId);
+          session.trackBatch(frame.messageId, opened.entryIds);
+        }
+        for (const f of opened.frames) deliver(f, lane);
+        return;
+      }
+      undecryptable++;
+      updateStatus();
+      if (cryptoFailureAction === "discard") {
+        discarded.report(new PulsarError("server", "decrypt-discarded", { reason: toNodeError(t, opened.error).message }));
+        session.ack(frame.messageId);
+        return;
+      }
+      // The encrypted bytes as a Buffer, with encryptionContext as Pulsar gives it.
+      const raw = toConsumedMsg(frame, { topic: lane.topic.full, subscription, format: "buffer" });
+      (raw.pulsar as typeof raw.pulsar & { encryptionContext?: unknown }).encryptionContext = frame.encryptionContext;
+      if (cryptoFailureAction === "consume") {
+        node.send(raw as unknown as NodeMessage);
+        if (!manualAck) session.ack(frame.messageId);
+        return;
+      }
+      node.error(toNodeError(t, opened.error), raw as unknown as NodeMessage);
+      session.nack(frame.messageId);
+    }
+
     function updateStatus(): void {
       const g = subs?.group;
       if (!g || closing) return;
@@ -164,6 +213,7 @@ export = function register(RED: NodeAPI): void {
         const lanes = g.sessions();
         view = statusOfSessions(lanes.map(({ session }) => session.state), { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: Math.max(lanes.length, g.size), topics: g.size, v1 });
       }
+      if (undecryptable > 0) view = { ...view, fill: view.fill === "green" ? "yellow" : view.fill, parts: [...view.parts, { key: "undecryptable", params: { count: undecryptable } }] };
       status.show(view);
     }
 
@@ -229,6 +279,7 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       const finish = (): void => {
         protocolErrors.close();
+        discarded.close();
         status.clear();
         done();
       };

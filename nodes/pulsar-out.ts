@@ -5,12 +5,13 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { bindToEndpoint } from "./lib/endpoint-binding";
+import { producerEncryption, type KeysNode } from "./lib/keys-config";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { asPulsarError, PulsarError } from "./lib/protocol/errors";
 import { asBool, HASHING_SCHEMES, intWithDefault, optionalEnum, producerQuery, secondsOption, type ProducerOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
-import { prepareFrame, type ProduceInput } from "./lib/protocol/produce";
+import { prepareFrame, type PreparedFrame, type ProduceInput } from "./lib/protocol/produce";
 import { parseTopic, type TopicName } from "./lib/protocol/topics";
 import { PartitionedTopics } from "./lib/session/partitioned-topics";
 import { ProducerPool } from "./lib/session/producer-pool";
@@ -28,6 +29,9 @@ interface PulsarOutDef extends NodeDef, ProducerOptionsInput {
   maxProducers?: Raw;
   producerIdleTimeout?: Raw;
   sessionPerPartition?: Raw;
+  /** End-to-end encryption: a pulsar-ws-keys node, and the names of its public keys to use (empty = all). */
+  keys?: string;
+  encryptionKeys?: string;
 }
 
 /** How often a topic's partition count is looked up again (and a failed lookup retried). */
@@ -59,6 +63,7 @@ export = function register(RED: NodeAPI): void {
     try {
       const settings = binding.settings();
       const query = producerQuery(def);
+      const encryption = def.keys ? producerEncryption(RED.nodes.getNode(def.keys) as KeysNode | null, def.encryptionKeys, def.compressionType) : undefined;
       const sessionOptions = {
         maxInFlight: intWithDefault("maxInFlight", def.maxInFlight, 500, 1, 100000),
         bufferMessages: intWithDefault("bufferMessages", def.bufferMessages, 10000, 0),
@@ -80,10 +85,17 @@ export = function register(RED: NodeAPI): void {
         create: (topic) => {
           // A partition's session holds its share of the node's buffer, so memory stays what was configured.
           const parts = topic.partition?.of ?? 1;
+          // With keys, each session has its own data key; its URL carries it wrapped for each public key.
+          const enc = encryption?.();
           const session = endpoint!.createProducer({
             topic,
-            query,
-            session: { ...sessionOptions, bufferMessages: shareOf(sessionOptions.bufferMessages, parts), bufferBytes: shareOf(sessionOptions.bufferBytes, parts) },
+            query: enc ? { ...query, encryptionKeys: enc.urlParam } : query,
+            session: {
+              ...sessionOptions,
+              bufferMessages: shareOf(sessionOptions.bufferMessages, parts),
+              bufferBytes: shareOf(sessionOptions.bufferBytes, parts),
+              ...(enc ? { seal: (frame: PreparedFrame) => enc.sealFrame(frame) } : {}),
+            },
           });
           const logKey = { key: "" };
           session.on("state", (s) => {

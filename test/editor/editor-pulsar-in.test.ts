@@ -17,7 +17,7 @@ const EXPECTED: NodeExpectations = {
     initialPosition: "Latest", durable: true, consumerName: "", priorityLevel: "", ackMode: "auto", ackTimeoutMillis: "",
     negativeAckRedeliveryDelay: "", maxRedeliverCount: "", deadLetterTopic: "", receiverQueueSize: "", sessions: 1, pullMode: false,
     pullWindow: 100, payloadFormat: "auto", startMessageId: "latest", readerName: "", inputs: 1,
-    topicPattern: "", patternDiscoverySeconds: 60, maxTopics: 100,
+    topicPattern: "", patternDiscoverySeconds: 60, maxTopics: 100, keys: "", cryptoFailureAction: "fail",
   },
   contract: ["name", "endpoint", "topic", "mode", "subscription", "subscriptionType", "initialPosition", "ackMode",
     "payloadFormat", "startMessageId", "topicPattern", "patternDiscoverySeconds"],

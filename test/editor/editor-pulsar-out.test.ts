@@ -12,7 +12,7 @@ const EXPECTED: NodeExpectations = {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
     closeTimeout: 5, maxProducers: 10, sessionPerPartition: false, producerIdleTimeout: 60, producerName: "", sendTimeoutMillis: "",
     batchingEnabled: false, batchingMaxMessages: "", batchingMaxPublishDelay: "", maxPendingMessages: "",
-    compressionType: "", messageRoutingMode: "", hashingScheme: "", initialSequenceId: "",
+    compressionType: "", messageRoutingMode: "", hashingScheme: "", initialSequenceId: "", keys: "", encryptionKeys: "",
   },
   contract: ["name", "endpoint", "topic"],
   contractOnly: { name: "", endpoint: "ep", topic: "t" },

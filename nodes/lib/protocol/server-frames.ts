@@ -25,6 +25,8 @@ export interface ConsumerMessageFrame {
   eventTime?: string;
   redeliveryCount: number;
   key?: string;
+  /** End-to-end encrypted (cryptoFailureAction=CONSUME): as Pulsar gives it, read by message-crypto.ts. */
+  encryptionContext?: unknown;
 }
 
 export interface EndOfTopicFrame {
@@ -148,6 +150,7 @@ function parseMessage(obj: Json): ServerFrame {
   if (typeof obj.publishTime === "string") frame.publishTime = obj.publishTime;
   if (typeof obj.eventTime === "string") frame.eventTime = obj.eventTime;
   if (typeof obj.key === "string") frame.key = obj.key;
+  if (obj.encryptionContext !== undefined && obj.encryptionContext !== null) frame.encryptionContext = obj.encryptionContext;
   return frame;
 }
 

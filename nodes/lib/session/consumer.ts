@@ -15,6 +15,7 @@ import { EventEmitter } from "node:events";
 import { PulsarError } from "../protocol/errors";
 import { ackFrame, nackFrame, permitFrame } from "../protocol/commands";
 import { parseServerFrame, type ConsumerMessageFrame } from "../protocol/server-frames";
+import { BatchAcks } from "./batch-acks";
 import { ManagedSocket, type SocketOptions, type SocketState } from "./socket";
 
 export interface ConsumerSessionOptions {
@@ -47,6 +48,8 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
   private owedPermits = 0;
   /** Readers: the last message emitted, where the next socket starts (exclusive). */
   private lastEmitted: string | undefined;
+  /** Batches delivered entry by entry (decrypted by pulsar-in): answered when all entries are. */
+  private readonly batches = new BatchAcks();
 
   constructor(private readonly opts: ConsumerSessionOptions) {
     super();
@@ -76,7 +79,12 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
 
   /** Whether `messageId` was delivered on the current socket and is not answered yet. */
   isUnacked(messageId: string): boolean {
-    return this.unacked.has(messageId);
+    return this.unacked.has(messageId) || this.batches.has(messageId);
+  }
+
+  /** The frame `frameId` was delivered as these entries: it is answered once they all are. */
+  trackBatch(frameId: string, entryIds: readonly string[]): void {
+    this.batches.add(frameId, entryIds);
   }
 
   /**
@@ -84,12 +92,16 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
    * message that is about to be redelivered saves a duplicate downstream.
    */
   ack(messageId: string): boolean {
+    const entry = this.batches.settle(messageId, "ack");
+    if (entry) return entry.answer === "ack" ? this.answer(entry.frameId, ackFrame(entry.frameId)) : true;
     return this.answer(messageId, ackFrame(messageId));
   }
 
   /** Negative acknowledge: redelivered after negativeAckRedeliveryDelay (or to the DLQ). */
   nack(messageId: string): boolean {
     if (this.opts.kind === "reader") return this.ack(messageId);
+    const entry = this.batches.settle(messageId, "nack");
+    if (entry) return entry.answer === "nack" ? this.answer(entry.frameId, nackFrame(entry.frameId)) : true;
     return this.answer(messageId, nackFrame(messageId));
   }
 
@@ -134,6 +146,7 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
   private onDown(): void {
     // The server redelivers whatever this socket had not answered; forget it here.
     this.unacked = new Set();
+    this.batches.clear();
     this.owedPermits = 0;
     this.emit("unacked", 0);
   }

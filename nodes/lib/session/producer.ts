@@ -33,6 +33,12 @@ export interface ProducerSessionOptions {
   bufferBytes: number;
   /** The server's webSocketMaxTextFrameSize: larger frames would close the session. */
   maxFrameSize: number;
+  /**
+   * End-to-end encryption (session/message-keys.ts): each accepted frame is replaced by its
+   * encrypted form under this session's data key, which the session URL carries, so a resend
+   * after a reconnect is the same readable frame.
+   */
+  seal?: (frame: PreparedFrame) => PreparedFrame;
 }
 
 export interface ProducerCounts {
@@ -135,6 +141,7 @@ export class ProducerSession extends EventEmitter<ProducerSessionEvents> {
   send(frame: PreparedFrame, callback: SendCallback): void {
     if (this.closing) return callback(new PulsarError("closed", "closing"));
     if (this.socket.state.state === "failed") return callback(this.failedError(this.socket.state.failure));
+    if (this.opts.seal) frame = this.opts.seal(frame);
     const bytes = frame.bytes + CONTEXT_OVERHEAD;
     const tooLarge = this.oversize(bytes);
     if (tooLarge) return callback(tooLarge);
