@@ -27,6 +27,8 @@ import type { Lane } from "./lib/session/consumer-group";
 import type { SocketState } from "./lib/session/socket";
 import { logStateChange, statusFor, StatusReporter, type StatusView } from "./lib/status";
 import { namedTopics, TopicSubscriptions, type Mode } from "./lib/topic-subscriptions";
+import { SchemaIn } from "./lib/schema-glue";
+import { SchemaRegistry } from "./lib/schema-registry";
 
 type Raw = string | number | boolean | undefined;
 
@@ -76,6 +78,8 @@ export = function register(RED: NodeAPI): void {
     let defaults: TopicDefaults = { tenant: "public", namespace: "default" };
     let closing = false;
     let subs: TopicSubscriptions | undefined;
+    /** payloadFormat "schema": payloads decoded with the topic's registered schema. */
+    let schemas: SchemaIn | undefined;
 
     try {
       subs = setUp();
@@ -88,7 +92,14 @@ export = function register(RED: NodeAPI): void {
       const settings = usableSettings(endpoint);
       const ep = endpoint!;
       defaults = settings.defaults;
-      format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
+      if (def.payloadFormat === "schema") {
+        const registry = new SchemaRegistry({ fetch: (topic, version) => ep.admin().schemaOf(topic, version) });
+        schemas = new SchemaIn(registry, {
+          send: (msg) => node.send(msg as unknown as NodeMessage),
+          fail: (err, raw) => node.error(toNodeError(t, err), raw as unknown as NodeMessage),
+          noSchema: (topic) => node.warn(t("pulsar.log.schema-none", { topic })),
+        });
+      } else format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
       const pullMode = !reader && asBool(def.pullMode);
       const pullWindow = intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000);
       // The pull window is the topic's: its sessions share it.
@@ -140,6 +151,12 @@ export = function register(RED: NodeAPI): void {
     }
 
     function deliver(frame: ConsumerMessageFrame, { topic, session }: Lane): void {
+      if (schemas) {
+        schemas.deliver(frame, topic, { topic: topic.full, subscription }, () => {
+          if (!manualAck) session.ack(frame.messageId);
+        });
+        return;
+      }
       const ctx = { topic: topic.full, subscription, format };
       let msg;
       try {
