@@ -528,7 +528,7 @@ const EXPECTED_DEFAULTS: Record<NodeType, Record<string, unknown>> = {
   },
   "pulsar-out": {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
-    closeTimeout: 5, maxProducers: 10, sessionPerPartition: false, producerIdleTimeout: 60, producerName: "", sendTimeoutMillis: "",
+    closeTimeout: 5, maxProducers: 10, sessionPerPartition: false, schema: "none", producerIdleTimeout: 60, producerName: "", sendTimeoutMillis: "",
     batchingEnabled: false, batchingMaxMessages: "", batchingMaxPublishDelay: "", maxPendingMessages: "",
     compressionType: "", messageRoutingMode: "", hashingScheme: "", initialSequenceId: "",
   },
