@@ -51,8 +51,9 @@ export class SchemaRegistry {
   /** The newest version's codec (undefined: no schema), or a promise of it while it is read. */
   newest(topic: TopicName): VersionedCodec | undefined | Promise<VersionedCodec | undefined> {
     const known = this.topics.get(schemaKey(topic));
-    if (known) return known.versions[0];
-    return this.load(topic).then((t) => t.versions[0]);
+    // A topic without a schema is asked again after refreshMs: one may have been registered since.
+    if (known && (known.versions.length > 0 || this.now() - known.readAt < this.refreshMs)) return known.versions[0];
+    return this.load(topic, known !== undefined).then((t) => t.versions[0]);
   }
 
   /** Versions loaded for a topic, newest first (for display and tests). */
