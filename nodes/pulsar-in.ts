@@ -28,6 +28,8 @@ import type { Decryptor } from "./lib/session/message-keys";
 import type { Lane } from "./lib/session/consumer-group";
 import { logStateChange, statusOfSessions, type StatusView } from "./lib/status";
 import { TopicSubscriptions, type Mode } from "./lib/consume/topic-subscriptions";
+import { SchemaIn } from "./lib/schema-glue";
+import { SchemaRegistry } from "./lib/schema-registry";
 
 type Raw = string | number | boolean | undefined;
 
@@ -85,6 +87,8 @@ export = function register(RED: NodeAPI): void {
     /** Messages that could not be decrypted (shown in the status); discarded ones are counted in one warning a minute. */
     let undecryptable = 0;
     const discarded = new RepeatedErrorLog((line) => node.warn(line), t);
+    /** payloadFormat "schema": payloads decoded with the topic's registered schema. */
+    let schemas: SchemaIn | undefined;
 
     try {
       subs = setUp();
@@ -96,7 +100,14 @@ export = function register(RED: NodeAPI): void {
       const settings = binding.settings();
       const ep = endpoint!;
       defaults = settings.defaults;
-      format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
+      if (def.payloadFormat === "schema") {
+        const registry = new SchemaRegistry({ fetch: (topic, version) => ep.admin().schemaOf(topic, version) });
+        schemas = new SchemaIn(registry, {
+          send: (msg) => node.send(msg as unknown as NodeMessage),
+          fail: (err, raw) => node.error(toNodeError(t, err), raw as unknown as NodeMessage),
+          noSchema: (topic) => node.warn(t("pulsar.log.schema-none", { topic })),
+        });
+      } else format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
       const pullMode = !reader && asBool(def.pullMode);
       const pullWindow = intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000);
       // The pull window is the topic's: its sessions share it.
@@ -156,6 +167,12 @@ export = function register(RED: NodeAPI): void {
     function deliver(frame: ConsumerMessageFrame, lane: Lane): void {
       if (frame.encryptionContext !== undefined) return deliverEncrypted(frame, lane);
       const { topic, session } = lane;
+      if (schemas) {
+        schemas.deliver(frame, topic, { topic: topic.full, subscription }, () => {
+          if (!manualAck) session.ack(frame.messageId);
+        });
+        return;
+      }
       const ctx = { topic: topic.full, subscription, format };
       let msg;
       try {

@@ -16,6 +16,8 @@ import { parseTopic, type TopicName } from "./lib/protocol/topics";
 import { PartitionedTopics } from "./lib/session/partitioned-topics";
 import { ProducerPool } from "./lib/session/producer-pool";
 import { logStateChange, statusFor, statusOfSessions } from "./lib/status";
+import { SchemaOut } from "./lib/schema-glue";
+import { SchemaRegistry } from "./lib/schema-registry";
 
 type Raw = string | number | boolean | undefined;
 
@@ -32,6 +34,7 @@ interface PulsarOutDef extends NodeDef, ProducerOptionsInput {
   /** End-to-end encryption: a pulsar-ws-keys node, and the names of its public keys to use (empty = all). */
   keys?: string;
   encryptionKeys?: string;
+  schema?: string;
 }
 
 /** How often a topic's partition count is looked up again (and a failed lookup retried). */
@@ -60,7 +63,11 @@ export = function register(RED: NodeAPI): void {
     let partitioned: PartitionedTopics | undefined;
     let staticTopic: TopicName | undefined;
     let closeTimeoutMs = 5000;
+    /** schema "topic": msg.payload encoded with the topic's newest registered schema. */
+    let schemas: SchemaOut | undefined;
     try {
+      const schemaMode = optionalEnum("schema", def.schema, ["none", "topic"] as const) ?? "none";
+      if (schemaMode === "topic") schemas = new SchemaOut(new SchemaRegistry({ fetch: (topic, version) => endpoint!.admin().schemaOf(topic, version) }));
       const settings = binding.settings();
       const query = producerQuery(def);
       const encryption = def.keys ? producerEncryption(RED.nodes.getNode(def.keys) as KeysNode | null, def.encryptionKeys, def.compressionType) : undefined;
@@ -185,7 +192,7 @@ export = function register(RED: NodeAPI): void {
           done(nodeErrorOf(refusal));
           return;
         }
-        frame = prepareFrame(input);
+        if (!schemas) frame = prepareFrame(input);
       } catch (err) {
         done(toNodeError(t, err));
         return;
@@ -203,8 +210,22 @@ export = function register(RED: NodeAPI): void {
         if (outputWired()) send(input);
         done();
       };
-      if (partitioned) partitioned.send(topic, frame, acked);
-      else pool.send(topic, frame, acked);
+      const publish = (f: ReturnType<typeof prepareFrame>): void => {
+        if (partitioned) partitioned.send(topic, f, acked);
+        else pool!.send(topic, f, acked);
+      };
+      if (!schemas) return publish(frame!);
+      // The payload encoded with the topic's schema (KEY_VALUE SEPARATED: also the key); msg keeps its own payload.
+      schemas.encode(topic, input.payload, (err, encoded) => {
+        if (err || !encoded) return done(toNodeError(t, err));
+        let encodedFrame;
+        try {
+          encodedFrame = prepareFrame({ ...input, payload: encoded.payload, ...(encoded.key === undefined ? {} : { key: encoded.key }) });
+        } catch (e) {
+          return done(toNodeError(t, e));
+        }
+        publish(encodedFrame);
+      });
     });
 
     node.on("close", (_removed: boolean, done: () => void) => {

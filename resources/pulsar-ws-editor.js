@@ -410,6 +410,39 @@
     }
 
     /**
+     * The topic's registered schema (type, version, fields), read by the runtime
+     * (POST pulsar-ws-endpoint/schema) through the endpoint chosen in the form.
+     */
+    function schemaView(type) {
+        var status = $("#" + type + "-schema-status");
+        $("#" + type + "-schema-show").on("click", function (evt) {
+            evt.preventDefault();
+            var request = nodeRequest(chosenId($("#node-input-endpoint").val()));
+            if (!request) {
+                showLines(status, [{ level: "warn", key: "pulsar.admin.lookup.noEndpoint" }]);
+                return;
+            }
+            request.topic = str($("#node-input-topic").val()).split(/[,\n]/)[0].trim();
+            showLines(status, [{ level: "running", key: "pulsar.admin.schema.loading" }]);
+            adminCall("schema", request, function (res) {
+                if (!res.ok) {
+                    showLines(status, [res.error || (res.lines && res.lines[0])]);
+                    return;
+                }
+                if (!res.schema) {
+                    showLines(status, [{ level: "warn", key: "pulsar.admin.schema.none", params: { topic: res.topic } }]);
+                    return;
+                }
+                var s = res.schema;
+                showLines(status, [{ level: "ok", key: "pulsar.admin.schema.found", params: { type: s.type + (s.encoding ? " " + s.encoding : ""), version: s.version === undefined ? "?" : s.version } }]);
+                s.fields.forEach(function (field) {
+                    $('<div class="pulsar-ws-test-line pulsar-ws-pattern-item"></div>').text(field).appendTo(status);
+                });
+            });
+        });
+    }
+
+    /**
      * pulsar-in's pattern preview: the topics a topicPattern matches today, listed by the runtime
      * (POST pulsar-ws-endpoint/pattern) as the node's discovery will list them.
      *   opts: { input, button, status: jQuery; endpointId: function }
@@ -469,6 +502,7 @@
         matchSuggestions: matchSuggestions,
         topicSuggestions: topicSuggestions,
         topicField: topicField,
+        schemaView: schemaView,
         patternPreview: patternPreview
     };
 })();

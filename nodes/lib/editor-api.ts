@@ -6,6 +6,7 @@
  *                                                     oauth2Audience, oauth2Scope, oauth2ClientSecret? }
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/lookup  { …the same…, dir }
  *   POST <httpAdminRoot>/pulsar-ws-endpoint/pattern { …the same…, pattern }  (pulsar-in's topicPattern preview)
+ *   POST <httpAdminRoot>/pulsar-ws-endpoint/schema  { …the same…, topic }    (the topic's registered schema)
  *
  * The editor sends what its dialog holds (the config may not be deployed yet); the runtime calls
  * Pulsar's admin REST API and answers with i18n keys (see connection/admin-checks.ts). The token goes one
@@ -15,7 +16,7 @@
  * and the token per call (a deployed endpoint's own OAuth2 client when the dialog matches it,
  * so its cache and its one-request-at-a-time hold for these calls too).
  *
- * All three need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
+ * All four need `pulsar-ws-endpoint.write`: they act with the endpoint's stored credential, which
  * only someone allowed to change (and deploy) the endpoint should be able to use.
  *
  * What the request names is never resolved: a `${VAR}` in a typed field, or a typed token that is
@@ -38,10 +39,12 @@ import { httpGetter, lookup, previewPattern, testConnection, type AdminLine } fr
 import type { AdminTarget } from "./connection/admin-client";
 import { parseTopicPattern } from "./protocol/topic-list";
 import { configError } from "./protocol/errors";
-import type { TopicDefaults } from "./protocol/topics";
+import { parseTopic, type TopicDefaults } from "./protocol/topics";
 import type { TlsOptions } from "./session/socket";
 import { lookupProxy } from "./proxy-config";
 import { lookupTls } from "./tls";
+import { summarizeSchema } from "./schema-summary";
+import { PulsarAdmin } from "./connection/admin-operations";
 
 /** What the editor posts. Everything is untrusted input. */
 interface ProbeBody {
@@ -61,6 +64,7 @@ interface ProbeBody {
   oauth2Scope?: unknown;
   oauth2ClientSecret?: unknown;
   pattern?: unknown;
+  topic?: unknown;
 }
 
 /** How the editor shows a stored password credential it does not know. */
@@ -308,6 +312,20 @@ export function registerAdminApi(RED: NodeAPI): void {
         return previewPattern(httpGetter(probe.target), probe.target, pattern);
       },
       (line) => ({ ok: false, items: [], count: 0, error: line }),
+    ),
+  );
+
+  RED.httpAdmin.post(
+    "/pulsar-ws-endpoint/schema",
+    canWrite,
+    jsonOnly,
+    handle(
+      async (probe, body) => {
+        const topic = parseTopic(body.topic, probe.defaults);
+        const schema = summarizeSchema(await new PulsarAdmin(probe.target).schemaOf(topic));
+        return schema ? { ok: true, topic: topic.full, schema } : { ok: true, topic: topic.full };
+      },
+      (line) => ({ ok: false, error: line }),
     ),
   );
 }

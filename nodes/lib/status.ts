@@ -200,6 +200,15 @@ export function logStateChange(node: Node, t: Translate, url: string, state: Soc
     const status = state.failure.outcome.status;
     key = `refused:${status}`;
     const hint = status === 404 && v1 ? t("pulsar.log.hint-v1") : "";
+    if (state.failure.outcome.statusKey === "schema-enforced") {
+      // What to change, not only what Pulsar said.
+      key = `refused:${status}:schema`;
+      if (key !== previous.key) {
+        previous.key = key;
+        node.warn(t("pulsar.log.schema-enforced", { url: where, reason: state.failure.message }));
+      }
+      return;
+    }
     const detail = [`${status}${state.failure.message ? ` ${state.failure.message}` : ""}`, hint].filter(Boolean).join(": ");
     line = t(state.state === "failed" ? "pulsar.log.failed" : "pulsar.log.refused", { url: where, detail });
   } else if ((state.state === "retrying" || state.state === "failed") && state.failure.kind === "prepare") {

@@ -10,7 +10,7 @@ import { contractOnlyCheck, definitionChecks, helpChecks, topicFieldChecks, type
 const EXPECTED: NodeExpectations = {
   defaults: {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
-    closeTimeout: 5, maxProducers: 10, sessionPerPartition: false, producerIdleTimeout: 60, producerName: "", sendTimeoutMillis: "",
+    closeTimeout: 5, maxProducers: 10, sessionPerPartition: false, schema: "none", producerIdleTimeout: 60, producerName: "", sendTimeoutMillis: "",
     batchingEnabled: false, batchingMaxMessages: "", batchingMaxPublishDelay: "", maxPendingMessages: "",
     compressionType: "", messageRoutingMode: "", hashingScheme: "", initialSequenceId: "", keys: "", encryptionKeys: "",
   },

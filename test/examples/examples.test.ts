@@ -24,7 +24,7 @@ const IO_TIMEOUT_MS = 30000;
 /** The core nodes the examples use, from the Node-RED under test (as test/nodes/setup.ts picks it). */
 const fromNodeRed = createRequire(require.resolve(process.env.NODE_RED_PATH ?? "node-red"));
 const coreNode = (file: string): unknown => fromNodeRed(`@node-red/nodes/core/${file}`);
-const coreNodes = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js", "function/15-change.js", "sequence/17-split.js", "network/10-mqtt.js"].map(coreNode);
+const coreNodes = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js", "function/15-change.js", "sequence/17-split.js", "network/10-mqtt.js", "network/21-httprequest.js"].map(coreNode);
 
 type Msg = NodeMessage & { key?: string; properties?: Record<string, string>; worker?: string; pulsar?: { messageId?: string; redeliveryCount?: number } };
 interface StatusSpy {
@@ -112,7 +112,7 @@ describe("examples/ against a real Pulsar", function () {
 
   it("every example uses pulsar-out and pulsar-in with an endpoint at http://localhost:8080", () => {
     const names = fs.readdirSync(examplesDir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
-    assert.deepEqual(names, ["Backlog alert", "Basic produce and consume", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
+    assert.deepEqual(names, ["Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
     for (const name of names) {
       const flow = readExample(name);
       const endpoints = flow.filter((n) => n.type === "pulsar-ws-endpoint");
@@ -123,6 +123,21 @@ describe("examples/ against a real Pulsar", function () {
       // No tab and no z: an import places the nodes in the flow the user chooses.
       assert.ok(flow.every((n) => n.type !== "tab" && n.z === undefined), `${name} must not name a tab`);
     }
+  });
+
+  it("Avro records with the topic schema: registered through the admin API, written as Avro, read as objects, written back", async () => {
+    const flow = await load("Avro records with the topic schema");
+    const registered = received(byName(flow, "debug", "schema registered"));
+    const asObjects = received(byName(flow, "debug", "reading as an object"));
+    const back = received(byName(flow, "debug", "record written back"));
+    click(flow, "register the Avro schemas");
+    await until(() => registered.length === 2, IO_TIMEOUT_MS, "both schemas registered");
+    assert.deepEqual(registered.map((m) => (m as Msg & { statusCode?: number }).statusCode), [200, 200]);
+    click(flow, "write a reading");
+    await until(() => back.length === 1, IO_TIMEOUT_MS, "the record written back and read");
+    assert.deepEqual(asObjects[0].payload, { sensor: "boiler-1", temperature: 21.5, unit: "C" });
+    assert.deepEqual((asObjects[0].pulsar as { schema?: unknown }).schema, { type: "AVRO", version: 0 });
+    assert.deepEqual(back[0].payload, { sensor: "boiler-1", temperature: 70.7, unit: "F" });
   });
 
   it("Basic produce and consume: an inject click is acked by Pulsar and received by pulsar in", async () => {

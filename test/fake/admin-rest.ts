@@ -8,6 +8,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Broker } from "./broker";
+import { schemasOf } from "./schema-registry";
 
 const TOPIC_PATH = /^\/admin\/v2\/(persistent|non-persistent)\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/;
 const NAMESPACE_PATH = /^\/admin\/v2\/(persistent|non-persistent)\/([^/]+)\/([^/]+)(\/partitioned)?$/;
@@ -31,6 +32,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /** Answers the request and returns true when it is one of the admin calls above. */
 export async function handleAdmin(broker: Broker, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (schemasOf(broker).handle(req, res)) return true;
   const path = (req.url ?? "").split("?")[0];
   const ns = NAMESPACE_PATH.exec(path);
   if (ns && req.method === "GET") {

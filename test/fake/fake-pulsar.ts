@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
 import { AuthOptions, checkAuth } from "./auth";
 import { Broker } from "./broker";
+import { schemasOf, type FakeSchemas } from "./schema-registry";
 import { ConnectionRecord, FakeConnection } from "./connection";
 import { ConsumerSession } from "./consumer-session";
 import { HandshakeRefusal, creationFailed, readerCreationFailed } from "./handshake-refusal";
@@ -207,6 +208,11 @@ export class FakePulsar extends EventEmitter<FakePulsarEvents> {
   }
 
   /** Base URL for the nodes under test, e.g. "ws://127.0.0.1:PORT". */
+  /** The schema registry behind the admin API (test/fake/schema-registry.ts). */
+  get schemas(): FakeSchemas {
+    return schemasOf(this.broker);
+  }
+
   get wsUrl(): string {
     return `ws://127.0.0.1:${this.port}`;
   }

@@ -79,6 +79,21 @@ export class PulsarAdmin {
     }
   }
 
+  /**
+   * A topic's registered schema as Pulsar answers it (`type`, `data`, `properties`, `version`):
+   * the newest, or `version`; null when the topic has none (404). Partitions share their topic's schema.
+   */
+  async schemaOf(topic: TopicName, version?: number): Promise<unknown> {
+    const local = topic.local.replace(/-partition-\d+$/, "");
+    const path = adminPath("admin", "v2", "schemas", ["tenant", topic.tenant], ["namespace", topic.namespace], ["topic", local], "schema") + (version === undefined ? "" : adminPath(["version", String(version)]));
+    try {
+      return await this.json("GET", path, topic.full);
+    } catch (err) {
+      if (err instanceof PulsarError && err.details.status === 404) return null;
+      throw err;
+    }
+  }
+
   /** 0 for a non-partitioned topic (also for one that does not exist yet). */
   async partitionsOf(topic: TopicName): Promise<number> {
     const answer = (await this.json("GET", `${PulsarAdmin.topicPath(topic)}/partitions`, topic.full)) as { partitions?: unknown } | null;

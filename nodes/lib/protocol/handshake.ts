@@ -19,6 +19,9 @@ export type HandshakeStatusKey =
   | "forbidden"
   | "not-found"
   | "busy"
+  | "schema-enforced"
+  | "producer-fenced"
+  | "name-in-use"
   | "too-many-requests"
   | "unavailable"
   | "server-error";
@@ -31,7 +34,14 @@ export interface HandshakeOutcome {
   severity: "error" | "waiting";
 }
 
-export function classifyHandshake(status: number): HandshakeOutcome {
+/**
+ * `message`: what Pulsar said (extractErrorMessage). A 409 is told apart by it: a namespace that
+ * enforces schemas refuses a WebSocket producer (it declares none) with IncompatibleSchemaException,
+ * which no retry fixes until an operator changes the namespace (slowest backoff, as for 401/403);
+ * an exclusive producer fences the topic; a producer name is already connected; else busy.
+ */
+export function classifyHandshake(status: number, message = ""): HandshakeOutcome {
+  if (status === 409) return classifyConflict(message);
   switch (status) {
     case 400:
       return { status, retry: "none", statusKey: "bad-request", severity: "error" };
@@ -52,13 +62,21 @@ export function classifyHandshake(status: number): HandshakeOutcome {
   }
 }
 
+function classifyConflict(message: string): HandshakeOutcome {
+  const status = 409;
+  if (/IncompatibleSchema|schema/i.test(message)) return { status, retry: "slow", statusKey: "schema-enforced", severity: "error" };
+  if (/Fenced/i.test(message)) return { status, retry: "backoff", statusKey: "producer-fenced", severity: "waiting" };
+  if (/ProducerBusy|Producer with name .* is already connected/i.test(message)) return { status, retry: "backoff", statusKey: "name-in-use", severity: "waiting" };
+  return { status, retry: "backoff", statusKey: "busy", severity: "waiting" };
+}
+
 /**
  * A refusal about this topic and this client (not authenticated, not authorized, no such topic):
  * it holds until an operator acts, so a session that is only one of many for a flow (a topic
  * from msg.topic) gives up its messages and its place instead of waiting.
  */
-export function refusesTopic(status: number): boolean {
-  return status === 401 || status === 403 || status === 404;
+export function refusesTopic(status: number, statusKey?: HandshakeStatusKey): boolean {
+  return status === 401 || status === 403 || status === 404 || statusKey === "schema-enforced";
 }
 
 /**

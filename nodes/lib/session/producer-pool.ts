@@ -229,7 +229,7 @@ export class ProducerPool {
   private onSessionState(topic: TopicName, session: ProducerSession, state: SocketState): void {
     if (state.state !== "retrying" && state.state !== "failed") return;
     const failure = state.failure;
-    if (state.state === "retrying" && !(failure.kind === "handshake" && refusesTopic(failure.outcome.status))) return;
+    if (state.state === "retrying" && !(failure.kind === "handshake" && refusesTopic(failure.outcome.status, failure.outcome.statusKey))) return;
     const entry = this.entries.get(topic.full);
     if (!entry || entry.session !== session || entry.pinned || this.closed) return;
     const error = session.failedError(failure);

@@ -288,7 +288,8 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> {
       if (body.length < MAX_ERROR_BODY) body += chunk;
     });
     const finish = (): void => {
-      this.fail(ws, { kind: "handshake", outcome: classifyHandshake(status), message: extractErrorMessage(body) });
+      const message = extractErrorMessage(body);
+      this.fail(ws, { kind: "handshake", outcome: classifyHandshake(status, message), message });
       req.destroy();
     };
     res.once("end", finish);

@@ -1,0 +1,143 @@
+/**
+ * What pulsar-in (`payloadFormat: "schema"`) and pulsar-out (`schema: "topic"`) do with a
+ * topic's schema, without Node-RED types: the nodes give the hooks. Work that has to wait for
+ * the schema registry (the first message of a topic, an older version) keeps the order of
+ * messages: while anything waits, later messages queue behind it.
+ */
+import { decodePayload, toConsumedMsg, type ConsumeContext, type ConsumedMsg } from "./protocol/consume";
+import { asPulsarError, PulsarError } from "./protocol/errors";
+import type { EncodedPayload } from "./protocol/schema-codec";
+import type { Decoded } from "./protocol/schema-versions";
+import type { ConsumerMessageFrame } from "./protocol/server-frames";
+import type { TopicName } from "./protocol/topics";
+import type { SchemaRegistry } from "./schema-registry";
+
+/** Runs steps in order; a step that returns a promise holds back the ones after it. */
+export class OrderedSteps {
+  private tail: Promise<void> | undefined;
+  private waiting = 0;
+
+  run(step: () => void | Promise<void>): void {
+    if (this.tail === undefined) {
+      const r = step();
+      if (r) this.hold(r);
+      return;
+    }
+    this.waiting++;
+    this.hold(this.tail.then(() => {
+      this.waiting--;
+      return step();
+    }));
+  }
+
+  /** Steps queued behind one that waits. */
+  get queued(): number {
+    return this.waiting;
+  }
+
+  private hold(p: Promise<void>): void {
+    const tail = p.catch(() => undefined);
+    this.tail = tail;
+    const clear = (): void => {
+      if (this.tail === tail) this.tail = undefined;
+    };
+    tail.then(clear, clear);
+  }
+}
+
+export interface SchemaInHooks {
+  send(msg: ConsumedMsg): void;
+  /** A payload no schema version decodes (or the registry could not be read): to Catch, with the raw msg. */
+  fail(err: PulsarError, raw: ConsumedMsg): void;
+  /** Called once per topic that has no schema: its payloads are delivered as `auto`. */
+  noSchema(topic: string): void;
+}
+
+/** pulsar-in's "schema" payload format. */
+export class SchemaIn {
+  private readonly steps = new OrderedSteps();
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly registry: SchemaRegistry, private readonly hooks: SchemaInHooks) {}
+
+  /** Decodes and emits (or fails) the frame, in arrival order; `after` runs once it has gone (the auto ack). */
+  deliver(frame: ConsumerMessageFrame, topic: TopicName, ctx: Omit<ConsumeContext, "format">, after: () => void): void {
+    this.steps.run(() => {
+      let raw: ConsumedMsg;
+      try {
+        raw = toConsumedMsg(frame, { ...ctx, format: "buffer" });
+      } catch (err) {
+        // Not even base64: as every other format does, Catch with the frame's text.
+        this.hooks.fail(asPulsarError(err, "server"), toConsumedMsg(frame, { ...ctx, format: "base64" }));
+        after();
+        return;
+      }
+      let result: ReturnType<SchemaRegistry["decode"]>;
+      try {
+        result = this.registry.decode(topic, raw.payload as Buffer, frame.key);
+      } catch (err) {
+        this.finish(raw, err, undefined, after);
+        return;
+      }
+      if (result instanceof Promise) {
+        return result.then(
+          (decoded) => this.finish(raw, undefined, decoded, after),
+          (err: unknown) => this.finish(raw, err, undefined, after),
+        );
+      }
+      this.finish(raw, undefined, result, after);
+    });
+  }
+
+  private finish(raw: ConsumedMsg, err: unknown, decoded: Decoded | undefined, after: () => void): void {
+    try {
+      if (err !== undefined) {
+        this.hooks.fail(asPulsarError(err, "server"), raw);
+      } else if (decoded === undefined) {
+        if (!this.warned.has(raw.topic)) {
+          this.warned.add(raw.topic);
+          this.hooks.noSchema(raw.topic);
+        }
+        this.hooks.send({ ...raw, payload: decodePayload((raw.payload as Buffer).toString("base64"), "auto") });
+      } else {
+        this.hooks.send({ ...raw, payload: decoded.value, pulsar: { ...raw.pulsar, schema: { type: decoded.type, version: decoded.version } } as ConsumedMsg["pulsar"] });
+      }
+    } finally {
+      after();
+    }
+  }
+}
+
+/** pulsar-out's `schema: "topic"`: the payload encoded with the topic's newest schema, in order. */
+export class SchemaOut {
+  private readonly steps = new OrderedSteps();
+
+  constructor(private readonly registry: SchemaRegistry) {}
+
+  /** `then` gets the encoded payload or the error (`schema-mismatch`, `schema-none`, an admin error). */
+  encode(topic: TopicName, payload: unknown, then: (err: PulsarError | undefined, encoded?: EncodedPayload) => void): void {
+    this.steps.run(() => {
+      let newest: ReturnType<SchemaRegistry["newest"]>;
+      try {
+        newest = this.registry.newest(topic);
+      } catch (err) {
+        then(asPulsarError(err, "server"));
+        return;
+      }
+      const encodeWith = (v: Awaited<typeof newest>): void => {
+        if (!v) return then(new PulsarError("input", "schema-none", { topic: topic.full }));
+        let encoded: EncodedPayload;
+        try {
+          encoded = v.codec.encode(payload);
+        } catch (err) {
+          return then(asPulsarError(err, "input"));
+        }
+        then(undefined, encoded);
+      };
+      if (newest instanceof Promise) {
+        return newest.then(encodeWith, (err: unknown) => then(asPulsarError(err, "server")));
+      }
+      encodeWith(newest);
+    });
+  }
+}
