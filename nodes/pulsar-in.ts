@@ -1,31 +1,26 @@
 /**
- * `pulsar-in`: emits messages from Pulsar subscriptions (consumer) or readers, on one topic,
- * a list of topics, or the topics of a namespace that match a pattern. What is consumed, and
- * every change to it, is a TopicSubscriptions (lib/consume/topic-subscriptions.ts); this file reads the
- * node's options, delivers messages, shows the status and maps msg.action to the controller.
- *
- * Auto ack answers each message right after it is sent on. Manual ack: a msg carrying
- * msg.pulsar.messageId acks it, with msg.ack === false nacks it; the ack goes to the session of
- * the topic it came from. Control messages (msg.action) end in done() once they took effect or
- * done(err) saying why not; they run one after another, pause and resume at once.
+ * `pulsar-in`: emits messages from Pulsar subscriptions (consumer) or readers, on one topic, a
+ * list of topics, or the topics of a namespace that match a pattern. What is consumed, and every
+ * change to it, is a TopicSubscriptions (lib/consume/); how a frame reaches the flow and is acked,
+ * a Delivery (lib/delivery.ts). This file reads the options, shows the status and maps input to
+ * them: a msg with msg.pulsar.messageId acks it (msg.ack === false nacks it); msg.action is a
+ * control message, ended in done() once it took effect or done(err) saying why not.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { bindToEndpoint } from "./lib/endpoint-binding";
-import { CRYPTO_FAILURE_ACTIONS, openEncrypted } from "./lib/encrypted-in";
+import { Delivery } from "./lib/delivery";
+import { CRYPTO_FAILURE_ACTIONS } from "./lib/encrypted-in";
 import { consumerDecryptor, type KeysNode } from "./lib/keys-config";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { inputError, PulsarError } from "./lib/protocol/errors";
-import { toConsumedMsg, PAYLOAD_FORMATS, type PayloadFormat } from "./lib/protocol/consume";
+import { PAYLOAD_FORMATS, type ConsumedMsg } from "./lib/protocol/consume";
 import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
 import { parsePosition, parseReaderStart } from "./lib/protocol/positions";
-import type { ConsumerMessageFrame } from "./lib/protocol/server-frames";
 import { namedTopics, parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
 import { checkSubscriptionName, type TopicDefaults } from "./lib/protocol/topics";
 import type { ConsumerSession } from "./lib/session/consumer";
-import type { Decryptor } from "./lib/session/message-keys";
-import type { Lane } from "./lib/session/consumer-group";
 import { logStateChange, statusOfSessions, type StatusView } from "./lib/status";
 import { TopicSubscriptions, type Mode } from "./lib/consume/topic-subscriptions";
 import { SchemaIn } from "./lib/schema-glue";
@@ -77,18 +72,13 @@ export = function register(RED: NodeAPI): void {
     const protocolErrors = new RepeatedErrorLog((line) => node.error(line), t);
     const reader = def.mode === "reader";
     const manualAck = !reader && def.ackMode === "manual";
-    let format: PayloadFormat = "auto";
     let subscription: string | undefined;
     let defaults: TopicDefaults = { tenant: "public", namespace: "default" };
     let closing = false;
     let subs: TopicSubscriptions | undefined;
-    let decryptor: Decryptor | undefined;
-    const cryptoFailureAction = optionalEnum("cryptoFailureAction", def.cryptoFailureAction, CRYPTO_FAILURE_ACTIONS) ?? "fail";
     /** Messages that could not be decrypted (shown in the status); discarded ones are counted in one warning a minute. */
     let undecryptable = 0;
     const discarded = new RepeatedErrorLog((line) => node.warn(line), t);
-    /** payloadFormat "schema": payloads decoded with the topic's registered schema. */
-    let schemas: SchemaIn | undefined;
 
     try {
       subs = setUp();
@@ -100,14 +90,15 @@ export = function register(RED: NodeAPI): void {
       const settings = binding.settings();
       const ep = endpoint!;
       defaults = settings.defaults;
-      if (def.payloadFormat === "schema") {
-        const registry = new SchemaRegistry({ fetch: (topic, version) => ep.admin().schemaOf(topic, version) });
-        schemas = new SchemaIn(registry, {
-          send: (msg) => node.send(msg as unknown as NodeMessage),
-          fail: (err, raw) => node.error(toNodeError(t, err), raw as unknown as NodeMessage),
-          noSchema: (topic) => node.warn(t("pulsar.log.schema-none", { topic })),
-        });
-      } else format = optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto";
+      const send = (msg: ConsumedMsg): void => node.send(msg as unknown as NodeMessage);
+      const fail = (err: unknown, raw: ConsumedMsg): void => node.error(toNodeError(t, err), raw as unknown as NodeMessage);
+      // payloadFormat "schema": payloads decoded with the topic's registered schema.
+      const schemas =
+        def.payloadFormat === "schema"
+          ? new SchemaIn(new SchemaRegistry({ fetch: (topic, version) => ep.admin().schemaOf(topic, version) }), { send, fail, noSchema: (topic) => node.warn(t("pulsar.log.schema-none", { topic })) })
+          : undefined;
+      const format = schemas ? "auto" : (optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto");
+      const cryptoFailureAction = optionalEnum("cryptoFailureAction", def.cryptoFailureAction, CRYPTO_FAILURE_ACTIONS) ?? "fail";
       const pullMode = !reader && asBool(def.pullMode);
       const pullWindow = intWithDefault("pullWindow", def.pullWindow, 100, 1, 1000);
       // The pull window is the topic's: its sessions share it.
@@ -117,11 +108,9 @@ export = function register(RED: NodeAPI): void {
         node.warn(t("pulsar.errors.sessions-reader"));
         sessionsPerTopic = 1;
       }
-      if (def.keys) {
-        // Pulsar's reader passes encrypted payloads without their encryptionContext: nothing to decrypt with.
-        if (reader) throw new PulsarError("config", "keys-reader");
-        decryptor = consumerDecryptor(RED.nodes.getNode(def.keys) as KeysNode | null);
-      }
+      // Pulsar's reader passes encrypted payloads without their encryptionContext: nothing to decrypt with.
+      if (def.keys && reader) throw new PulsarError("config", "keys-reader");
+      const decryptor = def.keys ? consumerDecryptor(RED.nodes.getNode(def.keys) as KeysNode | null) : undefined;
       const maxTopics = intWithDefault("maxTopics", def.maxTopics, DEFAULT_MAX_TOPICS, 1, MAX_MAX_TOPICS);
       const periodMs = secondsOption("patternDiscoverySeconds", def.patternDiscoverySeconds, 60, 1);
       const pattern = parseTopicPattern(def.topicPattern, defaults);
@@ -146,7 +135,15 @@ export = function register(RED: NodeAPI): void {
       }
       const s = new TopicSubscriptions({ mode, open, admin: () => ep.admin(), defaults, maxTopics, periodMs, openWaitMs: OPEN_WAIT_MS }, pattern);
       const logKeys = new WeakMap<ConsumerSession, { key: string }>();
-      s.on("message", deliver);
+      const delivery = new Delivery({
+        manualAck, subscription, format, schemas, decryptor, cryptoFailureAction, send, fail,
+        undecryptable: (err, wasDiscarded) => {
+          undecryptable++;
+          updateStatus();
+          if (wasDiscarded) discarded.report(new PulsarError("server", "decrypt-discarded", { reason: toNodeError(t, err).message }));
+        },
+      });
+      s.on("message", (frame, lane) => delivery.deliver(frame, lane));
       s.on("sessionState", (state, { session: sn }) => {
         let key = logKeys.get(sn);
         if (!key) logKeys.set(sn, (key = { key: "" }));
@@ -164,71 +161,15 @@ export = function register(RED: NodeAPI): void {
       return s;
     }
 
-    function deliver(frame: ConsumerMessageFrame, lane: Lane): void {
-      if (frame.encryptionContext !== undefined) return deliverEncrypted(frame, lane);
-      const { topic, session } = lane;
-      if (schemas) {
-        schemas.deliver(frame, topic, { topic: topic.full, subscription }, () => {
-          if (!manualAck) session.ack(frame.messageId);
-        });
-        return;
-      }
-      const ctx = { topic: topic.full, subscription, format };
-      let msg;
-      try {
-        msg = toConsumedMsg(frame, ctx);
-      } catch (err) {
-        // The payload cannot be decoded as configured: hand it to Catch with its raw bytes and
-        // id, so a flow can inspect it and (in manual mode) ack or nack it.
-        const raw = toConsumedMsg(frame, { ...ctx, format: "base64" });
-        node.error(toNodeError(t, err), raw as unknown as NodeMessage);
-        if (!manualAck) session.ack(frame.messageId);
-        return;
-      }
-      node.send(msg as unknown as NodeMessage);
-      if (!manualAck) session.ack(frame.messageId);
-    }
-
-    function deliverEncrypted(frame: ConsumerMessageFrame, lane: Lane): void {
-      const opened = openEncrypted(frame, decryptor);
-      const { session } = lane;
-      if (opened.ok) {
-        if (opened.entryIds) {
-          if (opened.entryIds.length === 0) return void session.ack(frame.messageId);
-          session.trackBatch(frame.messageId, opened.entryIds);
-        }
-        for (const f of opened.frames) deliver(f, lane);
-        return;
-      }
-      undecryptable++;
-      updateStatus();
-      if (cryptoFailureAction === "discard") {
-        discarded.report(new PulsarError("server", "decrypt-discarded", { reason: toNodeError(t, opened.error).message }));
-        session.ack(frame.messageId);
-        return;
-      }
-      // The encrypted bytes as a Buffer, with encryptionContext as Pulsar gives it.
-      const raw = toConsumedMsg(frame, { topic: lane.topic.full, subscription, format: "buffer" });
-      (raw.pulsar as typeof raw.pulsar & { encryptionContext?: unknown }).encryptionContext = frame.encryptionContext;
-      if (cryptoFailureAction === "consume") {
-        node.send(raw as unknown as NodeMessage);
-        if (!manualAck) session.ack(frame.messageId);
-        return;
-      }
-      node.error(toNodeError(t, opened.error), raw as unknown as NodeMessage);
-      session.nack(frame.messageId);
-    }
-
     function updateStatus(): void {
       const g = subs?.group;
       if (!g || closing) return;
-      const v1 = endpoint?.settings?.cluster !== undefined;
       let view: StatusView;
       if (!g.isConnected) view = { fill: "grey", shape: "ring", parts: [{ key: "stopped" }] };
       else if (g.size === 0) view = { fill: "grey", shape: "ring", parts: [{ key: subs?.isPattern ? "no-matching-topics" : "no-topics" }] };
       else {
         const lanes = g.sessions();
-        view = statusOfSessions(lanes.map(({ session }) => session.state), { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: Math.max(lanes.length, g.size), topics: g.size, v1 });
+        view = statusOfSessions(lanes.map(({ session }) => session.state), { unacked: manualAck ? g.unackedCount : undefined, paused: g.isPaused, sessions: Math.max(lanes.length, g.size), topics: g.size, v1: endpoint?.settings?.cluster !== undefined });
       }
       if (undecryptable > 0) view = { ...view, fill: view.fill === "green" ? "yellow" : view.fill, parts: [...view.parts, { key: "undecryptable", params: { count: undecryptable } }] };
       status.show(view);

@@ -1,0 +1,83 @@
+/**
+ * How pulsar-in hands one consumed frame to the flow, and when it acks it: an encrypted frame is
+ * opened first (a batch becomes one message per entry, acked once all entries are), then a
+ * payload is decoded with the topic's schema or the node's payload format. What cannot be
+ * decoded goes to Catch with its raw bytes; what cannot be decrypted follows cryptoFailureAction
+ * (`fail`: Catch, then nack; `discard`: ack, counted; `consume`: the encrypted bytes go on).
+ * Auto ack answers right after a message went on (or went to Catch); manual ack leaves it to
+ * the flow. The callbacks are the node's: this file knows no Node-RED.
+ */
+import { openEncrypted, type CryptoFailureAction } from "./encrypted-in";
+import type { PulsarError } from "./protocol/errors";
+import { toConsumedMsg, type ConsumedMsg, type PayloadFormat } from "./protocol/consume";
+import type { ConsumerMessageFrame } from "./protocol/server-frames";
+import type { SchemaIn } from "./schema-glue";
+import type { Lane } from "./session/consumer-group";
+import type { Decryptor } from "./session/message-keys";
+
+export interface DeliveryOptions {
+  manualAck: boolean;
+  subscription: string | undefined;
+  format: PayloadFormat;
+  /** payloadFormat "schema": decodes with the topic's registered schema instead of `format`. */
+  schemas?: SchemaIn;
+  decryptor?: Decryptor;
+  cryptoFailureAction: CryptoFailureAction;
+  send(msg: ConsumedMsg): void;
+  /** To Catch, with the message as it could be read. */
+  fail(err: unknown, raw: ConsumedMsg): void;
+  /** A message that could not be decrypted (`discard`: the error only). */
+  undecryptable(err: PulsarError, discarded: boolean): void;
+}
+
+export class Delivery {
+  constructor(private readonly opts: DeliveryOptions) {}
+
+  deliver(frame: ConsumerMessageFrame, lane: Lane): void {
+    if (frame.encryptionContext !== undefined) return this.deliverEncrypted(frame, lane);
+    const { topic, session } = lane;
+    const { manualAck, subscription, format, schemas } = this.opts;
+    const ackNow = (): void => {
+      if (!manualAck) session.ack(frame.messageId);
+    };
+    if (schemas) return schemas.deliver(frame, topic, { topic: topic.full, subscription }, ackNow);
+    const ctx = { topic: topic.full, subscription, format };
+    let msg: ConsumedMsg;
+    try {
+      msg = toConsumedMsg(frame, ctx);
+    } catch (err) {
+      // The payload cannot be decoded as configured: hand it to Catch with its raw bytes and
+      // id, so a flow can inspect it and (in manual mode) ack or nack it.
+      this.opts.fail(err, toConsumedMsg(frame, { ...ctx, format: "base64" }));
+      return ackNow();
+    }
+    this.opts.send(msg);
+    ackNow();
+  }
+
+  private deliverEncrypted(frame: ConsumerMessageFrame, lane: Lane): void {
+    const opened = openEncrypted(frame, this.opts.decryptor);
+    const { session } = lane;
+    if (opened.ok) {
+      if (opened.entryIds) {
+        if (opened.entryIds.length === 0) return void session.ack(frame.messageId);
+        session.trackBatch(frame.messageId, opened.entryIds);
+      }
+      for (const f of opened.frames) this.deliver(f, lane);
+      return;
+    }
+    const action = this.opts.cryptoFailureAction;
+    this.opts.undecryptable(opened.error, action === "discard");
+    if (action === "discard") return void session.ack(frame.messageId);
+    // The encrypted bytes as a Buffer, with encryptionContext as Pulsar gives it.
+    const raw = toConsumedMsg(frame, { topic: lane.topic.full, subscription: this.opts.subscription, format: "buffer" });
+    (raw.pulsar as typeof raw.pulsar & { encryptionContext?: unknown }).encryptionContext = frame.encryptionContext;
+    if (action === "consume") {
+      this.opts.send(raw);
+      if (!this.opts.manualAck) session.ack(frame.messageId);
+      return;
+    }
+    this.opts.fail(opened.error, raw);
+    session.nack(frame.messageId);
+  }
+}
