@@ -33,7 +33,21 @@ export interface DeliveryOptions {
 export class Delivery {
   constructor(private readonly opts: DeliveryOptions) {}
 
+  /**
+   * Never throws: whatever a hostile or broken frame makes a decoder throw goes to Catch with the
+   * frame's raw bytes (and is acked in auto mode), instead of reaching the socket's message
+   * handler, where it would end Node-RED.
+   */
   deliver(frame: ConsumerMessageFrame, lane: Lane): void {
+    try {
+      this.route(frame, lane);
+    } catch (err) {
+      this.opts.fail(err, rawMsg(frame, lane.topic.full, this.opts.subscription));
+      if (!this.opts.manualAck) lane.session.ack(frame.messageId);
+    }
+  }
+
+  private route(frame: ConsumerMessageFrame, lane: Lane): void {
     if (frame.encryptionContext !== undefined) return this.deliverEncrypted(frame, lane);
     const { topic, session } = lane;
     const { manualAck, subscription, format, schemas } = this.opts;
@@ -63,7 +77,7 @@ export class Delivery {
         if (opened.entryIds.length === 0) return void session.ack(frame.messageId);
         session.trackBatch(frame.messageId, opened.entryIds);
       }
-      for (const f of opened.frames) this.deliver(f, lane);
+      for (const f of opened.frames) this.route(f, lane);
       return;
     }
     const action = this.opts.cryptoFailureAction;
@@ -79,5 +93,14 @@ export class Delivery {
     }
     this.opts.fail(opened.error, raw);
     session.nack(frame.messageId);
+  }
+}
+
+/** The frame as a msg with its payload as base64, whatever else in it is broken. */
+function rawMsg(frame: ConsumerMessageFrame, topic: string, subscription: string | undefined): ConsumedMsg {
+  try {
+    return toConsumedMsg(frame, { topic, subscription, format: "base64" });
+  } catch {
+    return { topic, payload: frame.payload, pulsar: { messageId: frame.messageId, topic } } as unknown as ConsumedMsg;
   }
 }

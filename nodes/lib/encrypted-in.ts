@@ -5,7 +5,7 @@
  * properties, key and event time), or a failure that names the key names the message was
  * encrypted for, with the encrypted msg for `consume`. Never any key material.
  */
-import { batchEntryId } from "./protocol/batch";
+import { batchEntryId, type BatchEntry } from "./protocol/batch";
 import { PulsarError } from "./protocol/errors";
 import { parseEncryptionContext } from "./protocol/message-crypto";
 import type { ConsumerMessageFrame } from "./protocol/server-frames";
@@ -28,16 +28,24 @@ export function openEncrypted(frame: ConsumerMessageFrame, decryptor: Decryptor 
     if (r.reason === "codec-unsupported") return { ok: false, error: new PulsarError("server", "decrypt-codec", { keys, codec: r.codec ?? "?" }) };
     return { ok: false, error: new PulsarError("server", `decrypt-${r.reason}`, { keys }) };
   }
-  const base = { kind: "message" as const, publishTime: frame.publishTime, redeliveryCount: frame.redeliveryCount };
   if (!r.batch) {
     const plain: ConsumerMessageFrame = { ...frame, payload: r.payload.toString("base64") };
     delete plain.encryptionContext;
     return { ok: true, frames: [plain] };
   }
-  const n = ctx.batchSize ?? r.entries.length;
+  try {
+    return { ok: true, ...batchFrames(frame, r.entries, ctx.batchSize ?? r.entries.length) };
+  } catch (err) {
+    // A message id that is not Pulsar's shape (a broken or hostile server): the batch cannot be split.
+    return { ok: false, error: new PulsarError("server", "decrypt-corrupt", { keys, reason: err instanceof Error ? err.message : String(err) }) };
+  }
+}
+
+function batchFrames(frame: ConsumerMessageFrame, entries: BatchEntry[], n: number): { frames: ConsumerMessageFrame[]; entryIds: string[] } {
+  const base = { kind: "message" as const, publishTime: frame.publishTime, redeliveryCount: frame.redeliveryCount };
   const entryIds: string[] = [];
   const frames: ConsumerMessageFrame[] = [];
-  r.entries.forEach((e, i) => {
+  entries.forEach((e, i) => {
     // An entry compaction removed is not delivered (Java's consumer skips it too).
     if (e.compactedOut) return;
     const messageId = batchEntryId(frame.messageId, i, n);
@@ -45,8 +53,9 @@ export function openEncrypted(frame: ConsumerMessageFrame, decryptor: Decryptor 
     const f: ConsumerMessageFrame = { ...base, messageId, payload: e.payload.toString("base64"), properties: e.properties };
     if (f.publishTime === undefined) delete f.publishTime;
     if (e.key !== undefined) f.key = e.key;
-    if (e.eventTime !== undefined) f.eventTime = new Date(e.eventTime).toISOString();
+    // A time beyond what a Date holds (any producer can write one) is left out, not thrown on.
+    if (e.eventTime !== undefined && Number.isFinite(new Date(e.eventTime).getTime())) f.eventTime = new Date(e.eventTime).toISOString();
     frames.push(f);
   });
-  return { ok: true, frames, entryIds };
+  return { frames, entryIds };
 }

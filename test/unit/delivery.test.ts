@@ -63,4 +63,13 @@ describe("Delivery", () => {
       { sent: 1, failed: 0, acks: 1, nacks: 0, undecryptable: [false] },
     ]);
   });
+
+  it("never throws: whatever a frame makes a decoder throw goes to Catch with its raw bytes, and is acked in auto mode", () => {
+    const throwing = { deliver: () => { throw new RangeError("Invalid time value"); } } as unknown as DeliveryOptions["schemas"];
+    const d = setUp({ schemas: throwing });
+    assert.doesNotThrow(() => d.delivery.deliver(frame("x"), d.lane));
+    assert.equal(d.failed.length, 1);
+    assert.match(String(d.failed[0]), /Invalid time value/);
+    assert.deepEqual(d.acks, ["CAEQAQ=="]);
+  });
 });

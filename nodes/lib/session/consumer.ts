@@ -162,7 +162,12 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
       this.unacked.add(frame.messageId);
       if (this.opts.kind === "reader") this.lastEmitted = frame.messageId;
       this.emit("unacked", this.unacked.size);
-      this.emit("message", frame);
+      try {
+        this.emit("message", frame);
+      } catch (err) {
+        // A listener that throws must not reach the socket's handler: Node-RED would exit.
+        this.emit("protocolError", new PulsarError("server", "bad-frame", { reason: `could not be handled: ${err instanceof Error ? err.message : String(err)}` }));
+      }
     } else if (frame.kind === "invalid") {
       this.emit("protocolError", new PulsarError("server", "bad-frame", { reason: frame.reason }));
     } else if (frame.kind === "ack") {
