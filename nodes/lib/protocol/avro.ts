@@ -13,6 +13,7 @@
  *   becoming a wrong object.
  */
 import avro from "avsc";
+import { checkAvroBounds } from "./avro-bounds";
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -80,6 +81,8 @@ export class AvroDecodeError extends Error {}
 export function decodeStrict(type: AvroType, bytes: Buffer, resolver?: avro.Resolver): unknown {
   let result: { value: unknown; offset: number };
   try {
+    // With a resolver the bytes were already checked against their writer's type.
+    if (!resolver) checkAvroBounds(type, bytes);
     result = type.decode(bytes, 0, resolver) as { value: unknown; offset: number };
   } catch (err) {
     throw new AvroDecodeError(err instanceof Error ? err.message : String(err));
