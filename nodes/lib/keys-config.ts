@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { configError, PulsarError } from "./protocol/errors";
 import { canEncode, CODECS, type Codec } from "./protocol/codecs";
 import { KeyFormatError, parsePrivateKey, parsePublicKey, type PrivateKey } from "./protocol/pem-keys";
+import { wrapDataKey } from "./protocol/message-crypto";
 import { Decryptor, SessionEncryption, type NamedPublicKey } from "./session/message-keys";
 
 export interface KeysCredentials {
@@ -70,6 +71,15 @@ export function resolveKeys(def: KeysDef, privateKeysCredential: string | undefi
     if (typeof name !== "string" || name.trim() === "") throw configError("key-name-missing");
     if (typeof publicKey !== "string" || publicKey.trim() === "") continue;
     const key = parsed(name, "public", () => parsePublicKey(keyText(name, publicKey, "public")));
+    // Wrapped once now, so a key that cannot hold a data key (RSA under 528 bits with OAEP-SHA1)
+    // is a deploy-time error, not a throw when a producer session opens.
+    parsed(name, "public", () => {
+      try {
+        wrapDataKey(Buffer.alloc(32), key);
+      } catch {
+        throw new KeyFormatError("the key cannot encrypt a 256-bit data key (an RSA key needs at least 1024 bits)");
+      }
+    });
     publicKeys.set(name.trim(), { name: name.trim(), key });
   }
   const privateKeys = new Map<string, PrivateKey>();
