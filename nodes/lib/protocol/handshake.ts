@@ -64,8 +64,10 @@ export function classifyHandshake(status: number, message = ""): HandshakeOutcom
 
 function classifyConflict(message: string): HandshakeOutcome {
   const status = 409;
-  if (/IncompatibleSchema|schema/i.test(message)) return { status, retry: "slow", statusKey: "schema-enforced", severity: "error" };
+  // Fenced and a name in use first: a topic or producer name may hold any word. Then Pulsar's own
+  // wording for a schema refusal, never a bare "schema" (a topic called schema-events).
   if (/Fenced/i.test(message)) return { status, retry: "backoff", statusKey: "producer-fenced", severity: "waiting" };
+  if (/IncompatibleSchema|SchemaValidationEnforced|without a schema/i.test(message)) return { status, retry: "slow", statusKey: "schema-enforced", severity: "error" };
   if (/ProducerBusy|Producer with name .* is already connected/i.test(message)) return { status, retry: "backoff", statusKey: "name-in-use", severity: "waiting" };
   return { status, retry: "backoff", statusKey: "busy", severity: "waiting" };
 }

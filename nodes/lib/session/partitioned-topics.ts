@@ -20,7 +20,7 @@
  * partitions are added, or when the lookup first fails and later succeeds, a key may move once,
  * as it does with Pulsar's own clients.
  */
-import { PulsarError } from "../protocol/errors";
+import { asPulsarError, PulsarError } from "../protocol/errors";
 import { withPartition } from "../protocol/message-id";
 import { partitionForKey, shareOf, signSafeMod, type HashingScheme } from "../protocol/partition-routing";
 import type { PreparedFrame } from "../protocol/produce";
@@ -161,10 +161,16 @@ export class PartitionedTopics {
     } catch (err) {
       lookup = Promise.reject(err);
     }
-    lookup.then(
-      (n) => this.answered(route, n),
-      (err: unknown) => this.answered(route, undefined, err),
-    );
+    lookup
+      .then(
+        (n) => this.answered(route, n),
+        (err: unknown) => this.answered(route, undefined, err),
+      )
+      .catch((err: unknown) => {
+        // Opening the sessions for the answer threw: the topic's waiting messages fail with it
+        // (a throw here would be an unhandled rejection, and Node-RED exits on one).
+        this.failWaiting(route, err);
+      });
   }
 
   private answered(route: Route, count: number | undefined, err?: unknown): void {
@@ -212,7 +218,25 @@ export class PartitionedTopics {
     for (const w of waiting) {
       this.waitingMessages--;
       this.waitingBytes -= w.frame.bytes;
-      this.dispatch(route, w.frame, w.callback);
+      try {
+        this.dispatch(route, w.frame, w.callback);
+      } catch (err) {
+        // Opening a session threw: this message ends with it, the others still go.
+        w.callback(asPulsarError(err));
+      }
+    }
+    this.opts.onChange();
+  }
+
+  /** The route's waiting messages end with `err` (wrapped as a PulsarError when it is not one). */
+  private failWaiting(route: Route, err: unknown): void {
+    const waiting = route.waiting;
+    route.waiting = [];
+    const error = asPulsarError(err);
+    for (const w of waiting) {
+      this.waitingMessages--;
+      this.waitingBytes -= w.frame.bytes;
+      w.callback(error);
     }
     this.opts.onChange();
   }

@@ -12,4 +12,16 @@ describe("protocol/handshake: 409 reasons", () => {
     assert.equal(classifyHandshake(409).statusKey, "busy");
     assert.equal(refusesTopic(409, "busy"), false);
   });
+
+  it("a topic, namespace or producer name holding the word 'schema' does not make an ordinary conflict 'enforces a schema'", () => {
+    for (const message of [
+      "Consumer is already connected to topic persistent://acme/schemas/orders",
+      "Producer with name 'schema-writer' is already connected to topic persistent://public/default/t",
+      "Exclusive consumer is already connected to topic persistent://public/default/schema-events",
+    ]) {
+      const outcome = classifyHandshake(409, message);
+      assert.notEqual(outcome.statusKey, "schema-enforced", message);
+      assert.equal(refusesTopic(409, outcome.statusKey), false, message);
+    }
+  });
 });
