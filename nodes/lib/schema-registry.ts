@@ -15,6 +15,9 @@ import { decodeFirst, type Decoded, type VersionedCodec } from "./protocol/schem
 import type { TopicName } from "./protocol/topics";
 
 /** One admin answer (newest, or `version`); null when the topic has no schema. */
+/** How many versions below the newest are tried for a payload the newest does not decode. */
+const MAX_VERSIONS_BACK = 100;
+
 export type SchemaFetch = (topic: TopicName, version?: number) => Promise<unknown>;
 
 export interface SchemaRegistryOptions {
@@ -85,8 +88,10 @@ export class SchemaRegistry {
     const reasons: string[] = [];
     let hit = decodeFirst(t.versions, bytes, key, reasons);
     if (hit) return hit;
-    // Older versions, one by one.
-    while (t.nextOlder >= 0) {
+    // Older versions, one by one, at most MAX_VERSIONS_BACK below the newest: a registry that
+    // claims version 1e6 must not cost a million admin calls for one undecodable payload.
+    const floor = Math.max(0, t.versions[0].version - MAX_VERSIONS_BACK);
+    while (t.nextOlder >= floor) {
       const added = await this.loadOlder(topic, t);
       if (added) {
         hit = decodeFirst([t.versions[0], added], bytes, key);
@@ -122,7 +127,8 @@ export class SchemaRegistry {
       const info = answer === null || answer === undefined ? undefined : parseSchemaAnswer(answer);
       if (!info || isNoSchema(info.type)) t = { versions: [], nextOlder: -1, readAt };
       else {
-        const version = info.version ?? 0;
+        // A version is a small whole number; anything else (1e300, -5, 2.5) is taken as 0.
+        const version = Number.isSafeInteger(info.version) && info.version! >= 0 ? info.version! : 0;
         const before = this.topics.get(key);
         if (before && before.versions[0]?.version === version) t = { ...before, readAt };
         else {

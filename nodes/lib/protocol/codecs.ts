@@ -17,8 +17,12 @@ import zlib from "node:zlib";
 export type Codec = "NONE" | "LZ4" | "ZLIB" | "ZSTD" | "SNAPPY";
 export const CODECS: readonly Codec[] = ["NONE", "LZ4", "ZLIB", "ZSTD", "SNAPPY"];
 
-/** Pulsar never writes payloads this large (5 MiB default max message size); a bound for hostile sizes. */
-export const MAX_UNCOMPRESSED = 256 * 1024 * 1024;
+/**
+ * The most a compressed payload may claim to decompress to. Pulsar's default max message size is
+ * 5 MiB (Java's consumer refuses more than the broker's limit); a claimed size beyond this is a
+ * bomb (a 260 KB zlib payload claiming 256 MiB blocked the event loop for seconds), refused as corrupt.
+ */
+export const MAX_UNCOMPRESSED = 16 * 1024 * 1024;
 
 export class CodecError extends Error {
   constructor(
