@@ -65,6 +65,7 @@ describe("faults: connection drops with end-to-end encryption (real Pulsar)", fu
       credentials: { kc: { privateKeys: JSON.stringify({ [KEY_NAME]: `file://${path.join(dir, "rsa.pem")}` }) } },
       modules: [keysNode] as unknown as typeof nodesWithTls,
       encrypted: true,
+      consumerCutShare: 0.5,
       sockets: { producer: PRODUCERS, consumer: 1 },
     };
     const result = await runDrops(plan);

@@ -42,6 +42,11 @@ export interface DropsPlan {
   credentials?: Record<string, Record<string, string>>;
   /** Node modules on top of the suite's own. */
   modules?: typeof nodesWithTls;
+  /**
+   * The share of cuts aimed at the consumer (default 0.3). With few cuts, more than 0.3 keeps the
+   * chance that no cut reaches one of the roles (which fails the run) small: 0.7^10 ≈ 3 %, 0.5^10 ≈ 0.1 %.
+   */
+  consumerCutShare?: number;
   /** The payloads are encrypted: id in a property, the reader checks that only ciphertext is stored. */
   encrypted?: boolean;
 }
@@ -112,7 +117,7 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
   const cuts: Sockets = { producer: 0, consumer: 0 };
   const tryCut = (): void => {
     while (thresholds.length > 0 && outcomes.settled >= thresholds[0]) {
-      const wantConsumer = Math.random() < 0.3;
+      const wantConsumer = Math.random() < (plan.consumerCutShare ?? 0.3);
       const victim = proxy.cutRandom(isRole(wantConsumer)) ?? proxy.cutRandom(isRole(!wantConsumer));
       if (!victim) return; // everything is reconnecting: cut at the next settle
       thresholds.shift();
