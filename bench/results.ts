@@ -10,8 +10,9 @@ import { spread, type Spread } from "./stats";
 /**
  * node: the package's nodes; raw, naive: the baselines; floor: Node-RED alone (bench-done).
  * ×N: the same client with N WebSocket sessions (the session rows, scenarios/throughput-rows.ts).
+ * node+e2e: pulsar-out with end-to-end encryption (scenarios/produce-encrypted.ts).
  */
-export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4";
+export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4" | "node+e2e";
 
 export interface Target {
   op: ">=" | "<=";

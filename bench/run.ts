@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--server a|b] [--only produce,consume,latency,memory,consume-sessions,produce-partitions] [--out FILE]`
+ * `npm run bench [-- --quick] [--runs N] [--server a|b] [--only produce,consume,latency,memory,consume-sessions,produce-partitions,produce-encrypted] [--out FILE]`
  *
  * Runs the throughput, latency and memory scenarios against (a) the ack server and (b) real Pulsar, and the session scenarios
- * (several sessions: consume-sessions, produce-partitions) against real Pulsar only, each client
+ * (several sessions: consume-sessions, produce-partitions) against real Pulsar only, the cost of
+ * end-to-end encryption (produce-encrypted) against the ack server only, each client
  * beside its baselines in the same run, prints a table and writes test-output/bench/<date>-<mode>.json.
  * Progress goes to stderr, the table to stdout. Figures only: nothing here passes or fails.
  * Profiling: `npm run build && node --cpu-prof --cpu-prof-dir=test-output/profiles dist/bench/run.js --quick --server a --only produce`.
@@ -19,14 +20,17 @@ import type { ScenarioContext } from "./scenarios/context";
 import { latencyScenario } from "./scenarios/latency";
 import { memoryScenario } from "./scenarios/memory";
 import { produceScenario } from "./scenarios/produce";
+import { produceEncryptedScenario } from "./scenarios/produce-encrypted";
 import { producePartitionsScenario } from "./scenarios/produce-partitions";
 import { watchServerProcess } from "./server-cpu";
 import { startAckServer, startPulsarServer, type BenchServer, type ServerId } from "./servers";
 
-const SCENARIOS = ["produce", "consume", "latency", "memory", "consume-sessions", "produce-partitions"] as const;
+const SCENARIOS = ["produce", "consume", "latency", "memory", "consume-sessions", "produce-partitions", "produce-encrypted"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** The session scenarios need partitioned topics and the admin API: real Pulsar only. */
 const PULSAR_ONLY: Scenario[] = ["consume-sessions", "produce-partitions"];
+/** A client CPU figure: the ack server costs nothing per frame, so only (a) tells it cleanly. */
+const ACK_SERVER_ONLY: Scenario[] = ["produce-encrypted"];
 
 interface Options {
   profile: Profile;
@@ -123,6 +127,8 @@ async function main(): Promise<void> {
         if (wants("produce")) for (const bytes of profile.produce.sizes) rows.push(...(await produceScenario(ctx, bytes)));
         if (wants("consume")) rows.push(...(await consumeScenario(ctx)));
         if (wants("latency") && profile.latency.servers.includes(id)) rows.push(...(await latencyScenario(ctx)));
+        if (id === "b" && ACK_SERVER_ONLY.some(wants)) log(`${ACK_SERVER_ONLY.filter(wants).join(", ")}: skipped on server b (a client CPU figure, told cleanly by the ack server only)`);
+        if (id === "a" && wants("produce-encrypted")) for (const bytes of profile.produce.sizes) rows.push(...(await produceEncryptedScenario(ctx, bytes)));
         const pulsarOnly = PULSAR_ONLY.filter(wants);
         if (id === "a" && pulsarOnly.length > 0) log(`${pulsarOnly.join(", ")}: skipped on server a (the ack server has no partitioned topics and no admin API)`);
         if (id === "a") continue;

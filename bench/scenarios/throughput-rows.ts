@@ -16,7 +16,7 @@ const SESSIONS_TARGET = { client: "node×4", raw: 2 } as const;
 type Runs = Map<ClientId, Sample[][]>;
 
 /** One client's rate row with its CPU per message, over the runs of `runs`. */
-function rateRow(ctx: ScenarioContext, scenario: string, bytes: number, runs: Runs, client: ClientId, comparisons: Comparison[]): ResultRow {
+export function rateRow(ctx: ScenarioContext, scenario: string, bytes: number, runs: Runs, client: ClientId, comparisons: Comparison[]): ResultRow {
   return {
     scenario,
     server: ctx.server.id,

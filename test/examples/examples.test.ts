@@ -4,17 +4,23 @@
  * loopback port passed in MQTT_PORT, as the example expects). Only two things are rewritten: the
  * endpoint's `http://localhost:8080` becomes the test Pulsar's URL, and `public/default` a fresh
  * namespace, so that runs never see each other's messages. Each test drives the example the way a
- * user does (an inject click, an MQTT publish) and checks what reaches its debug nodes.
+ * user does (an inject click, an MQTT publish) and checks what reaches its debug nodes. The
+ * encryption example's key files are made by the openssl commands its comment gives, in a
+ * directory of the test's own (its path in the example rewritten to it), and its private key is
+ * given as the user types it into the keys node (a credential, never in the file).
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { Aedes, type AedesPublishPacket } from "aedes";
 import type { Node, NodeMessage } from "node-red";
 import { sharedPulsar, stopAllPulsar, type PulsarInstance } from "../../harness/pulsar";
+import keysNode from "../../nodes/pulsar-ws-keys";
 import { allNodes, helper, until, type FlowNode } from "../nodes/setup";
 
 const root = path.resolve(__dirname, "../../..");
@@ -64,10 +70,11 @@ describe("examples/ against a real Pulsar", function () {
    * The example with the test's Pulsar URL and namespace, its flow nodes (those with wires; config
    * nodes have none) in a tab, as an import into a new flow places them.
    */
-  function prepared(name: string): FlowNode[] {
-    const text = fs.readFileSync(path.join(examplesDir, `${name}.json`), "utf8")
+  function prepared(name: string, rewrite: [string, string][] = []): FlowNode[] {
+    let text = fs.readFileSync(path.join(examplesDir, `${name}.json`), "utf8")
       .split("http://localhost:8080").join(pulsar.httpUrl)
       .split("public/default/").join(`public/${namespace}/`);
+    for (const [from, to] of rewrite) text = text.split(from).join(to);
     const nodes = JSON.parse(text) as FlowNode[];
     for (const node of nodes) {
       if (node.type === "pulsar-ws-endpoint") node.namespace = namespace;
@@ -104,15 +111,15 @@ describe("examples/ against a real Pulsar", function () {
     byName(flow, "inject", name).receive({} as NodeMessage);
   }
 
-  async function load(name: string): Promise<FlowNode[]> {
-    const flow = prepared(name);
-    await helper.load([...allNodes, ...coreNodes] as Parameters<typeof helper.load>[0], flow);
+  async function load(name: string, opts: { rewrite?: [string, string][]; credentials?: Record<string, Record<string, string>> } = {}): Promise<FlowNode[]> {
+    const flow = prepared(name, opts.rewrite);
+    await helper.load([...allNodes, keysNode, ...coreNodes] as Parameters<typeof helper.load>[0], flow, opts.credentials ?? {});
     return flow;
   }
 
   it("every example uses pulsar-out and pulsar-in with an endpoint at http://localhost:8080", () => {
     const names = fs.readdirSync(examplesDir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
-    assert.deepEqual(names, ["Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
+    assert.deepEqual(names, ["Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "End-to-end encryption", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
     for (const name of names) {
       const flow = readExample(name);
       const endpoints = flow.filter((n) => n.type === "pulsar-ws-endpoint");
@@ -150,6 +157,68 @@ describe("examples/ against a real Pulsar", function () {
     assert.ok(acked[0].pulsar?.messageId, "pulsar out adds msg.pulsar.messageId");
     assert.deepEqual(got[0].payload, { hello: "Pulsar", from: "Node-RED" });
     assert.equal(got[0].topic, `persistent://public/${namespace}/node-red-example-basic`);
+  });
+
+  describe("End-to-end encryption (demo keys made as its comment says)", () => {
+    const EXAMPLE = "End-to-end encryption";
+    /** Where the example's keys node and comment say the demo keys are. */
+    const DEMO_DIR = "/tmp/node-red-pulsar-demo-keys";
+    let dir: string;
+
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "example-keys-"));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    function comment(): string {
+      const found = readExample(EXAMPLE).find((n) => n.type === "comment");
+      assert.ok(found);
+      return String(found.info);
+    }
+
+    it("the secret is acked, stored as ciphertext only, and pulsar in decrypts it", async () => {
+      const info = comment();
+      assert.match(info, /throwaway/);
+      // The comment's own openssl commands, run in the test's directory.
+      const commands = info.match(/^openssl .+$/gm) ?? [];
+      assert.equal(commands.length, 2, "the comment gives the two openssl commands");
+      for (const command of commands) execFileSync("openssl", command.split(" ").slice(1), { cwd: dir, stdio: "ignore" });
+      // What the comment says to type into the keys node's Private keys field.
+      const typed = /^\{"demo-key": .+\}$/m.exec(info)?.[0];
+      assert.ok(typed, "the comment gives the private keys field's text");
+      const rewrite: [string, string][] = [[DEMO_DIR, dir]];
+      const keysId = readExample(EXAMPLE).find((n) => n.type === "pulsar-ws-keys")!.id;
+      const flow = await load(EXAMPLE, { rewrite, credentials: { [keysId]: { privateKeys: typed.split(DEMO_DIR).join(dir) } } });
+      const acked = received(byName(flow, "debug", "acknowledged (stored encrypted)"));
+      const decrypted = received(byName(flow, "debug", "decrypted"));
+      await allConnected(flow);
+      click(flow, "send a secret");
+      await until(() => acked.length === 1 && decrypted.length === 1, IO_TIMEOUT_MS, "the secret acked and decrypted");
+      assert.deepEqual(decrypted[0].payload, { secret: "only Node-RED can read this" });
+      // What the broker holds: ciphertext.
+      const topic = `/admin/v2/persistent/public/${namespace}/node-red-example-encrypted`;
+      const stored = await pulsar.admin("GET", `${topic}/examinemessage?initialPosition=earliest&messagePosition=1`);
+      assert.equal(stored.status, 200, stored.body);
+      assert.ok(stored.body.length > 0);
+      assert.ok(!stored.body.includes("only Node-RED"), "the broker stores ciphertext");
+    });
+
+    it("with its key files missing (as npm start deploys it before they are made): the pulsar nodes show a configuration error, the log names the missing file, nothing throws", async () => {
+      const missing = path.join(dir, "not-made-yet");
+      const flow = await load(EXAMPLE, { rewrite: [[DEMO_DIR, missing]] });
+      const nodes = [...ofType(flow, "pulsar-out"), ...ofType(flow, "pulsar-in")];
+      // The helper's status spy is shared by every node: take each node's own calls.
+      const calls = (n: Node): { fill?: string; text?: string }[] =>
+        (n.status as unknown as { getCalls(): { thisValue: unknown; args: [{ fill?: string; text?: string }] }[] }).getCalls().filter((c) => c.thisValue === n).map((c) => c.args[0]);
+      const describe = (): string => nodes.map((n) => `${n.type}: ${JSON.stringify(calls(n))}`).join("; ");
+      await until(() => nodes.every((n) => calls(n).at(-1)?.fill === "red"), 5000, "both pulsar nodes red").catch((err: Error) => {
+        throw new Error(`${err.message}: ${describe()}`);
+      });
+      for (const n of nodes) assert.match(String(calls(n).at(-1)?.text), /configuration error/, describe());
+      // The reason, with the missing file, is in the log (node.error), once per node.
+      const logged = helper.log().args.map((a) => JSON.stringify(a[0])).filter((line) => line.includes("demo.pub.pem"));
+      assert.ok(logged.length >= 2, `the log names the missing key file: ${logged.join("\n")}`);
+    });
   });
 
   describe("MQTT to Pulsar and back (aedes on MQTT_PORT)", () => {

@@ -15,14 +15,32 @@ export interface ReadResult {
  * Reads a topic from the earliest message with a raw WebSocket reader until every `expected`
  * payload was seen and nothing new arrived for `idleMs` (or `timeoutMs` passed).
  */
-export function readAll(wsBase: string, topic: string, expected: Iterable<string>, opts: { idleMs?: number; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<ReadResult> {
+export interface ReadOptions {
+  idleMs?: number;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  /** Extra query parameters of the reader (e.g. `cryptoFailureAction=CONSUME`). */
+  query?: string;
+  /** What a frame counts as (default: its payload as UTF-8 text). */
+  idOf?: (frame: ReaderFrame) => string;
+}
+
+/** A reader frame as the WebSocket API sends it (payload in base64). */
+export interface ReaderFrame {
+  messageId: string;
+  payload: string;
+  properties?: Record<string, string>;
+  encryptionContext?: unknown;
+}
+
+export function readAll(wsBase: string, topic: string, expected: Iterable<string>, opts: ReadOptions = {}): Promise<ReadResult> {
   const want = new Set(expected);
   const idleMs = opts.idleMs ?? 1500;
   const copies = new Map<string, number>();
   let total = 0;
   let missing = want.size;
   return new Promise((resolve, reject) => {
-    const url = `${wsBase}/ws/v2/reader/persistent/public/default/${encodeURIComponent(topic)}?messageId=earliest&receiverQueueSize=1000`;
+    const url = `${wsBase}/ws/v2/reader/persistent/public/default/${encodeURIComponent(topic)}?messageId=earliest&receiverQueueSize=1000${opts.query ? `&${opts.query}` : ""}`;
     const ws = new WebSocket(url, { headers: opts.headers, perMessageDeflate: false });
     let idle: NodeJS.Timeout | undefined;
     const finish = (timedOut: boolean): void => {
@@ -37,8 +55,8 @@ export function readAll(wsBase: string, topic: string, expected: Iterable<string
       if (missing === 0) idle = setTimeout(() => finish(false), idleMs);
     };
     ws.on("message", (data) => {
-      const frame = JSON.parse(data.toString()) as { messageId: string; payload: string };
-      const text = Buffer.from(frame.payload, "base64").toString("utf8");
+      const frame = JSON.parse(data.toString()) as ReaderFrame;
+      const text = opts.idOf ? opts.idOf(frame) : Buffer.from(frame.payload, "base64").toString("utf8");
       total++;
       const n = (copies.get(text) ?? 0) + 1;
       copies.set(text, n);

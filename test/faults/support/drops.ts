@@ -4,6 +4,13 @@
  * sockets (RST) at random settled counts, then the loss accounting: every input must end in
  * done() (or a done(err) a Catch node saw), a reader from earliest must find every acked message,
  * and the consumer must receive every acked message at least once.
+ *
+ * With `encrypted` (24-encrypted-drops) the payloads are end-to-end encrypted: each input also
+ * carries its id in a message property (properties are not encrypted), the reader from earliest asks
+ * for the stored frames as they are (cryptoFailureAction=CONSUME) and counts them by that property,
+ * and counts the stored payloads that are not AES-GCM ciphertext of their id (they hold the
+ * plaintext, or are not the plaintext's size + the 16-byte tag). Pulsar's reader endpoint gives no
+ * encryptionContext (its consumer endpoint does), so the stored bytes are what is checked.
  */
 import assert from "node:assert/strict";
 import type { Node } from "node-red";
@@ -13,6 +20,7 @@ import { recordFigure } from "./figures";
 import { Deliveries, flow, helper, idsOf, inject, nodesWithTls, Outcomes, unspy, watchers, type FlowNode } from "./nr";
 import type { ConnectionFilter, TcpProxy } from "./proxy";
 import { readAll } from "./pulsar";
+import type { ReaderFrame } from "../../support/read-topic";
 
 export interface DropsPlan {
   pulsar: PulsarInstance;
@@ -28,6 +36,19 @@ export interface DropsPlan {
   inOptions?: Record<string, unknown>;
   /** Upgraded sockets to wait for before the first message, by role. */
   sockets: Sockets;
+  /** More nodes in the flow (e.g. a pulsar-ws-keys config node the options refer to). */
+  extraNodes?: FlowNode[];
+  /** Credentials by node id, for helper.load. */
+  credentials?: Record<string, Record<string, string>>;
+  /** Node modules on top of the suite's own. */
+  modules?: typeof nodesWithTls;
+  /**
+   * The share of cuts aimed at the consumer (default 0.3). With few cuts, more than 0.3 keeps the
+   * chance that no cut reaches one of the roles (which fails the run) small: 0.7^10 ≈ 3 %, 0.5^10 ≈ 0.1 %.
+   */
+  consumerCutShare?: number;
+  /** The payloads are encrypted: id in a property, the reader checks that only ciphertext is stored. */
+  encrypted?: boolean;
 }
 
 export interface Sockets {
@@ -51,6 +72,11 @@ export interface DropsResult {
   storedDuplicates: number;
   deliveredDuplicates: number;
   seconds: number;
+  /**
+   * Stored messages that are not AES-GCM ciphertext of their id: the payload holds the plaintext,
+   * or its size is not the plaintext's + the 16-byte tag (only counted with `encrypted`).
+   */
+  storedPlaintext: number;
   /** Produced, read and received counts, for the figure's notes. */
   summary: string;
 }
@@ -74,8 +100,9 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
     { id: "in", type: "pulsar-in", endpoint: "ep", topic, mode: "subscription", subscription: "drops", subscriptionType: "Exclusive", initialPosition: "Earliest", ackMode: "auto", payloadFormat: "utf8", wires: [["received"]], ...plan.inOptions },
     { id: "received", type: "helper" },
     ...watchers(outIds),
+    ...(plan.extraNodes ?? []),
   ];
-  await helper.load(nodesWithTls, flow(...nodes));
+  await helper.load([...nodesWithTls, ...(plan.modules ?? [])], flow(...nodes), plan.credentials ?? {});
   unspy(idsOf(nodes));
   const outcomes = new Outcomes();
   const received = new Deliveries("received");
@@ -90,7 +117,7 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
   const cuts: Sockets = { producer: 0, consumer: 0 };
   const tryCut = (): void => {
     while (thresholds.length > 0 && outcomes.settled >= thresholds[0]) {
-      const wantConsumer = Math.random() < 0.3;
+      const wantConsumer = Math.random() < (plan.consumerCutShare ?? 0.3);
       const victim = proxy.cutRandom(isRole(wantConsumer)) ?? proxy.cutRandom(isRole(!wantConsumer));
       if (!victim) return; // everything is reconnecting: cut at the next settle
       thresholds.shift();
@@ -106,7 +133,7 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
     const pump = (): void => {
       while (offered < messages && offered - outcomes.settled < OUTSTANDING_PER_NODE * plan.producers) {
         const id = `${topic}#${offered}`;
-        inject(outs[offered % plan.producers], { payload: id }, id);
+        inject(outs[offered % plan.producers], plan.encrypted ? { payload: id, properties: { id } } : { payload: id }, id);
         offered++;
       }
       if (offered >= messages) resolve();
@@ -129,7 +156,14 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
   }
   const acked = ids.filter((id) => outcomes.ok.has(id));
   await until(() => acked.every((id) => received.has(id)), 120_000, `the consumer to receive every acked message (${acked.filter((id) => received.has(id)).length}/${acked.length})`).catch(() => undefined);
-  const read = await readAll(plan.pulsar.wsUrl, topic, acked, { timeoutMs: 120_000 });
+  let storedPlaintext = 0;
+  const idOf = (frame: ReaderFrame): string => {
+    const id = frame.properties?.id ?? "";
+    const stored = Buffer.from(frame.payload, "base64");
+    if (id === "" || stored.includes(id) || stored.length !== Buffer.byteLength(id) + 16) storedPlaintext++;
+    return id;
+  };
+  const read = await readAll(plan.pulsar.wsUrl, topic, acked, plan.encrypted ? { timeoutMs: 120_000, query: "cryptoFailureAction=CONSUME", idOf } : { timeoutMs: 120_000 });
 
   const missingInTopic = acked.filter((id) => !read.copies.has(id));
   const missingAtConsumer = acked.filter((id) => !received.has(id));
@@ -150,6 +184,7 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
     lost: new Set([...unsettled, ...missingInTopic, ...missingAtConsumer]).size,
     storedDuplicates,
     deliveredDuplicates,
+    storedPlaintext,
     seconds: (Date.now() - started) / 1000,
     summary:
       `produced in ${producedIn.toFixed(1)} s; reader found ${read.copies.size} distinct / ${read.total} stored (${storedDuplicates} dup), ` +
