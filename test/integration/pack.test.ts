@@ -7,7 +7,7 @@
  *   every link and image absolute, and each one into this repository naming a file (and heading)
  *   that is there;
  * - `npm install <tarball>` into a fresh Node-RED user directory → a real Node-RED runtime lists
- *   the four node types and logs no warning or error about them.
+ *   the five node types (four nodes and the keys config node) and logs no warning or error about them.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -152,7 +152,7 @@ describe("npm pack → the tarball's contents, its README, an install into a fre
     assert.ok(images.length >= 1 && images.every((i) => i.startsWith(`https://raw.githubusercontent.com${repoPath}/main/`)), `images: ${images.join(", ")}`);
   });
 
-  it("installs the tarball and Node-RED loads the four node types without warnings", async () => {
+  it("installs the tarball and Node-RED loads the five node types without warnings", async () => {
     const userDir = path.join(work, "userdir");
     fs.mkdirSync(userDir);
     fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", private: true }));
@@ -171,7 +171,7 @@ describe("npm pack → the tarball's contents, its README, an install into a fre
     }, 60000, "the node list", { intervalMs: 250, retryErrors: true });
     const ours = sets.filter((s) => s.module === "@pulsar-ws/node-red-pulsar");
     const types = ours.flatMap((s) => s.types).sort();
-    assert.deepEqual(types, ["pulsar-admin", "pulsar-in", "pulsar-out", "pulsar-ws-endpoint"]);
+    assert.deepEqual(types, ["pulsar-admin", "pulsar-in", "pulsar-out", "pulsar-ws-endpoint", "pulsar-ws-keys"]);
     for (const set of ours) {
       assert.equal(set.err, undefined, `node set error: ${set.err}`);
       assert.ok(set.enabled, `node set not enabled: ${JSON.stringify(set)}`);
