@@ -10,7 +10,8 @@
  *   string); `{ "<branch type>": value }` where it is not (e.g. two records): avsc's `wrapUnions: "auto"`.
  * - Decoding is strict: every byte used, no byte left, every value valid (an enum index in range,
  *   a union index in range). A payload written with another schema version fails instead of
- *   becoming a wrong object.
+ *   becoming a wrong object, unless the two versions have the same types in the same places
+ *   (fields only reordered): the bytes cannot tell them apart (the help says so).
  */
 import avro from "avsc";
 import { checkAvroBounds } from "./avro-bounds";
