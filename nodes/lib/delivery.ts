@@ -42,7 +42,15 @@ export class Delivery {
     try {
       this.route(frame, lane);
     } catch (err) {
+      this.failed(err, frame, lane);
+    }
+  }
+
+  /** One frame (or one batch entry: its own id) that threw: to Catch, acked in auto mode. */
+  private failed(err: unknown, frame: ConsumerMessageFrame, lane: Lane): void {
+    try {
       this.opts.fail(err, rawMsg(frame, lane.topic.full, this.opts.subscription));
+    } finally {
       if (!this.opts.manualAck) lane.session.ack(frame.messageId);
     }
   }
@@ -77,7 +85,15 @@ export class Delivery {
         if (opened.entryIds.length === 0) return void session.ack(frame.messageId);
         session.trackBatch(frame.messageId, opened.entryIds);
       }
-      for (const f of opened.frames) this.route(f, lane);
+      // Entry by entry: one that throws goes to Catch under its own id, the others still go on
+      // (the batch is acked once every entry is).
+      for (const f of opened.frames) {
+        try {
+          this.route(f, lane);
+        } catch (err) {
+          this.failed(err, f, lane);
+        }
+      }
       return;
     }
     const action = this.opts.cryptoFailureAction;

@@ -3,7 +3,11 @@
  * sessions (the node tests and the encryption and schema integration tests run it for real).
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { Delivery, type DeliveryOptions } from "../../nodes/lib/delivery";
+import { parsePrivateKey } from "../../nodes/lib/protocol/pem-keys";
+import { Decryptor } from "../../nodes/lib/session/message-keys";
 import type { CryptoFailureAction } from "../../nodes/lib/encrypted-in";
 import type { ConsumedMsg } from "../../nodes/lib/protocol/consume";
 import type { ConsumerMessageFrame } from "../../nodes/lib/protocol/server-frames";
@@ -71,5 +75,35 @@ describe("Delivery", () => {
     assert.equal(d.failed.length, 1);
     assert.match(String(d.failed[0]), /Invalid time value/);
     assert.deepEqual(d.acks, ["CAEQAQ=="]);
+  });
+
+  it("an entry of an encrypted batch that throws goes to Catch under its own id; the entries after it still reach the flow", () => {
+    // A batch Pulsar 4.2.4 delivered from its Java producer (P-256, ZLIB).
+    const capture = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../test/unit/fixtures/encryption/java-p256-batch-zlib.json"), "utf8")) as {
+      keyName: string; privateKeyPem: string; frames: ConsumerMessageFrame[];
+    };
+    const batch = capture.frames.find((f) => (f.encryptionContext as { batchSize?: number } | undefined)?.batchSize !== undefined && ((f.encryptionContext as { batchSize: number }).batchSize > 2))!;
+    const entries = (batch.encryptionContext as { batchSize: number }).batchSize;
+    const tracked: string[][] = [];
+    const sent: ConsumedMsg[] = [];
+    const failed: unknown[] = [];
+    const acks: string[] = [];
+    const session = { ack: (id: string) => acks.push(id), nack: () => undefined, trackBatch: (_id: string, ids: string[]) => tracked.push(ids) };
+    const lane = { topic, target: topic, session } as unknown as Lane;
+    let n = 0;
+    const delivery = new Delivery({
+      manualAck: false, subscription: "s", format: "buffer", cryptoFailureAction: "fail",
+      decryptor: new Decryptor(new Map([[capture.keyName, parsePrivateKey(capture.privateKeyPem)]])),
+      send: (m) => {
+        if (n++ === 1) throw new RangeError("Maximum call stack size exceeded"); // the second entry
+        sent.push(m);
+      },
+      fail: (err) => failed.push(err), undecryptable: () => undefined,
+    });
+    delivery.deliver({ ...batch, kind: "message" }, lane);
+    assert.equal(tracked.length, 1);
+    assert.equal(sent.length, entries - 1, "every other entry reached the flow");
+    assert.equal(failed.length, 1);
+    assert.deepEqual(acks, tracked[0], "each entry acked under its own id, the batch's own id never");
   });
 });

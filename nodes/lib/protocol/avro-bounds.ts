@@ -59,12 +59,13 @@ function walk(type: Type, bytes: Buffer, c: Cursor): void {
       for (const f of t.fields ?? []) walk(f.type, bytes, c);
       return;
     case "array":
-      return blocks(bytes, c, (item) => walk(item, bytes, c), t.itemsType!);
+      return blocks(bytes, c, (item) => walk(item, bytes, c), t.itemsType!, takesNoBytes(t.itemsType!));
     case "map":
+      // Every map entry has a key, so it takes at least a byte whatever its value.
       return blocks(bytes, c, (values) => {
         advance(bytes, c, length(bytes, c));
         walk(values, bytes, c);
-      }, t.valuesType!);
+      }, t.valuesType!, false);
     case "union:unwrapped":
     case "union:wrapped": {
       const branch = t.types?.[varint(bytes, c)];
@@ -78,8 +79,7 @@ function walk(type: Type, bytes: Buffer, c: Cursor): void {
   }
 }
 
-function blocks(bytes: Buffer, c: Cursor, item: (t: Type) => void, itemType: Type): void {
-  const empty = takesNoBytes(itemType);
+function blocks(bytes: Buffer, c: Cursor, item: (t: Type) => void, itemType: Type, empty: boolean): void {
   for (;;) {
     let count = varint(bytes, c);
     if (count === 0) return;

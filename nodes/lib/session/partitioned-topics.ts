@@ -218,11 +218,22 @@ export class PartitionedTopics {
     for (const w of waiting) {
       this.waitingMessages--;
       this.waitingBytes -= w.frame.bytes;
+      // Each message is answered once, whatever throws (opening a session, or the callback
+      // itself), and the messages after it still go.
+      let answered = false;
+      const once: PartitionedSendCallback = (err, messageId, partition) => {
+        if (answered) return;
+        answered = true;
+        w.callback(err, messageId, partition);
+      };
       try {
-        this.dispatch(route, w.frame, w.callback);
+        this.dispatch(route, w.frame, once);
       } catch (err) {
-        // Opening a session threw: this message ends with it, the others still go.
-        w.callback(asPulsarError(err));
+        try {
+          once(asPulsarError(err));
+        } catch {
+          // The callback's own failure is the caller's; the other messages must not pay for it.
+        }
       }
     }
     this.opts.onChange();
@@ -236,7 +247,11 @@ export class PartitionedTopics {
     for (const w of waiting) {
       this.waitingMessages--;
       this.waitingBytes -= w.frame.bytes;
-      w.callback(error);
+      try {
+        w.callback(error);
+      } catch {
+        // As in flush: one callback's failure does not keep the others from their answer.
+      }
     }
     this.opts.onChange();
   }
