@@ -102,6 +102,14 @@ export class SchemaIn {
       } else {
         this.hooks.send({ ...raw, payload: decoded.value, pulsar: { ...raw.pulsar, schema: { type: decoded.type, version: decoded.version } } as ConsumedMsg["pulsar"] });
       }
+    } catch (failure) {
+      // Sending threw (after a registry read, nothing above would see it): to Catch, never
+      // acked in silence.
+      try {
+        this.hooks.fail(asPulsarError(failure, "server"), raw);
+      } catch {
+        // Catch itself failed: the ack below still runs, as for any other message.
+      }
     } finally {
       after();
     }
