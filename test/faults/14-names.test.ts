@@ -116,7 +116,8 @@ describe("faults: malicious topic and subscription names", function () {
       if (parts.length !== 9 || parts.slice(0, 7).join("/") !== "/ws/v2/consumer/persistent/public/default") problems.push(`subscription ${JSON.stringify(name)}: path shape ${conn.path}`);
       else if (decodeJava(parts[8]) !== name.trim()) problems.push(`subscription ${JSON.stringify(name)}: decodes to ${JSON.stringify(decodeJava(parts[8]))}`);
       const queryKeys = Object.keys(conn.query).sort().join(",");
-      if (queryKeys !== "subscriptionType") problems.push(`subscription ${JSON.stringify(name)}: query keys ${queryKeys}`);
+      // cryptoFailureAction=CONSUME always goes with a consumer: an encrypted topic must never stall in silence.
+      if (queryKeys !== "cryptoFailureAction,subscriptionType") problems.push(`subscription ${JSON.stringify(name)}: query keys ${queryKeys}`);
     });
     const stray = fake.topicNames().filter((t) => !t.startsWith("persistent://public/default/"));
     if (stray.length) problems.push(`topics outside public/default: ${stray.join(", ")}`);
