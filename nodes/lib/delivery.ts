@@ -82,7 +82,10 @@ export class Delivery {
     const { session } = lane;
     if (opened.ok) {
       if (opened.entryIds) {
-        if (opened.entryIds.length === 0) return void session.ack(frame.messageId);
+        if (opened.entryIds.length === 0) {
+          session.ack(frame.messageId); // every entry compacted out
+          return;
+        }
         session.trackBatch(frame.messageId, opened.entryIds);
       }
       // Entry by entry: one that throws goes to Catch under its own id, the others still go on
@@ -98,7 +101,10 @@ export class Delivery {
     }
     const action = this.opts.cryptoFailureAction;
     this.opts.undecryptable(opened.error, action === "discard");
-    if (action === "discard") return void session.ack(frame.messageId);
+    if (action === "discard") {
+      session.ack(frame.messageId);
+      return;
+    }
     // The encrypted bytes as a Buffer, with encryptionContext as Pulsar gives it.
     const raw = toConsumedMsg(frame, { topic: lane.topic.full, subscription: this.opts.subscription, format: "buffer" });
     (raw.pulsar as typeof raw.pulsar & { encryptionContext?: unknown }).encryptionContext = frame.encryptionContext;

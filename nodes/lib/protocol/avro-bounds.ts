@@ -44,7 +44,8 @@ function walk(type: Type, bytes: Buffer, c: Cursor): void {
     case "long":
     case "abstract:long": // the package's long mapping (number or BigInt) over Avro's long
     case "enum":
-      return void varint(bytes, c);
+      varint(bytes, c);
+      return;
     case "float":
       return advance(bytes, c, 4);
     case "double":

@@ -36,7 +36,7 @@ interface CurveDef extends Curve {
   n: string;
 }
 
-/** The three curves of spec §11 with their SEC 2 parameters (to recognise explicit parameters). */
+/** The three curves Pulsar's clients use for EC keys (P-256, P-384, P-521), with their SEC 2 parameters (to recognise explicit parameters). */
 const CURVES: readonly CurveDef[] = [
   {
     name: "prime256v1",
