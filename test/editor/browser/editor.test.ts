@@ -175,6 +175,11 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
       viewport: { width: 1400, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
+    // A script error in an editor page is what keeps a dialog from opening: say it where it happens.
+    page.on("pageerror", (err) => console.error(`      page error: ${err.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") console.error(`      console error: ${m.text()}`);
+    });
     page.setDefaultTimeout(STEP_MS);
     recorder = await TrafficRecorder.attach(context, page);
     editor = new Editor(page);
@@ -275,11 +280,19 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
     await shot("dialog-endpoint-advanced");
     await editor.openTab("pulsar-ws-endpoint-tab-connection");
 
-    const ok = await testConnection("ok");
-    assert.match(ok, /Admin API: topics in public\/default: \d+/);
-    assert.match(ok, /WebSocket service found/);
-    await shot("dialog-endpoint-test-ok");
+    // Test connection never resolves a reference typed in the dialog (the runtime would send its
+    // environment to whatever URL the dialog names): before deploy it says so, and sends nothing.
+    // The same endpoint, deployed, is tested with its token below ("after deploy").
+    const refused = await testConnection("error");
+    assert.match(refused, /reference: Test connection resolves those only as deployed/);
+    await shot("dialog-endpoint-test-reference");
 
+    // Without a token: the admin API of this Pulsar (with auth) is reached and refuses.
+    await editor.openTab("pulsar-ws-endpoint-tab-security");
+    await page.selectOption("#node-config-input-authType", "none");
+    await editor.openTab("pulsar-ws-endpoint-tab-connection");
+    const unauthorized = await testConnection("error");
+    assert.match(unauthorized, /401|unauthori[sz]ed|not authorized/i);
     const closed = await freePort();
     await page.fill("#node-config-input-serviceUrl", `http://127.0.0.1:${closed}`);
     const failed = await testConnection("error");
@@ -287,6 +300,10 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
     await shot("dialog-endpoint-test-failure");
 
     await page.fill("#node-config-input-serviceUrl", pulsar!.httpUrl);
+    await editor.openTab("pulsar-ws-endpoint-tab-security");
+    await page.selectOption("#node-config-input-authType", "token");
+    await page.fill("#node-config-input-token", "${PULSAR_TOKEN}");
+    await editor.openTab("pulsar-ws-endpoint-tab-connection");
     // The endpoint's help, from the dialog's help button.
     await page.click(".red-ui-tray-footer button:has(i.fa-book)");
     await page.locator(".red-ui-help", { hasText: "Test connection" }).first().waitFor();
