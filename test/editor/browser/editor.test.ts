@@ -416,7 +416,13 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
   });
 
   for (const example of EXAMPLES) {
-    it(`imports "${example}" from Import → Examples and deploys it without errors`, async () => {
+    it(`imports "${example}" from Import → Examples and deploys it without errors`, async function () {
+      if (example === "End-to-end encryption") {
+        // Its keys node reads key files the user makes first (its comment says how): deployed as
+        // imported it reports their absence by design. test/examples runs it with real keys.
+        console.log("      skipped: the encryption example needs the key files its comment tells the user to make");
+        this.skip();
+      }
       const flow = JSON.parse(fs.readFileSync(path.join(root, "examples", `${example}.json`), "utf8")) as Record<string, unknown>[];
       await editor.showSidebar("info");
       const tab = await editor.importExample(MODULE, example);
