@@ -92,13 +92,19 @@ export function pemBlocks(text: string): PemBlock[] {
   return out;
 }
 
+/** The key's PEM block, and the EC PARAMETERS block OpenSSL may write before an EC key. */
+function keyBlock(text: string): { block: PemBlock; params: PemBlock | undefined } {
+  const blocks = pemBlocks(text);
+  const params = blocks.find((b) => b.label === "EC PARAMETERS");
+  const block = blocks.find((b) => b.label !== "EC PARAMETERS");
+  if (!block) throw new KeyFormatError("only EC PARAMETERS, no key");
+  return { block, params };
+}
+
 /** Reads a public key; throws KeyFormatError naming what is wrong (never the key's bytes). */
 export function parsePublicKey(text: string): PublicKey {
   return wrap(() => {
-    const blocks = pemBlocks(text);
-    const params = blocks.find((b) => b.label === "EC PARAMETERS");
-    const block = blocks.find((b) => b.label !== "EC PARAMETERS");
-    if (!block) throw new KeyFormatError("only EC PARAMETERS, no key");
+    const { block, params } = keyBlock(text);
     switch (block.label) {
       case "RSA PUBLIC KEY":
         return { type: "rsa", key: createPublicKey({ key: block.der, format: "der", type: "pkcs1" }) };
@@ -117,10 +123,7 @@ export function parsePublicKey(text: string): PublicKey {
 /** Reads a private key; throws KeyFormatError naming what is wrong (never the key's bytes). */
 export function parsePrivateKey(text: string): PrivateKey {
   return wrap(() => {
-    const blocks = pemBlocks(text);
-    const params = blocks.find((b) => b.label === "EC PARAMETERS");
-    const block = blocks.find((b) => b.label !== "EC PARAMETERS");
-    if (!block) throw new KeyFormatError("only EC PARAMETERS, no key");
+    const { block, params } = keyBlock(text);
     switch (block.label) {
       case "RSA PRIVATE KEY":
         return { type: "rsa", key: createPrivateKey({ key: block.der, format: "der", type: "pkcs1" }) };
