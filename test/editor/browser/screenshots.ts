@@ -48,7 +48,6 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pulsar-ws-screens-"));
   const userDir = path.join(work, "userdir");
   prepareUserDir(userDir, packTarball(work));
-  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow()));
   const runtime = await startNodeRed({ userDir, logFile: path.join(work, "node-red.log") });
   const context = await chromium.launchPersistentContext(path.join(work, "chromium-profile"), {
     executablePath: CHROMIUM,
@@ -63,6 +62,20 @@ async function main(): Promise<void> {
     page.on("pageerror", (err) => console.error(`page error: ${err.message}`));
     page.setDefaultTimeout(STEP_MS);
     const editor = new Editor(page);
+    await editor.open(runtime.url);
+    // The flow's nodes get every default their type defines in this editor (as a node dropped from
+    // the palette does), then the flow is deployed and the editor reloaded with it.
+    const defaults = await page.evaluate((types) => {
+      const all: Record<string, Record<string, unknown>> = {};
+      for (const type of types) {
+        const def = (window as unknown as { RED: { nodes: { getType(t: string): { defaults: Record<string, { value: unknown }> } } } }).RED.nodes.getType(type);
+        all[type] = Object.fromEntries(Object.entries(def.defaults).map(([k, d]) => [k, d.value]));
+      }
+      return all;
+    }, ["pulsar-ws-endpoint", "pulsar-ws-keys", "pulsar-out", "pulsar-in", "pulsar-admin"]);
+    const nodes = flow().map((n) => ({ ...(defaults[String(n.type)] ?? {}), ...n }));
+    const deployed = await context.request.post(`${runtime.url}flows`, { data: nodes, headers: { "Node-RED-Deployment-Type": "full" } });
+    if (!deployed.ok()) throw new Error(`deploying the dialogs' flow: HTTP ${deployed.status()} ${await deployed.text()}`);
     await editor.open(runtime.url);
 
     /** The topmost tray (the dialog being edited), as a PNG. */
