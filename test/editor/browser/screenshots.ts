@@ -81,6 +81,8 @@ async function main(): Promise<void> {
     /** The topmost tray (the dialog being edited), as a PNG. */
     const shot = async (name: string): Promise<void> => {
       const file = path.join(outDir, `${name}.png`);
+      // The pointer away from the tabs and buttons, so no tooltip covers the dialog.
+      await page.mouse.move(1, 1);
       const tray = page.locator(".red-ui-tray").last();
       await steady(page, tray);
       await tray.screenshot({ path: file });
