@@ -212,7 +212,7 @@ describe("pulsar-out node", function () {
     assert.equal(fake.messages("t1").length, 0);
   });
 
-  for (const [option, label, value] of [["producerIdleTimeout", "Idle producer closes after", "abc"], ["closeTimeout", "Close timeout", "soon"], ["closeTimeout", "Close timeout", "-1"]] as const) {
+  for (const [option, label, value] of [["producerIdleTimeout", "Close idle after", "abc"], ["closeTimeout", "Close timeout", "soon"], ["closeTimeout", "Close timeout", "-1"]] as const) {
     it(`refuses ${option} = "${value}" at deploy, naming the field (${label}), instead of running with a made-up time`, async () => {
       const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", [option]: value })]);
       const errors = (node.error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
