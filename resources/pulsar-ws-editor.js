@@ -237,6 +237,16 @@
     function lineText(line) {
         var params = $.extend({}, line.params);
         params.reason = params.reason ? ": " + params.reason : "";
+        // A field named by its property (serviceUrl) is shown with its label (Service URL), as the
+        // runtime does for node errors; a name no dialog shows stays as it is.
+        ["field", "option"].forEach(function (name) {
+            if (typeof params[name] === "string" && /^[A-Za-z0-9]+$/.test(params[name])) {
+                var label = t(null, "pulsar.label." + params[name]);
+                if (label && label.indexOf("pulsar.label.") === -1) {
+                    params[name] = label;
+                }
+            }
+        });
         return t(null, line.key, params);
     }
 

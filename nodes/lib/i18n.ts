@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { NodeAPI } from "node-red";
-import { asPulsarError, type PulsarError } from "./protocol/errors";
+import { asPulsarError, type ErrorDetails, type PulsarError } from "./protocol/errors";
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
@@ -42,10 +42,27 @@ function loadEnglish(): Catalog {
   }
 }
 
-/** An Error for done(err) / node.error: translated message, plus the stable code and details. */
+/**
+ * The details of an error as its message shows them: an `option` or `field` that names a node
+ * property is shown with that field's label in the dialog ("Issuer URL", not oauth2IssuerUrl).
+ * Names no dialog shows (e.g. an admin path's `position`) stay as they are.
+ */
+export function withFieldLabels(t: Translate, details: ErrorDetails): ErrorDetails {
+  const out = { ...details };
+  for (const name of ["option", "field"]) {
+    const value = out[name];
+    if (typeof value !== "string" || !/^[A-Za-z0-9]+$/.test(value)) continue;
+    const key = `pulsar.label.${value}`;
+    const label = t(key);
+    if (label !== key) out[name] = label;
+  }
+  return out;
+}
+
+/** An Error for done(err) / node.error: translated message, plus the stable code and details (property names kept). */
 export function toNodeError(t: Translate, err: unknown): Error & { code: string; details: PulsarError["details"] } {
   const pe = asPulsarError(err);
-  const out = new Error(t(`pulsar.errors.${pe.code}`, pe.details)) as Error & { code: string; details: PulsarError["details"] };
+  const out = new Error(t(`pulsar.errors.${pe.code}`, withFieldLabels(t, pe.details))) as Error & { code: string; details: PulsarError["details"] };
   out.code = pe.code;
   out.details = pe.details;
   return out;

@@ -309,6 +309,16 @@ describe("editor html: shared", () => {
       }
     });
 
+    it("every pulsar.* key of the keys dialog exists (template and script)", () => {
+      const keysHtml = fs.readFileSync(path.join(root, "nodes", "pulsar-ws-keys.html"), "utf8");
+      const keys = [
+        ...[...keysHtml.matchAll(/data-i18n="([^"]+)"/g)].flatMap((m) => m[1].split(";").map((part) => part.replace(/^\[[^\]]+\]/, ""))),
+        ...[...keysHtml.matchAll(/\bnode\._\(\s*["']([^"']+)["']/g)].map((m) => m[1]),
+      ];
+      assert.ok(keys.length >= 8, keys.join(", "));
+      for (const key of keys) assert.ok(lookup(key) !== undefined, `pulsar-ws-keys: key ${key} missing`);
+    });
+
     it("every pulsar.* key named in the scripts exists", () => {
       for (const type of TYPES) {
         const js = `${javascriptBlocks(nodeHtml(type))[0]}\n${sharedEditorScript}`;
@@ -336,7 +346,9 @@ describe("editor html: shared", () => {
     });
 
     it("every editor.json key is used by a template or script", () => {
-      const sources = [...TYPES.map((type) => nodeHtml(type)), sharedEditorScript].join("\n");
+      // The keys config node's dialog (not one of TYPES: no shared editor code) uses the catalog too.
+      const keysHtml = fs.readFileSync(path.join(root, "nodes", "pulsar-ws-keys.html"), "utf8");
+      const sources = [...TYPES.map((type) => nodeHtml(type)), keysHtml, sharedEditorScript].join("\n");
       const leaves = (c: Catalog, prefix: string): string[] =>
         Object.entries(c).flatMap(([k, v]) => (typeof v === "string" ? [prefix + k] : leaves(v, `${prefix}${k}.`)));
       for (const key of leaves(editorCatalog, "")) {

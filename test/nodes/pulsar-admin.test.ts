@@ -137,9 +137,9 @@ describe("pulsar-admin node", function () {
     const { run } = await load({});
     const up = await run({ operation: "list-topics", namespace: "../tenants" });
     assert.ok(!up.ok);
-    assert.match(up.error!, /tenant "\.\." cannot go into an admin request/);
+    assert.match(up.error!, /Tenant "\.\." cannot go into an admin request/);
     const dot = await run({ operation: "list-topics", namespace: "public/." });
-    assert.match(dot.error!, /namespace "\."/);
+    assert.match(dot.error!, /Namespace "\."/);
     assert.deepEqual(seen, [], "no request for a name that would move the path");
   });
 

@@ -117,11 +117,11 @@ describe("pulsar-in node: several sessions per topic", function () {
   });
 
   for (const bad of [0, 17, "two"]) {
-    it(`refuses sessions = ${JSON.stringify(bad)} at deploy, naming the option`, async () => {
+    it(`refuses sessions = ${JSON.stringify(bad)} at deploy, naming the field as the dialog does`, async () => {
       const { node } = await load(consumer({ subscriptionType: "Shared", sessions: bad }));
       const errors = node.error as unknown as Spy;
       await until(() => errors.args.length > 0, 2000, "a config error");
-      assert.match(String(errors.args[0][0]), /sessions/);
+      assert.match(String(errors.args[0][0]), /^Sessions "/);
       await sleep(100);
       assert.equal(consumers(), 0);
     });

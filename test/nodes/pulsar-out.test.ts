@@ -212,11 +212,11 @@ describe("pulsar-out node", function () {
     assert.equal(fake.messages("t1").length, 0);
   });
 
-  for (const [option, value] of [["producerIdleTimeout", "abc"], ["closeTimeout", "soon"], ["closeTimeout", "-1"]] as const) {
-    it(`refuses ${option} = "${value}" at deploy, naming the option, instead of running with a made-up time`, async () => {
+  for (const [option, label, value] of [["producerIdleTimeout", "Close idle after", "abc"], ["closeTimeout", "Close timeout", "soon"], ["closeTimeout", "Close timeout", "-1"]] as const) {
+    it(`refuses ${option} = "${value}" at deploy, naming the field (${label}), instead of running with a made-up time`, async () => {
       const { node, tracker } = await load([endpoint(fake.wsUrl), out({ topic: "", [option]: value })]);
       const errors = (node.error as unknown as { args: unknown[][] }).args.map((a) => String(a[0]));
-      assert.ok(errors.some((e) => e.includes(option) && e.includes(value)), `an error naming ${option}: ${errors.join(" | ")}`);
+      assert.ok(errors.some((e) => e.includes(label) && e.includes(value)), `an error naming ${label}: ${errors.join(" | ")}`);
       assert.ok(statusTexts(node).includes("configuration error"), statusTexts(node).join(" | "));
       const [r] = await tracker.waitFor([inject(node, { payload: "x", topic: "t1" })]);
       assert.equal(r.ok, false, "input is refused while the configuration is wrong");

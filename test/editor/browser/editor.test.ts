@@ -3,8 +3,9 @@
  * real Node-RED runtime that has this package installed from its `npm pack` tarball, with a real
  * Pulsar that requires a token. A user builds inject → pulsar out and pulsar in → debug, creates
  * the endpoint in its config dialog (token typed as ${PULSAR_TOKEN}, which only the runtime can
- * resolve), tests the connection, picks a topic from the suggestions, deploys and sees a message
- * arrive in the debug sidebar; then imports and deploys every example from the Import menu.
+ * resolve, and only once deployed), tests the connection, deploys and sees a message arrive in the
+ * debug sidebar, picks a topic from the suggestions of the deployed endpoint; then imports and
+ * deploys every example from the Import menu.
  * All HTTP and WebSocket traffic of the page is recorded: the token must never be in it.
  * Screenshots: test-output/browser/; the ones to look at when the editor's layout changes are also
  * copied to test-output/editor-shots/.
@@ -141,6 +142,11 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
     const offered = await menu.locator("li").allInnerTexts();
     await menu.getByText(item, { exact: true }).click();
     return offered;
+  }
+
+  /** Opens pulsar out's dialog unless it is open already (a case before may have left it open). */
+  async function editOut(): Promise<void> {
+    if (!(await page.locator("#node-input-topic").isVisible())) await editor.edit(ids.out, "#node-input-topic");
   }
 
   before(async function () {
@@ -315,44 +321,6 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
     await page.waitForSelector("#node-config-input-serviceUrl", { state: "detached" });
   });
 
-  it("pulsar out: topic suggestions from Pulsar (tenants → namespaces → topics), never internal topics", async function () {
-    // Suggestions for an endpoint not deployed yet go out with the token typed in its dialog,
-    // and the runtime never resolves a typed ${PULSAR_TOKEN} (it would send its environment to
-    // any URL the dialog names). This case needs moving after the deploy, with the stored token.
-    console.log("      skipped: topic suggestions before deploy refuse a typed ${PULSAR_TOKEN} by design; to move after the deploy");
-    this.skip();
-    const top = await lookupList("#pulsar-out-topic-lookup");
-    assert.ok(top.includes(TOPIC) && top.includes("pulsar/"), `offered for an empty field: ${top.join(", ")}`);
-    assert.deepEqual(top.filter((item) => /(^|\/)__/.test(item)), [], "internal topics offered");
-    const tenants = await pickSuggestion("#pulsar-out-topic-lookup", "public/");
-    assert.ok(tenants.includes("pulsar/"), `tenants offered: ${tenants.join(", ")}`);
-    await page.locator(".red-ui-autoComplete-container").getByText("public/default/", { exact: true }).waitFor();
-    await page.locator(".red-ui-autoComplete-container").getByText("public/default/", { exact: true }).click();
-    const topics = page.locator(".red-ui-autoComplete-container");
-    await topics.getByText(`public/default/${TOPIC}`, { exact: true }).waitFor();
-    await slidDown(topics);
-    assert.deepEqual((await topics.locator("li").allInnerTexts()).filter((item) => item.includes("__")), [], "internal topics offered");
-    await shot("dialog-pulsar-out-suggestions", undefined, true);
-    await page.keyboard.press("Escape");
-  });
-
-  it("pulsar out: the lookup button next to a filled Topic field lists what starts with it, the exact name too", async function () {
-    // Suggestions for an endpoint not deployed yet go out with the token typed in its dialog,
-    // and the runtime never resolves a typed ${PULSAR_TOKEN} (it would send its environment to
-    // any URL the dialog names). This case needs moving after the deploy, with the stored token.
-    console.log("      skipped: topic suggestions before deploy refuse a typed ${PULSAR_TOKEN} by design; to move after the deploy");
-    this.skip();
-    await page.fill("#node-input-topic", TOPIC);
-    assert.deepEqual(await lookupList("#pulsar-out-topic-lookup"), [TOPIC]);
-    await shot("dialog-pulsar-out-suggestions-filled", undefined, true);
-    await page.keyboard.press("Escape");
-    await page.fill("#node-input-topic", "no-such-topic-prefix");
-    assert.deepEqual(await lookupList("#pulsar-out-topic-lookup"), []);
-    const hint = page.locator("#pulsar-out-topic-lookup-status");
-    assert.match(await hint.innerText(), /no-such-topic-prefix/);
-    await shot("dialog-pulsar-out-suggestions-none", undefined, true);
-  });
-
   it("pulsar out: an invalid topic is marked", async () => {
     await page.fill("#node-input-topic", "a/b");
     await expectMarked("#node-input-topic", true);
@@ -415,6 +383,44 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
     await page.waitForSelector("#node-dialog-cancel", { state: "detached" });
   });
 
+  // Topic suggestions go out for the deployed endpoint, with its stored token: a ${PULSAR_TOKEN} typed
+  // in a dialog is never resolved by the runtime (it would send its environment to any URL the
+  // dialog names), so before the deploy they would only say so.
+  it("pulsar out: topic suggestions from Pulsar (tenants → namespaces → topics), never internal topics", async () => {
+    await editOut();
+    // The deployed node has a topic; the suggestions for an empty field come first.
+    await page.fill("#node-input-topic", "");
+    const top = await lookupList("#pulsar-out-topic-lookup");
+    assert.ok(top.includes(TOPIC) && top.includes("pulsar/"), `offered for an empty field: ${top.join(", ")}`);
+    assert.deepEqual(top.filter((item) => /(^|\/)__/.test(item)), [], "internal topics offered");
+    const tenants = await pickSuggestion("#pulsar-out-topic-lookup", "public/");
+    assert.ok(tenants.includes("pulsar/"), `tenants offered: ${tenants.join(", ")}`);
+    await page.locator(".red-ui-autoComplete-container").getByText("public/default/", { exact: true }).waitFor();
+    await page.locator(".red-ui-autoComplete-container").getByText("public/default/", { exact: true }).click();
+    const topics = page.locator(".red-ui-autoComplete-container");
+    await topics.getByText(`public/default/${TOPIC}`, { exact: true }).waitFor();
+    await slidDown(topics);
+    assert.deepEqual((await topics.locator("li").allInnerTexts()).filter((item) => item.includes("__")), [], "internal topics offered");
+    await shot("dialog-pulsar-out-suggestions", undefined, true);
+    await page.keyboard.press("Escape");
+  });
+
+  it("pulsar out: the lookup button next to a filled Topic field lists what starts with it, the exact name too", async () => {
+    await editOut();
+    await page.fill("#node-input-topic", TOPIC);
+    assert.deepEqual(await lookupList("#pulsar-out-topic-lookup"), [TOPIC]);
+    await shot("dialog-pulsar-out-suggestions-filled", undefined, true);
+    await page.keyboard.press("Escape");
+    await page.fill("#node-input-topic", "no-such-topic-prefix");
+    assert.deepEqual(await lookupList("#pulsar-out-topic-lookup"), []);
+    const hint = page.locator("#pulsar-out-topic-lookup-status");
+    assert.match(await hint.innerText(), /no-such-topic-prefix/);
+    await shot("dialog-pulsar-out-suggestions-none", undefined, true);
+    // Looked at, not changed: the deployed flow stays as it is.
+    await page.click("#node-dialog-cancel");
+    await page.waitForSelector("#node-dialog-cancel", { state: "detached" });
+  });
+
   for (const example of EXAMPLES) {
     it(`imports "${example}" from Import → Examples and deploys it without errors`, async function () {
       if (example === "End-to-end encryption") {
@@ -448,7 +454,7 @@ describe("the editor in a real browser (Chromium, packed package, Node-RED, Puls
     }, null, 2));
     // The recording saw the calls that matter, with their bodies.
     assert.ok(recorder.count("response", "/pulsar-ws-endpoint/test") >= 3, "Test connection answers recorded");
-    // The topic-suggestion cases are skipped for now (see them): no lookup answers to require here.
+    assert.ok(recorder.count("response", "/pulsar-ws-endpoint/lookup") >= 2, "topic suggestion answers recorded");
     assert.ok(recorder.count("ws-received", "/comms") > 10, "status and debug frames recorded");
     assert.ok(recorder.containing("${PULSAR_TOKEN}").some((e) => e.direction === "request" && e.url.endsWith("/flows")), "the deploy body (with the typed reference) was recorded");
     const leaks = recorder.containing(token);
