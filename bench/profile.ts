@@ -50,6 +50,10 @@ export const PROFILES: Record<Profile["name"], Profile> = {
   },
 };
 
+/** splitArrays rows: msgs of ARRAY_SIZE payloads of ARRAY_BYTES each. */
+export const ARRAY_SIZE = 100;
+export const ARRAY_BYTES = 100;
+
 /** pulsar-out's default window, which the raw baseline uses too. */
 export const MAX_IN_FLIGHT = 500;
 /** Messages handed to a producer and not yet done: a full window plus as much again queued. */

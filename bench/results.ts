@@ -11,8 +11,9 @@ import { spread, type Spread } from "./stats";
  * node: the package's nodes; raw, naive: the baselines; floor: Node-RED alone (bench-done).
  * ×N: the same client with N WebSocket sessions (the session rows, scenarios/throughput-rows.ts).
  * node+e2e: pulsar-out with end-to-end encryption (scenarios/produce-encrypted.ts).
+ * node[100]: pulsar-out with `splitArrays`, fed msgs of 100 payloads (rates count Pulsar messages).
  */
-export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4" | "node+e2e";
+export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4" | "node+e2e" | "node[100]" | "node[100]×4";
 
 export interface Target {
   op: ">=" | "<=";

@@ -4,6 +4,7 @@
  * Catch node sees it. The acked msg goes out of the output with msg.pulsar.messageId.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import { arrayFailure, sendElements } from "./lib/array-out";
 import { bindToEndpoint } from "./lib/endpoint-binding";
 import { producerEncryption, type KeysNode } from "./lib/keys-config";
 import { RepeatedErrorLog } from "./lib/error-throttle";
@@ -12,6 +13,7 @@ import { asPulsarError, PulsarError } from "./lib/protocol/errors";
 import { asBool, HASHING_SCHEMES, intWithDefault, optionalEnum, producerQuery, secondsOption, type ProducerOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
 import { prepareFrame, type PreparedFrame, type ProduceInput } from "./lib/protocol/produce";
+import { arrayOverBuffer, prepareEncodedFrames, prepareFrames } from "./lib/protocol/produce-array";
 import { parseTopic, type TopicName } from "./lib/protocol/topics";
 import { PartitionedTopics } from "./lib/session/partitioned-topics";
 import { ProducerPool } from "./lib/session/producer-pool";
@@ -35,6 +37,8 @@ interface PulsarOutDef extends NodeDef, ProducerOptionsInput {
   keys?: string;
   encryptionKeys?: string;
   schema?: string;
+  /** An array msg.payload is one Pulsar message per element. */
+  splitArrays?: Raw;
 }
 
 /** How often a topic's partition count is looked up again (and a failed lookup retried). */
@@ -63,6 +67,9 @@ export = function register(RED: NodeAPI): void {
     let partitioned: PartitionedTopics | undefined;
     let staticTopic: TopicName | undefined;
     let closeTimeoutMs = 5000;
+    const splitArrays = asBool(def.splitArrays);
+    /** The node's offline buffer: an array that could never fit in it is refused whole. */
+    let buffer = { messages: 0, bytes: 0 };
     /** schema "topic": msg.payload encoded with the topic's newest registered schema. */
     let schemas: SchemaOut | undefined;
     try {
@@ -76,6 +83,7 @@ export = function register(RED: NodeAPI): void {
         bufferMessages: intWithDefault("bufferMessages", def.bufferMessages, 10000, 0),
         bufferBytes: intWithDefault("bufferBytes", def.bufferBytes, 16 * 1024 * 1024, 0),
       };
+      buffer = { messages: sessionOptions.bufferMessages, bytes: sessionOptions.bufferBytes };
       // Node-RED gives up on a close after 15 s; stay well inside that.
       closeTimeoutMs = secondsOption("closeTimeout", def.closeTimeout, 5, 0, 12);
       pool = new ProducerPool({
@@ -184,6 +192,7 @@ export = function register(RED: NodeAPI): void {
       }
       let topic: TopicName;
       let frame;
+      let frames: PreparedFrame[] | undefined;
       try {
         // A configured topic wins over msg.topic (as in core MQTT out).
         topic = staticTopic ?? parseTopic(input.topic, settings.defaults);
@@ -192,11 +201,15 @@ export = function register(RED: NodeAPI): void {
           done(nodeErrorOf(refusal));
           return;
         }
-        if (!schemas) frame = prepareFrame(input);
+        if (splitArrays && Array.isArray(input.payload)) {
+          // The schema's encoding converts the elements there; without one, here (refused whole).
+          if (!schemas) frames = prepareFrames(input, input.payload as unknown[]);
+        } else if (!schemas) frame = prepareFrame(input);
       } catch (err) {
         done(toNodeError(t, err));
         return;
       }
+      if (frames || (schemas && splitArrays && Array.isArray(input.payload))) return publishArray(input, topic, frames, send, done);
       const acked = (err: PulsarError | undefined, messageId?: string, partition?: number): void => {
         if (err) {
           if (closing && err.code === "closed-before-ack") failedAtClose++;
@@ -227,6 +240,40 @@ export = function register(RED: NodeAPI): void {
         publish(encodedFrame);
       });
     });
+
+    type Send = (msg: NodeMessage) => void;
+    type Done = (err?: Error) => void;
+
+    /** splitArrays: one Pulsar message per element, one done() for the msg (lib/array-out.ts). */
+    function publishArray(input: InMsg, topic: TopicName, frames: PreparedFrame[] | undefined, send: Send, done: Done): void {
+      const publish = (frames: PreparedFrame[]): void => {
+        const tooLarge = arrayOverBuffer(frames, buffer.messages, buffer.bytes);
+        if (tooLarge) return done(nodeErrorOf(tooLarge));
+        const route = partitioned ?? pool!;
+        sendElements(frames, (f, cb) => route.send(topic, f, cb), (messageIds, errors) => {
+          const previous = input.pulsar;
+          const result = { messageIds, topic: topic.full };
+          input.pulsar = typeof previous === "object" && previous !== null ? { ...previous, ...result } : result;
+          if (!errors) {
+            if (outputWired()) send(input);
+            return done();
+          }
+          if (closing) for (const err of errors) if (err?.code === "closed-before-ack") failedAtClose++;
+          done(toNodeError(t, arrayFailure(errors, (err) => nodeErrorOf(err).message)));
+        });
+      };
+      if (frames) return publish(frames);
+      schemas!.encodeAll(topic, input.payload as unknown[], (err, encoded) => {
+        if (err || !encoded) return done(toNodeError(t, err));
+        let encodedFrames;
+        try {
+          encodedFrames = prepareEncodedFrames(input, encoded);
+        } catch (e) {
+          return done(toNodeError(t, e));
+        }
+        publish(encodedFrames);
+      });
+    }
 
     node.on("close", (_removed: boolean, done: () => void) => {
       closing = true;

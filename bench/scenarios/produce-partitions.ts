@@ -5,15 +5,15 @@
  * partition, fed in turns (the client-side limit). No message has a key: round robin.
  */
 import type { Producer } from "../drivers";
-import { endpoint, flow, pulsarOut } from "../node-red/flows";
-import { MAX_IN_FLIGHT, MAX_OUTSTANDING } from "../profile";
+import { doneAtOnce, endpoint, flow, pulsarOut } from "../node-red/flows";
+import { ARRAY_SIZE, MAX_IN_FLIGHT, MAX_OUTSTANDING } from "../profile";
 import { RawProducer, RoundRobinProducer } from "../raw-client";
 import type { ResultRow } from "../results";
 import { producerUrl } from "../servers";
 import { textPayload } from "../wire";
 import type { ScenarioContext } from "./context";
 import { measureProducers, type Fed } from "./produce";
-import { sessionRows } from "./throughput-rows";
+import { producePartitionRows } from "./throughput-rows";
 
 const PARTITIONS = 4;
 
@@ -23,7 +23,15 @@ export async function producePartitionsScenario(ctx: ScenarioContext): Promise<R
   const topic = ctx.unique(`partitions-${bytes}`);
   await server.createPartitionedTopic(topic, PARTITIONS);
   try {
-    await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), pulsarOut("bench-out-partitions", topic, { sessionPerPartition: true })));
+    await ctx.runtime.deploy(
+      flow(
+        endpoint(server.wsUrl),
+        pulsarOut("bench-out", topic),
+        pulsarOut("bench-out-partitions", topic, { sessionPerPartition: true }),
+        pulsarOut("bench-out-partitions-arrays", topic, { sessionPerPartition: true, splitArrays: true }),
+        doneAtOnce("bench-floor"),
+      ),
+    );
     const perPartition = await Promise.all(Array.from({ length: PARTITIONS }, (_, k) => RawProducer.open(producerUrl(server, `${topic}-partition-${k}`), MAX_IN_FLIGHT)));
     // Every client is fed alike, enough to keep four windows full with as much again queued: with
     // less for the one-session clients, the ratios would measure the feeding as well as the sessions.
@@ -33,8 +41,10 @@ export async function producePartitionsScenario(ctx: ScenarioContext): Promise<R
       "raw×4": fed(new RoundRobinProducer(perPartition)),
       node: fed(ctx.runtime.producer("bench-out")),
       "node×4": fed(ctx.runtime.producer("bench-out-partitions")),
+      "node[100]×4": fed(ctx.runtime.arrayProducer("bench-out-partitions-arrays", ARRAY_SIZE)),
+      floor: fed(ctx.runtime.producer("bench-floor")),
     });
-    return sessionRows(ctx, `produce ${PARTITIONS} partitions`, bytes, runs);
+    return producePartitionRows(ctx, `produce ${PARTITIONS} partitions`, bytes, runs);
   } finally {
     await ctx.runtime.deploy([]);
     await server.deleteTopic(topic, { partitioned: true });

@@ -6,7 +6,7 @@
  */
 import { throughput, type Producer, type Sample } from "../drivers";
 import { doneAtOnce, endpoint, flow, pulsarOut } from "../node-red/flows";
-import { MAX_IN_FLIGHT, MAX_OUTSTANDING } from "../profile";
+import { ARRAY_BYTES, ARRAY_SIZE, MAX_IN_FLIGHT, MAX_OUTSTANDING } from "../profile";
 import { RawProducer } from "../raw-client";
 import type { ClientId, ResultRow } from "../results";
 import { producerUrl } from "../servers";
@@ -26,15 +26,21 @@ export interface Fed {
 export async function produceScenario(ctx: ScenarioContext, bytes: number): Promise<ResultRow[]> {
   const { server } = ctx;
   const topic = ctx.unique(`produce-${bytes}`);
-  await ctx.runtime.deploy(flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), doneAtOnce("bench-floor")));
+  // splitArrays: msgs of ARRAY_SIZE payloads, at the array payload size only.
+  const arrays = bytes === ARRAY_BYTES;
+  await ctx.runtime.deploy(
+    flow(endpoint(server.wsUrl), pulsarOut("bench-out", topic), doneAtOnce("bench-floor"), ...(arrays ? [pulsarOut("bench-out-arrays", topic, { splitArrays: true })] : [])),
+  );
   const fed = (producer: Producer): Fed => ({ producer, maxOutstanding: MAX_OUTSTANDING });
   try {
-    const runs = await measureProducers(ctx, `produce ${bytes} B, server ${server.id}`, textPayload(bytes), {
+    const clients: Partial<Record<ClientId, Fed>> = {
       raw: fed(await RawProducer.open(producerUrl(server, topic), MAX_IN_FLIGHT)),
       node: fed(ctx.runtime.producer("bench-out")),
       naive: fed(await RawProducer.open(producerUrl(server, topic), 1)),
       floor: fed(ctx.runtime.producer("bench-floor")),
-    });
+    };
+    if (arrays) clients["node[100]"] = fed(ctx.runtime.arrayProducer("bench-out-arrays", ARRAY_SIZE));
+    const runs = await measureProducers(ctx, `produce ${bytes} B, server ${server.id}`, textPayload(bytes), clients as Record<ClientId, Fed>);
     return throughputRows(ctx, "produce", bytes, runs);
   } finally {
     await ctx.runtime.deploy([]);

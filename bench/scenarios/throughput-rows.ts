@@ -10,6 +10,14 @@ import type { ScenarioContext } from "./context";
 
 /** The throughput targets: node ≥ 0.8 × raw on the ack server; ≥ 0.95 × raw and ≥ 10 × naive on Pulsar. */
 const TARGETS = { a: { raw: 0.8 }, b: { raw: 0.95, naive: 10 } } as const;
+/** splitArrays (node[100], node[100]×4): ≥ 0.9 × the raw client with as many sessions, on either server. */
+const ARRAYS_TARGET = 0.9;
+/**
+ * Produce with N sessions, one msg per Pulsar message: ≥ 0.9 × the additive bound of N raw sessions
+ * and Node-RED's floor. Per message a node pays at least the raw client's time plus Node-RED's own,
+ * so the bound's rate is 1 / (1 / raw×N + 1 / floor), run by run.
+ */
+const ADDITIVE_TARGET = 0.9;
 /** Several sessions: the node with 4 sessions ≥ 2 × one raw session, on Pulsar and this 2-core machine. */
 const SESSIONS_TARGET = { client: "node×4", raw: 2 } as const;
 
@@ -54,8 +62,35 @@ export function throughputRows(ctx: ScenarioContext, scenario: string, bytes: nu
       compare(rates(runs, "node"), rates(runs, "raw"), "raw", "ratio", { op: ">=", value: targets.raw }),
       compare(rates(runs, "node"), rates(runs, "naive"), "naive", "ratio", targets.naive === undefined ? undefined : { op: ">=", value: targets.naive }),
     ]),
+    ...(runs.has("node[100]") ? [row("node[100]", arrayComparisons(runs, "node[100]", "raw", "node"))] : []),
     row("naive", []),
     ...(runs.has("floor") ? [row("floor", [])] : []),
+  ];
+}
+
+/** An array client against the raw client with as many sessions (target) and the node sending one msg per message. */
+function arrayComparisons(runs: Runs, client: ClientId, raw: ClientId, node: ClientId): Comparison[] {
+  return [compare(rates(runs, client), rates(runs, raw), raw, "ratio", { op: ">=", value: ARRAYS_TARGET }), compare(rates(runs, client), rates(runs, node), node, "ratio")];
+}
+
+/**
+ * produce-partitions: one session and N sessions, one msg per message (node, node×4) and arrays
+ * (node[100]×4), beside the raw sessions and Node-RED's floor. node×4 is held to the additive
+ * bound of raw×4 and the floor (ADDITIVE_TARGET), node[100]×4 to raw×4 (ARRAYS_TARGET).
+ */
+export function producePartitionRows(ctx: ScenarioContext, scenario: string, bytes: number, runs: Runs): ResultRow[] {
+  const row = (client: ClientId, comparisons: Comparison[]): ResultRow => rateRow(ctx, scenario, bytes, runs, client, comparisons);
+  const rawN = rates(runs, "raw×4");
+  const floor = rates(runs, "floor");
+  const bound = rawN.map((r, i) => 1 / (1 / r + 1 / floor[i]));
+  const ratio = (client: ClientId, against: ClientId): Comparison => compare(rates(runs, client), rates(runs, against), against, "ratio");
+  return [
+    row("raw", []),
+    row("raw×4", [ratio("raw×4", "raw")]),
+    row("node", [ratio("node", "raw")]),
+    row("node×4", [compare(rates(runs, "node×4"), bound, "raw×4 + floor (additive bound)", "ratio", { op: ">=", value: ADDITIVE_TARGET }), ratio("node×4", "raw×4"), ratio("node×4", "node")]),
+    row("node[100]×4", arrayComparisons(runs, "node[100]×4", "raw×4", "node×4")),
+    row("floor", []),
   ];
 }
 

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { NodeAPI } from "node-red";
 import { asPulsarError, type ErrorDetails, type PulsarError } from "./protocol/errors";
+import { ArrayElementError } from "./protocol/produce-array";
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
@@ -62,7 +63,9 @@ export function withFieldLabels(t: Translate, details: ErrorDetails): ErrorDetai
 /** An Error for done(err) / node.error: translated message, plus the stable code and details (property names kept). */
 export function toNodeError(t: Translate, err: unknown): Error & { code: string; details: PulsarError["details"] } {
   const pe = asPulsarError(err);
-  const out = new Error(t(`pulsar.errors.${pe.code}`, withFieldLabels(t, pe.details))) as Error & { code: string; details: PulsarError["details"] };
+  // An array element's error says why in the user's language too.
+  const details = pe instanceof ArrayElementError ? { ...pe.details, reason: toNodeError(t, pe.element).message } : pe.details;
+  const out = new Error(t(`pulsar.errors.${pe.code}`, withFieldLabels(t, details))) as Error & { code: string; details: PulsarError["details"] };
   out.code = pe.code;
   out.details = pe.details;
   return out;

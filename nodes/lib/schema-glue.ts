@@ -6,7 +6,8 @@
  */
 import { decodePayload, toConsumedMsg, type ConsumeContext, type ConsumedMsg } from "./protocol/consume";
 import { asPulsarError, PulsarError } from "./protocol/errors";
-import type { EncodedPayload } from "./protocol/schema-codec";
+import { ArrayElementError } from "./protocol/produce-array";
+import type { EncodedPayload, SchemaCodec } from "./protocol/schema-codec";
 import type { Decoded } from "./protocol/schema-versions";
 import type { ConsumerMessageFrame } from "./protocol/server-frames";
 import type { TopicName } from "./protocol/topics";
@@ -124,6 +125,27 @@ export class SchemaOut {
 
   /** `then` gets the encoded payload or the error (`schema-mismatch`, `schema-none`, an admin error). */
   encode(topic: TopicName, payload: unknown, then: (err: PulsarError | undefined, encoded?: EncodedPayload) => void): void {
+    this.withCodec(topic, then, (codec) => codec.encode(payload));
+  }
+
+  /**
+   * An array's elements, with one look-up of the schema, in order. The first element that does not
+   * fit the schema fails them all (ArrayElementError, naming its index): nothing of it is sent.
+   */
+  encodeAll(topic: TopicName, payloads: readonly unknown[], then: (err: PulsarError | undefined, encoded?: EncodedPayload[]) => void): void {
+    this.withCodec(topic, then, (codec) =>
+      payloads.map((payload, index) => {
+        try {
+          return codec.encode(payload);
+        } catch (err) {
+          throw new ArrayElementError(index, asPulsarError(err, "input"));
+        }
+      }),
+    );
+  }
+
+  /** Runs `encode` with the topic's newest codec, in order with every other message of the node. */
+  private withCodec<T>(topic: TopicName, then: (err: PulsarError | undefined, encoded?: T) => void, encode: (codec: SchemaCodec) => T): void {
     this.steps.run(() => {
       let newest: ReturnType<SchemaRegistry["newest"]>;
       try {
@@ -134,9 +156,9 @@ export class SchemaOut {
       }
       const encodeWith = (v: Awaited<typeof newest>): void => {
         if (!v) return then(new PulsarError("input", "schema-none", { topic: topic.full }));
-        let encoded: EncodedPayload;
+        let encoded: T;
         try {
-          encoded = v.codec.encode(payload);
+          encoded = encode(v.codec);
         } catch (err) {
           return then(asPulsarError(err, "input"));
         }

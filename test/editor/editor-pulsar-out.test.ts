@@ -3,14 +3,14 @@
  * definition, validators, the batching options, the Topic field, and help.
  */
 import assert from "node:assert/strict";
-import { help, helpText } from "./support/editor-files";
+import { help, helpText, nodeHtml, templateOf } from "./support/editor-files";
 import { accepts, definition, openEditor, rejects, visible } from "./support/fake-browser";
 import { contractOnlyCheck, definitionChecks, helpChecks, topicFieldChecks, type NodeExpectations } from "./support/node-checks";
 
 const EXPECTED: NodeExpectations = {
   defaults: {
     name: "", endpoint: undefined, topic: "", maxInFlight: 500, bufferMessages: 10000, bufferBytes: 16777216,
-    closeTimeout: 5, maxProducers: 10, sessionPerPartition: false, schema: "none", producerIdleTimeout: 60, producerName: "", sendTimeoutMillis: "",
+    closeTimeout: 5, maxProducers: 10, sessionPerPartition: false, splitArrays: false, schema: "none", producerIdleTimeout: 60, producerName: "", sendTimeoutMillis: "",
     batchingEnabled: false, batchingMaxMessages: "", batchingMaxPublishDelay: "", maxPendingMessages: "",
     compressionType: "", messageRoutingMode: "", hashingScheme: "", initialSequenceId: "", keys: "", encryptionKeys: "",
   },
@@ -63,6 +63,19 @@ describe("editor html: pulsar-out", () => {
       assert.equal(visible(form, ".pulsar-out-batching").length, 3);
       assert.ok(visible(form, ".pulsar-out-batching").every((v) => v));
     });
+
+    it("pulsar-out: Split arrays is a checkbox beside the offline buffer rows, labelled, with a tooltip and no tip box", () => {
+      const { form } = openEditor("pulsar-out");
+      const box = form.$("#node-input-splitArrays");
+      assert.equal(box.attr("type"), "checkbox");
+      const html = templateOf(nodeHtml("pulsar-out"), "pulsar-out");
+      const row = html.indexOf('id="node-input-splitArrays"');
+      assert.ok(row > html.indexOf('id="node-input-bufferBytes"') && row < html.indexOf('id="node-input-closeTimeout"'), "right after the buffer rows");
+      assert.match(html, /<input type="checkbox" id="node-input-splitArrays"[^>]*data-i18n="\[title\]pulsar\.label\.splitArraysTitle"/);
+      assert.match(html, /<label for="node-input-splitArrays"[^>]*data-i18n="pulsar\.label\.splitArrays"/);
+      const between = html.slice(html.indexOf('id="node-input-bufferBytes"'), html.indexOf('id="node-input-closeTimeout"'));
+      assert.ok(!between.includes("form-tips"), "no tip box of its own");
+    });
   });
 
   describe("help", () => {
@@ -71,13 +84,13 @@ describe("editor html: pulsar-out", () => {
     it("pulsar-out: every msg property, errors, at-least-once and statuses", () => {
       const h = help("pulsar-out");
       for (const prop of ["payload", "properties", "key", "topic", "pulsar.eventTime", "pulsar.deliverAt",
-        "pulsar.deliverAfterMs", "pulsar.replicationClusters", "pulsar.messageId", "pulsar.topic"]) {
+        "pulsar.deliverAfterMs", "pulsar.replicationClusters", "pulsar.messageId", "pulsar.messageIds", "pulsar.topic"]) {
         assert.match(h, new RegExp(`<dt( class="optional")?>${prop.replace(".", "\\.")} <span class="property-type">`), prop);
       }
       const plain = helpText(h);
       for (const s of ["send-error:N", "Max frame size", "offline buffer", "at least once", "twice", "Close timeout",
         "Max producers", "connecting", "retry in Ns", "connected", "buffering N", "unauthorized (401)",
-        "forbidden (403)", "topic not found (404)", "bad request (400)", "(409)", "disconnected"]) {
+        "forbidden (403)", "topic not found (404)", "bad request (400)", "(409)", "disconnected", "Split arrays", "elements failed"]) {
         assert.ok(plain.toLowerCase().includes(s.toLowerCase()), s);
       }
     });

@@ -119,7 +119,7 @@ describe("examples/ against a real Pulsar", function () {
 
   it("every example uses pulsar-out and pulsar-in with an endpoint at http://localhost:8080", () => {
     const names = fs.readdirSync(examplesDir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
-    assert.deepEqual(names, ["Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "End-to-end encryption", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
+    assert.deepEqual(names, ["Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "Bulk publish an array", "End-to-end encryption", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
     for (const name of names) {
       const flow = readExample(name);
       const endpoints = flow.filter((n) => n.type === "pulsar-ws-endpoint");
@@ -157,6 +157,20 @@ describe("examples/ against a real Pulsar", function () {
     assert.ok(acked[0].pulsar?.messageId, "pulsar out adds msg.pulsar.messageId");
     assert.deepEqual(got[0].payload, { hello: "Pulsar", from: "Node-RED" });
     assert.equal(got[0].topic, `persistent://public/${namespace}/node-red-example-basic`);
+  });
+
+  it("Bulk publish an array: one click publishes 200 readings in order, key and properties on each; one msg with their ids", async () => {
+    const flow = await load("Bulk publish an array");
+    const acked = received(byName(flow, "debug", "message ids"));
+    const got = received(byName(flow, "debug", "reading received"));
+    await allConnected(flow);
+    click(flow, "poll 200 registers");
+    await until(() => acked.length === 1 && got.length === 200, IO_TIMEOUT_MS, "the array acked and its 200 readings received");
+    const ids = (acked[0].pulsar as { messageIds?: unknown[] }).messageIds;
+    assert.ok(Array.isArray(ids) && ids.length === 200 && ids.every((id) => typeof id === "string"), "msg.pulsar.messageIds: 200 ids");
+    assert.deepEqual(got.map((m) => (m.payload as { register: number }).register), Array.from({ length: 200 }, (_, i) => i), "in element order");
+    assert.deepEqual(got.map((m) => m.pulsar?.messageId), ids, "the ids consumers see, in element order");
+    assert.ok(got.every((m) => m.key === "plc-1" && m.properties?.source === "modbus"), "key and properties on every element");
   });
 
   describe("End-to-end encryption (demo keys made as its comment says)", () => {

@@ -8,6 +8,9 @@
  * pulsar-out with one producer session per partition (`sessionPerPartition`) and a pulsar-in with
  * 4 sessions on a Shared subscription, so that a cut takes one session of a node while its others
  * go on. It first checks that the proxy saw every one of those sessions upgraded.
+ *
+ * The third case sends arrays (`splitArrays`): each input msg holds 100 messages, so a cut hits
+ * some elements of a msg acked and others in flight; the msg must still end once, in done().
  */
 import type { PulsarInstance } from "../../harness/pulsar";
 import { assertNothingLost, assertSockets, recordDrops, runDrops, type DropsPlan } from "./support/drops";
@@ -25,6 +28,10 @@ const SESSIONS_CUTS = Number(process.env.FAULTS_SESSIONS_DROP_CUTS ?? 40);
 const PARTITIONS = 4;
 const PARTITIONED_PRODUCERS = 2;
 const CONSUMER_SESSIONS = 4;
+
+const ARRAYS_MESSAGES = Number(process.env.FAULTS_ARRAYS_DROP_MESSAGES ?? 20_000);
+const ARRAYS_CUTS = Number(process.env.FAULTS_ARRAYS_DROP_CUTS ?? 40);
+const ARRAY_SIZE = 100;
 
 describe("faults: connection drops through a cutting proxy (real Pulsar)", function () {
   this.timeout(420_000);
@@ -72,6 +79,14 @@ describe("faults: connection drops through a cutting proxy (real Pulsar)", funct
     const result = await runDrops(plan);
     const setup = `${PARTITIONED_PRODUCERS} pulsar-out (sessionPerPartition) + pulsar-in (Shared, sessions ${CONSUMER_SESSIONS}); ${result.sockets.producer} producer + ${result.sockets.consumer} consumer sockets at the start`;
     recordDrops("connection drops, several sessions (4 partitions, real Pulsar)", plan, result, setup);
+    assertSockets(plan, result);
+    assertNothingLost(plan, result);
+  });
+
+  it(`with arrays: ${ARRAYS_MESSAGES} messages in msgs of ${ARRAY_SIZE} (splitArrays), ${ARRAYS_CUTS} cuts, nothing lost`, async function () {
+    const plan: DropsPlan = { pulsar, proxy, topic: `drops-arrays-${Date.now()}`, messages: ARRAYS_MESSAGES, cuts: ARRAYS_CUTS, producers: PRODUCERS, sockets: { producer: PRODUCERS, consumer: 1 }, arraySize: ARRAY_SIZE };
+    const result = await runDrops(plan);
+    recordDrops("connection drops, arrays of 100 (splitArrays, real Pulsar)", plan, result, `${PRODUCERS} pulsar-out × maxInFlight 500, splitArrays, ${ARRAYS_MESSAGES / ARRAY_SIZE} msgs of ${ARRAY_SIZE}`);
     assertSockets(plan, result);
     assertNothingLost(plan, result);
   });

@@ -46,7 +46,7 @@ export interface PreparedFrame {
  * The payload as bytes or as text to encode as UTF-8, without copying a string or a Buffer:
  * Buffer as bytes; string as UTF-8; number/boolean as text; object/array as JSON text.
  */
-function payloadSource(payload: unknown): string | Buffer {
+export function payloadSource(payload: unknown): string | Buffer {
   if (Buffer.isBuffer(payload)) return payload;
   if (payload instanceof Uint8Array) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   switch (typeof payload) {
@@ -196,14 +196,37 @@ const PAYLOAD_MEMBER_BYTES = 13;
 /** Validates a msg (throwing a PulsarError naming what is wrong) and sizes its frame. */
 export function prepareFrame(input: ProduceInput): PreparedFrame {
   const payload = payloadSource(input.payload);
+  return frameOf(payload, frameRest(input));
+}
+
+/**
+ * Every field of a msg's frames but the payload, validated and serialized once: the frames of
+ * an array payload share it.
+ */
+export interface FrameRest {
+  readonly rest: string;
+  /** Bytes `rest` adds to a frame (with its comma), 0 without. */
+  readonly restBytes: number;
+  readonly key?: string;
+}
+
+const NO_REST: FrameRest = { rest: "", restBytes: 0 };
+
+export function frameRest(input: ProduceInput): FrameRest {
   // A msg with nothing but a payload (the common case) needs no JSON work at all.
-  const plain = input.properties == null && input.key == null && input.pulsar == null;
-  const fields = plain ? undefined : otherFields(input);
-  const rest = fields ? JSON.stringify(fields).slice(1, -1) : "";
+  if (input.properties == null && input.key == null && input.pulsar == null) return NO_REST;
+  const fields = otherFields(input);
+  const rest = JSON.stringify(fields).slice(1, -1);
+  const restBytes = rest ? 1 + Buffer.byteLength(rest, "utf8") : 0;
+  return fields.key === undefined ? { rest, restBytes } : { rest, restBytes, key: fields.key };
+}
+
+/** One payload (as `payloadSource` gives it) with the fields shared by its msg. */
+export function frameOf(payload: string | Buffer, shared: FrameRest): PreparedFrame {
   const payloadBytes = typeof payload === "string" ? Buffer.byteLength(payload, "utf8") : payload.length;
-  const base64Bytes = 4 * Math.ceil(payloadBytes / 3);
-  const bytes = PAYLOAD_MEMBER_BYTES + base64Bytes + (rest ? 1 + Buffer.byteLength(rest, "utf8") : 0);
-  return fields?.key === undefined ? { payload, rest, payloadBytes, bytes } : { payload, rest, payloadBytes, bytes, key: fields.key };
+  const bytes = PAYLOAD_MEMBER_BYTES + 4 * Math.ceil(payloadBytes / 3) + shared.restBytes;
+  const { rest, key } = shared;
+  return key === undefined ? { payload, rest, payloadBytes, bytes } : { payload, rest, payloadBytes, bytes, key };
 }
 
 /**

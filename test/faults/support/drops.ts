@@ -49,6 +49,11 @@ export interface DropsPlan {
   consumerCutShare?: number;
   /** The payloads are encrypted: id in a property, the reader checks that only ciphertext is stored. */
   encrypted?: boolean;
+  /**
+   * Messages per input msg (`splitArrays` on every pulsar-out): each msg's payload is an array of
+   * that many ids; a msg that ended in done() counts all its elements acked. Default 1: one id per msg.
+   */
+  arraySize?: number;
 }
 
 export interface Sockets {
@@ -94,9 +99,17 @@ function upgraded(proxy: TcpProxy): Sockets {
 export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
   const { proxy, topic, messages } = plan;
   const outIds = Array.from({ length: plan.producers }, (_, i) => `out${i}`);
+  const size = plan.arraySize ?? 1;
+  const ids = Array.from({ length: messages }, (_, i) => `${topic}#${i}`);
+  // The inputs: one id each, or arrays of `size` ids under a msg id of their own.
+  const inputs = Math.ceil(messages / size);
+  const inputId = (k: number): string => (size === 1 ? ids[k] : `${topic}@${k}`);
+  const elementsOf = (k: number): string[] => ids.slice(k * size, (k + 1) * size);
+  const inputIds = Array.from({ length: inputs }, (_, k) => inputId(k));
+  const elementsOfInputs = (which: string[]): string[] => (size === 1 ? which : which.flatMap((id) => elementsOf(Number(id.slice(id.lastIndexOf("@") + 1)))));
   const nodes: FlowNode[] = [
     { id: "ep", type: "pulsar-ws-endpoint", serviceUrl: proxy.wsUrl, tenant: "public", namespace: "default", reconnectMin: 0.05, reconnectMax: 1, pingInterval: 5, pongTimeout: 5 },
-    ...outIds.map((id) => ({ id, type: "pulsar-out", endpoint: "ep", topic, maxInFlight: 500, wires: [], ...plan.outOptions })),
+    ...outIds.map((id) => ({ id, type: "pulsar-out", endpoint: "ep", topic, maxInFlight: 500, wires: [], ...(size > 1 ? { splitArrays: true } : {}), ...plan.outOptions })),
     { id: "in", type: "pulsar-in", endpoint: "ep", topic, mode: "subscription", subscription: "drops", subscriptionType: "Exclusive", initialPosition: "Earliest", ackMode: "auto", payloadFormat: "utf8", wires: [["received"]], ...plan.inOptions },
     { id: "received", type: "helper" },
     ...watchers(outIds),
@@ -113,7 +126,7 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
   const sockets = upgraded(proxy);
 
   // Cut points: random settled counts, spread over the run.
-  const thresholds = Array.from({ length: plan.cuts }, () => Math.floor(messages * (0.02 + Math.random() * 0.93))).sort((a, b) => a - b);
+  const thresholds = Array.from({ length: plan.cuts }, () => Math.floor(inputs * (0.02 + Math.random() * 0.93))).sort((a, b) => a - b);
   const cuts: Sockets = { producer: 0, consumer: 0 };
   const tryCut = (): void => {
     while (thresholds.length > 0 && outcomes.settled >= thresholds[0]) {
@@ -131,18 +144,18 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
   let offered = 0;
   await new Promise<void>((resolve) => {
     const pump = (): void => {
-      while (offered < messages && offered - outcomes.settled < OUTSTANDING_PER_NODE * plan.producers) {
-        const id = `${topic}#${offered}`;
-        inject(outs[offered % plan.producers], plan.encrypted ? { payload: id, properties: { id } } : { payload: id }, id);
+      while (offered < inputs && (offered - outcomes.settled) * size < OUTSTANDING_PER_NODE * plan.producers) {
+        const id = inputId(offered);
+        const payload = size === 1 ? { payload: id } : { payload: elementsOf(offered) };
+        inject(outs[offered % plan.producers], plan.encrypted ? { ...payload, properties: { id } } : payload, id);
         offered++;
       }
-      if (offered >= messages) resolve();
+      if (offered >= inputs) resolve();
       else setTimeout(pump, 2);
     };
     pump();
   });
-  const ids = Array.from({ length: messages }, (_, i) => `${topic}#${i}`);
-  const unsettled = await outcomes.waitAll(ids, 180_000);
+  const unsettled = elementsOfInputs(await outcomes.waitAll(inputIds, 180_000));
   const producedIn = (Date.now() - started) / 1000;
   // Cuts not yet done (the run was faster than the last threshold) are done now, on the consumer.
   const consumerUp: ConnectionFilter = (c) => isRole(true)(c) && c.status === 101;
@@ -154,7 +167,7 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  const acked = ids.filter((id) => outcomes.ok.has(id));
+  const acked = elementsOfInputs(inputIds.filter((id) => outcomes.ok.has(id)));
   await until(() => acked.every((id) => received.has(id)), 120_000, `the consumer to receive every acked message (${acked.filter((id) => received.has(id)).length}/${acked.length})`).catch(() => undefined);
   let storedPlaintext = 0;
   const idOf = (frame: ReaderFrame): string => {
@@ -179,8 +192,8 @@ export async function runDrops(plan: DropsPlan): Promise<DropsResult> {
     missingInTopic,
     missingAtConsumer,
     errors,
-    completed: outcomes.settled,
-    failed: outcomes.failed.size,
+    completed: elementsOfInputs(inputIds.filter((id) => outcomes.has(id))).length,
+    failed: elementsOfInputs([...outcomes.failed.keys()]).length,
     lost: new Set([...unsettled, ...missingInTopic, ...missingAtConsumer]).size,
     storedDuplicates,
     deliveredDuplicates,

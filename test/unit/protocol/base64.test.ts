@@ -27,6 +27,21 @@ describe("protocol/base64", () => {
 });
 
 describe("message ids", () => {
+  it("property: the shape check without decoding agrees with decoding strictly and reading the first byte", () => {
+    const byDecoding = (t: string): boolean => {
+      if (t.length === 0 || t.length > 2048) return false;
+      const bytes = decodeBase64Strict(t);
+      return bytes !== undefined && bytes.length >= 4 && bytes[0] === 0x08;
+    };
+    const alphabet = fc.constantFrom(..."ABCIPQxyz019+/=-_ \n!é".split(""));
+    const id = fc.uint8Array({ minLength: 0, maxLength: 24 }).map((b) => Buffer.from([0x08, ...b]).toString("base64"));
+    const text = fc.oneof(fc.string({ unit: alphabet, maxLength: 24 }), id, id.map((t) => t.replace(/=+$/, "")), fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString("base64")));
+    fc.assert(
+      fc.property(text, (t) => assert.equal(isMessageIdShape(t), byDecoding(t), JSON.stringify(t))),
+      { numRuns: 10000 },
+    );
+  });
+
   it("are kept only when shaped like Pulsar's: bounded, strict base64 of a MessageIdData", () => {
     assert.equal(isMessageIdShape("CAcQAzAA"), true);
     assert.equal(isMessageIdShape("CAEQAiAAMAA="), true);
