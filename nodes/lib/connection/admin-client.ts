@@ -204,8 +204,9 @@ export function reasonOf(body: string): string {
   try {
     const parsed = JSON.parse(body) as { reason?: unknown; message?: unknown } | null;
     const reason = parsed && typeof parsed === "object" ? (parsed.reason ?? parsed.message) : undefined;
-    // A reason goes into log lines and statuses: no control characters from the server.
-    return typeof reason === "string" ? oneLine(reason.slice(0, MAX_REASON_CHARS)) : "";
+    // A reason goes into log lines and statuses: no control characters from the server, and not
+    // the Java stack trace Pulsar appends to an unexpected error ("… Stacktrace: org.apache…").
+    return typeof reason === "string" ? oneLine(reason.split(/\s*-*\s*Stacktrace:/)[0].slice(0, MAX_REASON_CHARS)) : "";
   } catch {
     return "";
   }
