@@ -199,6 +199,20 @@ function callOnce(target: AdminTarget, href: string, request: AdminRequest, toke
   });
 }
 
+/**
+ * Has `target` remember every bearer it sends in `secrets` (a token file's content, an OAuth2
+ * access token), so that an answer to the editor can be scrubbed of it too.
+ */
+export function rememberBearers(target: AdminTarget, secrets: string[]): void {
+  const bearer = target.bearer;
+  if (!bearer) return;
+  target.bearer = async () => {
+    const token = await bearer();
+    if (token) secrets.push(token);
+    return token;
+  };
+}
+
 /** Pulsar's JSON error body carries a `reason`; HTML error pages and the like give nothing. */
 export function reasonOf(body: string): string {
   try {
