@@ -443,24 +443,33 @@
             return box;
         }
         var end = points[points.length - 1].at;
+        // The window grows with the history, from one minute up to HISTORY_MS, so a young chart is not a sliver.
+        var span = Math.min(HISTORY_MS, Math.max(60 * 1000, end - points[0].at));
         var max = 1;
-        points.forEach(function (p) { max = Math.max(max, p.rin, p.rout); });
-        function line(key, cls) {
+        var maxBacklog = 1;
+        points.forEach(function (p) {
+            max = Math.max(max, p.rin, p.rout);
+            maxBacklog = Math.max(maxBacklog, p.backlog);
+        });
+        // Rates share one scale; the backlog (a count, dashed) has its own.
+        function line(key, cls, top) {
             var poly = document.createElementNS(svgNS, "polyline");
             poly.setAttribute("class", cls);
             poly.setAttribute("points", points.map(function (p) {
-                var x = W - ((end - p.at) / HISTORY_MS) * W;
-                var y = H - 2 - (p[key] / max) * (H - 4);
+                var x = W - ((end - p.at) / span) * W;
+                var y = H - 2 - (p[key] / top) * (H - 4);
                 return x.toFixed(1) + "," + y.toFixed(1);
             }).join(" "));
             svg.appendChild(poly);
         }
-        line("rin", "pulsar-sidebar-line-in");
-        line("rout", "pulsar-sidebar-line-out");
+        line("backlog", "pulsar-sidebar-line-backlog", maxBacklog);
+        line("rin", "pulsar-sidebar-line-in", max);
+        line("rout", "pulsar-sidebar-line-out", max);
         box.append(svg);
         var legend = el("div", "pulsar-sidebar-legend").appendTo(box);
         el("span", "pulsar-sidebar-key-in", t("chart-in") + " " + rate(topic.msgRateIn)).appendTo(legend);
         el("span", "pulsar-sidebar-key-out", t("chart-out") + " " + rate(topic.msgRateOut)).appendTo(legend);
+        el("span", "pulsar-sidebar-key-backlog", t("chart-backlog") + " " + topic.backlog).appendTo(legend);
         el("span", "pulsar-sidebar-muted", "max " + rate(max) + "/s").appendTo(legend);
         return box;
     };
