@@ -349,6 +349,18 @@ describe("the Pulsar sidebar in a real browser (Chromium, packed package, Node-R
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   });
 
+  it("asks nothing while the tab is hidden, and again as soon as it is shown", async () => {
+    await editor.showSidebar("info");
+    // The next poll finds the tab hidden: it sends nothing and says so (in the hidden tab).
+    await page.waitForFunction(() => /paused/.test(document.querySelector(".pulsar-sidebar-state")?.textContent ?? ""), undefined, { timeout: STEP_MS });
+    await recorder.settle();
+    const asked = recorder.count("request", "/pulsar-sidebar/endpoints/ep/topics");
+    const next = page.waitForRequest((r) => r.url().includes("/pulsar-sidebar/endpoints/ep/topics"), { timeout: STEP_MS });
+    await showPulsarTab(page);
+    await next;
+    assert.equal(recorder.count("request", "/pulsar-sidebar/endpoints/ep/topics"), asked + 1, "one request on showing, none while hidden");
+  });
+
   it("an endpoint whose Pulsar is down shows as such", async () => {
     await page.selectOption(".pulsar-sidebar-endpoint", "down");
     const state = page.locator(".pulsar-sidebar-state.pulsar-sidebar-down");
