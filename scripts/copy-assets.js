@@ -3,7 +3,7 @@
 // locales/<lang>/<basename>.json, icons = dirname(js)/icons), so the build puts them next to
 // dist/nodes/*.js.
 //
-// The three nodes share one vocabulary (status texts, errors, labels), but Node-RED scopes a
+// The nodes (and the sidebar plugin) share one vocabulary (status texts, errors, labels), but Node-RED scopes a
 // catalog to one node file. So the sources keep each language's strings once, split by
 // concern in nodes/locales/<lang>/*.json, and the build merges them into one catalog per
 // node file. Help stays per node (<type>.html).
@@ -14,7 +14,8 @@ const path = require("path");
 const root = path.resolve(__dirname, "..");
 const out = path.join(root, "dist", "nodes");
 const pkg = require(path.join(root, "package.json"));
-const nodeBasenames = Object.values(pkg["node-red"].nodes).map((f) => path.basename(f, ".js"));
+// Plugins (the Pulsar sidebar) load their catalog the same way: locales/<lang>/<basename>.json.
+const nodeBasenames = [...Object.values(pkg["node-red"].nodes), ...Object.values(pkg["node-red"].plugins ?? {})].map((f) => path.basename(f, ".js"));
 
 function copyDir(from, to) {
   fs.mkdirSync(to, { recursive: true });

@@ -36,7 +36,7 @@ import { bareToken, tokenSource } from "./protocol/bearer-token";
 import { asPulsarError } from "./protocol/errors";
 import { scrubSecrets } from "./protocol/secrets";
 import { httpGetter, lookup, previewPattern, testConnection, type AdminLine } from "./connection/admin-checks";
-import type { AdminTarget } from "./connection/admin-client";
+import { rememberBearers, type AdminTarget } from "./connection/admin-client";
 import { parseTopicPattern } from "./protocol/topic-list";
 import { configError } from "./protocol/errors";
 import { parseTopic, type TopicDefaults } from "./protocol/topics";
@@ -101,7 +101,7 @@ function deployedValue(settings: EndpointSettings, field: Field): string | undef
 }
 
 /** Node-RED's admin app parses JSON and form bodies; these routes take JSON only. */
-function jsonOnly(req: Request, res: Response, next: () => void): void {
+export function jsonOnly(req: Request, res: Response, next: () => void): void {
   if (req.is("application/json")) return next();
   res.status(415).json({ error: "these routes accept only application/json bodies" });
 }
@@ -237,14 +237,7 @@ export function registerAdminApi(RED: NodeAPI): void {
     const target = connection.adminTarget();
     const secrets = [settings.token, secret].filter((s): s is string => !!s);
     // The bearer actually sent (a token file's content, an OAuth2 access token) is scrubbed too.
-    const bearer = target.bearer;
-    if (bearer) {
-      target.bearer = async () => {
-        const token = await bearer();
-        if (token) secrets.push(token);
-        return token;
-      };
-    }
+    rememberBearers(target, secrets);
     return {
       target,
       defaults: settings.defaults,

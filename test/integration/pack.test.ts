@@ -92,7 +92,9 @@ describe("npm pack → the tarball's contents, its README, an install into a fre
 
   it("holds what a user needs: the built nodes, LICENSE, CHANGELOG, README, examples", () => {
     for (const required of ["dist/nodes/pulsar-out.js", "dist/nodes/pulsar-out.html", "dist/nodes/locales/en-US/pulsar-in.json", "dist/nodes/icons/pulsar.svg",
-      "README.md", "package.json", "LICENSE", "CHANGELOG.md", "examples/Basic produce and consume.json", "resources/pulsar-ws-editor.js"]) {
+      "README.md", "package.json", "LICENSE", "CHANGELOG.md", "examples/Basic produce and consume.json", "resources/pulsar-ws-editor.js",
+      // The Pulsar sidebar plugin: runtime, editor template, its catalog, its script and style.
+      "dist/nodes/pulsar-sidebar.js", "dist/nodes/pulsar-sidebar.html", "dist/nodes/locales/en-US/pulsar-sidebar.json", "resources/pulsar-sidebar.js", "resources/pulsar-sidebar.css"]) {
       assert.ok(packed.includes(required), `${required} is missing from the tarball`);
     }
     const license = fs.readFileSync(path.join(unpacked, "LICENSE"), "utf8");
@@ -152,7 +154,7 @@ describe("npm pack → the tarball's contents, its README, an install into a fre
     assert.ok(images.length >= 1 && images.every((i) => i.startsWith(`https://raw.githubusercontent.com${repoPath}/main/`)), `images: ${images.join(", ")}`);
   });
 
-  it("installs the tarball and Node-RED loads the five node types without warnings", async () => {
+  it("installs the tarball and Node-RED loads the five node types and the sidebar plugin without warnings", async () => {
     const userDir = path.join(work, "userdir");
     fs.mkdirSync(userDir);
     fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", private: true }));
@@ -176,6 +178,11 @@ describe("npm pack → the tarball's contents, its README, an install into a fre
       assert.equal(set.err, undefined, `node set error: ${set.err}`);
       assert.ok(set.enabled, `node set not enabled: ${JSON.stringify(set)}`);
     }
+    // The sidebar plugin is loaded too (a plugin, not a node type).
+    const plugins = (await getJson(`http://127.0.0.1:${port}/plugins`)) as { id: string; module: string; plugins?: { id: string }[] }[];
+    const sidebar = plugins.find((p) => p.module === "@pulsar-ws/node-red-pulsar");
+    assert.ok(sidebar, `plugin sets: ${JSON.stringify(plugins)}`);
+    assert.deepEqual((sidebar.plugins ?? []).map((p) => p.id), ["pulsar-sidebar"]);
     const complaints = log.split("\n").filter((l) => /\[(warn|error)\]/.test(l) && /pulsar/i.test(l));
     assert.deepEqual(complaints, [], `Node-RED complained:\n${complaints.join("\n")}`);
   });

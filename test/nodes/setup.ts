@@ -4,6 +4,8 @@
  * the node modules, flow builders, and done()/done(err) tracking.
  */
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Node, NodeMessage } from "node-red";
 import helper from "node-red-node-test-helper";
 import endpointNode from "../../nodes/pulsar-ws-endpoint";
@@ -141,4 +143,26 @@ export function useFakePulsar(): () => FakePulsar {
     if (!fake) throw new Error("the fake Pulsar is used outside a test");
     return fake;
   };
+}
+
+/**
+ * A loopback HTTP server posing as Pulsar's admin API for the whole describe block (listening
+ * before, closed after), and Node-RED's admin app started and emptied around each test. Returns
+ * the server's base URL (once listening).
+ */
+export function useLoopbackAdmin(handler: http.RequestListener): () => string {
+  let server: http.Server | undefined;
+  let url = "";
+  before(async () => {
+    server = http.createServer(handler);
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+  beforeEach(() => new Promise<void>((resolve) => helper.startServer(resolve)));
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(resolve));
+  });
+  return () => url;
 }

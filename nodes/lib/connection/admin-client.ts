@@ -199,13 +199,28 @@ function callOnce(target: AdminTarget, href: string, request: AdminRequest, toke
   });
 }
 
+/**
+ * Has `target` remember every bearer it sends in `secrets` (a token file's content, an OAuth2
+ * access token), so that an answer to the editor can be scrubbed of it too.
+ */
+export function rememberBearers(target: AdminTarget, secrets: string[]): void {
+  const bearer = target.bearer;
+  if (!bearer) return;
+  target.bearer = async () => {
+    const token = await bearer();
+    if (token) secrets.push(token);
+    return token;
+  };
+}
+
 /** Pulsar's JSON error body carries a `reason`; HTML error pages and the like give nothing. */
 export function reasonOf(body: string): string {
   try {
     const parsed = JSON.parse(body) as { reason?: unknown; message?: unknown } | null;
     const reason = parsed && typeof parsed === "object" ? (parsed.reason ?? parsed.message) : undefined;
-    // A reason goes into log lines and statuses: no control characters from the server.
-    return typeof reason === "string" ? oneLine(reason.slice(0, MAX_REASON_CHARS)) : "";
+    // A reason goes into log lines and statuses: no control characters from the server, and not
+    // the Java stack trace Pulsar appends to an unexpected error ("… Stacktrace: org.apache…").
+    return typeof reason === "string" ? oneLine(reason.split(/\s*-*\s*Stacktrace:/)[0].slice(0, MAX_REASON_CHARS)) : "";
   } catch {
     return "";
   }

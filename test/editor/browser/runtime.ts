@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   logFile: string;
   /** Extra environment, e.g. the token the endpoint names as ${PULSAR_TOKEN}. */
   env?: Record<string, string>;
+  /** More settings.js entries (JSON only), e.g. adminAuth with users of different permissions. */
+  settings?: Record<string, unknown>;
 }
 
 export interface Runtime {
@@ -76,6 +78,7 @@ export async function startNodeRed(opts: RuntimeOptions, startTimeoutMs = 60000)
     editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false } },
     telemetry: { enabled: false },
     logging: { console: { level: "info" } },
+    ...opts.settings,
   };
   fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
   const redJs = require.resolve("node-red/red.js", { paths: [root] });

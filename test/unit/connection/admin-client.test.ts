@@ -101,6 +101,8 @@ describe("pulsar-admin: Test connection", () => {
   it("keeps only Pulsar's short reason from an error body", () => {
     assert.equal(reasonOf('{"reason":"Namespace does not exist"}'), "Namespace does not exist");
     assert.equal(reasonOf("<html>500</html>"), "");
+    // Pulsar appends the Java stack trace to an unexpected error: not for a status line or the editor.
+    assert.equal(reasonOf('{"reason":"--- An unexpected error occurred in the server --- Message: Incorrect parameter input Stacktrace: org.apache.X: y"}'), "--- An unexpected error occurred in the server --- Message: Incorrect parameter input");
     assert.equal(reasonOf(JSON.stringify({ reason: "x".repeat(500) })).length, 200);
   });
 });

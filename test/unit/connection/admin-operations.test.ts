@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { AdminAnswer, AdminRequest } from "../../../nodes/lib/connection/admin-client";
-import { PulsarAdmin } from "../../../nodes/lib/connection/admin-operations";
+import { PulsarAdmin, peekedBytes } from "../../../nodes/lib/connection/admin-operations";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { parseTopic } from "../../../nodes/lib/protocol/topics";
 import { PrepareFailure } from "../../../nodes/lib/session/socket";
@@ -90,6 +90,19 @@ describe("connection/admin-operations", () => {
       [`GET ${P}/subscription/s/position/2`]: { status: 404, body: '{"reason":"Message not found"}' },
     });
     assert.deepEqual(await admin.peek(topic, "s", 5), [{ messageId: "81:0", publishTime: "2026-12-03T09:22:38.667Z", key: "k1", properties: { seq: "0" }, payload: "hello" }]);
+  });
+
+  it("examines a topic's newest messages (newest first) as bytes with their headers, and stops past the oldest (Pulsar's 500) or at none (412)", async () => {
+    const E = `GET ${P}/examinemessage?initialPosition=latest&messagePosition=`;
+    const { admin } = canned({
+      [`${E}1`]: { status: 200, body: "\u00ffnewest", headers: { "x-pulsar-message-id": "9:2", "x-pulsar-event-time": "2026-12-03T09:00:00Z" } },
+      [`${E}2`]: { status: 200, body: "older", headers: { "x-pulsar-message-id": "9:1" } },
+      [`${E}3`]: { status: 500, body: '{"reason":"--- An unexpected error occurred in the server --- Message: Incorrect parameter input error code: -14 Stacktrace: org.apache.bookkeeper.mledger.ManagedLedgerException"}' },
+    });
+    const found = (await admin.examineNewest(topic, 5)).map(peekedBytes);
+    assert.deepEqual(found.map((m) => [m.messageId, m.payload.toString("utf8"), m.eventTime]), [["9:2", "\u00ffnewest", "2026-12-03T09:00:00Z"], ["9:1", "older", undefined]]);
+    const empty = canned({ [`${E}1`]: { status: 412, body: '{"reason":"Could not examine messages due to the total message is zero"}' } });
+    assert.equal((await rejection(empty.admin.examineNewest(topic, 5))).details.status, 412, "none at all is the caller's to say");
   });
 
   it("a reader's start at a time is the entry before the first message at or after it (the start is exclusive)", async () => {
