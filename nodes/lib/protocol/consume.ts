@@ -30,6 +30,36 @@ export interface ConsumedMsg {
   pulsar: PulsarMsgInfo;
 }
 
+/**
+ * Several consumed messages of one topic as one msg (pulsar-in's batches): the payloads in
+ * arrival order; per message its `msg.pulsar` fields with its key and properties; and
+ * `messageIds`, which acks (or nacks) the whole batch when the msg is sent back to pulsar-in.
+ */
+export interface ConsumedBatch {
+  payload: unknown[];
+  topic: string;
+  pulsar: {
+    topic: string;
+    subscription?: string;
+    messageIds: string[];
+    messages: (PulsarMsgInfo & { properties: Record<string, string> })[];
+  };
+}
+
+export function toBatchMsg(topic: string, msgs: readonly ConsumedMsg[]): ConsumedBatch {
+  const pulsar: ConsumedBatch["pulsar"] = { topic, messageIds: new Array<string>(msgs.length), messages: new Array<ConsumedBatch["pulsar"]["messages"][number]>(msgs.length) };
+  const payload = new Array<unknown>(msgs.length);
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i];
+    payload[i] = m.payload;
+    pulsar.messageIds[i] = m.pulsar.messageId;
+    pulsar.messages[i] = { ...m.pulsar, properties: m.properties };
+  }
+  const subscription = msgs[0]?.pulsar.subscription;
+  if (subscription !== undefined) pulsar.subscription = subscription;
+  return { payload, topic, pulsar };
+}
+
 export interface ConsumeContext {
   topic: string;
   subscription?: string;
