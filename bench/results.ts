@@ -12,7 +12,7 @@ import { spread, type Spread } from "./stats";
  * ×N: the same client with N WebSocket sessions (the session rows, scenarios/throughput-rows.ts).
  * node+e2e: pulsar-out with end-to-end encryption (scenarios/produce-encrypted.ts).
  */
-export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4" | "node+e2e";
+export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4" | "node+e2e" | "node batch" | "node×4 batch";
 
 export interface Target {
   op: ">=" | "<=";
