@@ -163,7 +163,7 @@ export = function register(RED: NodeAPI): void {
         if (!key) logKeys.set(sn, (key = { key: "" }));
         logStateChange(node, t, sn.safeUrl, state, key, settings.cluster !== undefined);
       });
-      s.on("changed", () => updateStatus());
+      s.on("changed", statusSoon);
       s.on("warn", (key, params, cause) => node.warn(t(`pulsar.${key}`, { ...params, reason: cause === undefined ? "" : toNodeError(t, cause).message })));
       s.on("log", (key, params) => node.log(t(`pulsar.${key}`, params)));
       s.on("protocolError", (err) => protocolErrors.report(err));
@@ -173,6 +173,20 @@ export = function register(RED: NodeAPI): void {
       });
       updateStatus();
       return s;
+    }
+
+    /**
+     * "changed" comes twice per message (delivered, answered): the status is worked out once per
+     * turn of the event loop instead, after a socket's burst of frames, not for each of them.
+     */
+    let statusQueued = false;
+    function statusSoon(): void {
+      if (statusQueued) return;
+      statusQueued = true;
+      setImmediate(() => {
+        statusQueued = false;
+        updateStatus();
+      });
     }
 
     function updateStatus(): void {

@@ -46,15 +46,23 @@ export interface ConsumedBatch {
   };
 }
 
+/**
+ * Takes over the msgs' `pulsar` objects (adding `properties`): the msgs are the batch's own and
+ * go nowhere else, and copying them costs more per message than the rest of the batch (this is
+ * the path that exists to be cheap).
+ */
 export function toBatchMsg(topic: string, msgs: readonly ConsumedMsg[]): ConsumedBatch {
-  const pulsar: ConsumedBatch["pulsar"] = { topic, messageIds: new Array<string>(msgs.length), messages: new Array<ConsumedBatch["pulsar"]["messages"][number]>(msgs.length) };
-  const payload = new Array<unknown>(msgs.length);
-  for (let i = 0; i < msgs.length; i++) {
-    const m = msgs[i];
-    payload[i] = m.payload;
-    pulsar.messageIds[i] = m.pulsar.messageId;
-    pulsar.messages[i] = { ...m.pulsar, properties: m.properties };
+  const payload: unknown[] = [];
+  const messageIds: string[] = [];
+  const messages: ConsumedBatch["pulsar"]["messages"] = [];
+  for (const m of msgs) {
+    payload.push(m.payload);
+    messageIds.push(m.pulsar.messageId);
+    const info = m.pulsar as PulsarMsgInfo & { properties: Record<string, string> };
+    info.properties = m.properties;
+    messages.push(info);
   }
+  const pulsar: ConsumedBatch["pulsar"] = { topic, messageIds, messages };
   const subscription = msgs[0]?.pulsar.subscription;
   if (subscription !== undefined) pulsar.subscription = subscription;
   return { payload, topic, pulsar };
