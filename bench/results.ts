@@ -13,7 +13,7 @@ import { spread, type Spread } from "./stats";
  * node+e2e: pulsar-out with end-to-end encryption (scenarios/produce-encrypted.ts).
  * node[100]: pulsar-out with `splitArrays`, fed msgs of 100 payloads (rates count Pulsar messages).
  */
-export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4" | "node+e2e" | "node[100]" | "node[100]×4";
+export type ClientId = "node" | "raw" | "naive" | "floor" | "node×2" | "node×4" | "raw×4" | "node+e2e" | "node[100]" | "node[100]×4" | "node batch" | "node×4 batch";
 
 export interface Target {
   op: ">=" | "<=";

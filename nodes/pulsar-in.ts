@@ -3,8 +3,9 @@
  * list of topics, or the topics of a namespace that match a pattern. What is consumed, and every
  * change to it, is a TopicSubscriptions (lib/consume/); how a frame reaches the flow and is acked,
  * a Delivery (lib/delivery.ts). This file reads the options, shows the status and maps input to
- * them: a msg with msg.pulsar.messageId acks it (msg.ack === false nacks it); msg.action is a
- * control message, ended in done() once it took effect or done(err) saying why not.
+ * them: a msg with msg.pulsar.messageId acks it, one with msg.pulsar.messageIds (a batch msg)
+ * acks each (msg.ack === false nacks); msg.action is a control message, ended in done() once
+ * it took effect or done(err) saying why not.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { bindToEndpoint } from "./lib/endpoint-binding";
@@ -14,7 +15,7 @@ import { consumerDecryptor, type KeysNode } from "./lib/keys-config";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { inputError, PulsarError } from "./lib/protocol/errors";
-import { PAYLOAD_FORMATS, type ConsumedMsg } from "./lib/protocol/consume";
+import { PAYLOAD_FORMATS, type ConsumedBatch, type ConsumedMsg } from "./lib/protocol/consume";
 import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
 import { parsePosition, parseReaderStart } from "./lib/protocol/positions";
@@ -41,6 +42,9 @@ interface PulsarInDef extends NodeDef, ConsumerOptionsInput, ReaderOptionsInput 
   startMessageId?: string;
   pullWindow?: Raw;
   sessions?: Raw;
+  /** Batches: up to batchSize messages of one topic as one msg, or what arrived within batchTimeoutMs. */
+  batchSize?: Raw;
+  batchTimeoutMs?: Raw;
   /** End-to-end encryption: a pulsar-ws-keys node with the private keys, and what to do when a message cannot be decrypted. */
   keys?: string;
   cryptoFailureAction?: string;
@@ -50,7 +54,7 @@ interface ControlMsg extends NodeMessage {
   action?: unknown;
   ack?: unknown;
   position?: unknown;
-  pulsar?: { messageId?: unknown };
+  pulsar?: { messageId?: unknown; messageIds?: unknown };
 }
 
 const DEFAULT_MAX_TOPICS = 100;
@@ -59,6 +63,9 @@ const MAX_MAX_TOPICS = 1000;
 const MAX_SESSIONS_PER_TOPIC = 16;
 /** How long subscribe / connect / seek wait for the new sessions to open before done(err). */
 const OPEN_WAIT_MS = 30000;
+/** Beyond this one msg holds more than a flow should handle at once. */
+const MAX_BATCH_SIZE = 10000;
+const MAX_BATCH_TIMEOUT_MS = 60000;
 const ACTIONS = ["pause", "resume", "subscribe", "unsubscribe", "connect", "disconnect", "getSubscriptions", "deleteSubscription", "seek"];
 
 export = function register(RED: NodeAPI): void {
@@ -76,6 +83,7 @@ export = function register(RED: NodeAPI): void {
     let defaults: TopicDefaults = { tenant: "public", namespace: "default" };
     let closing = false;
     let subs: TopicSubscriptions | undefined;
+    let delivery: Delivery | undefined;
     /** Messages that could not be decrypted (shown in the status); discarded ones are counted in one warning a minute. */
     let undecryptable = 0;
     const discarded = new RepeatedErrorLog((line) => node.warn(line), t);
@@ -90,12 +98,16 @@ export = function register(RED: NodeAPI): void {
       const settings = binding.settings();
       const ep = endpoint!;
       defaults = settings.defaults;
-      const send = (msg: ConsumedMsg): void => node.send(msg as unknown as NodeMessage);
-      const fail = (err: unknown, raw: ConsumedMsg): void => node.error(toNodeError(t, err), raw as unknown as NodeMessage);
-      // payloadFormat "schema": payloads decoded with the topic's registered schema.
+      const send = (msg: ConsumedMsg | ConsumedBatch): void => node.send(msg as unknown as NodeMessage);
+      const fail = (err: unknown, raw: ConsumedMsg | ConsumedBatch): void => node.error(toNodeError(t, err), raw as unknown as NodeMessage);
+      const batchSize = intWithDefault("batchSize", def.batchSize, 1, 1, MAX_BATCH_SIZE);
+      const batchTimeoutMs = intWithDefault("batchTimeoutMs", def.batchTimeoutMs, 100, 1, MAX_BATCH_TIMEOUT_MS);
+      // payloadFormat "schema": payloads decoded with the topic's registered schema, then handed
+      // on through the delivery (alone or into a batch).
+      const hand = (msg: ConsumedMsg, after: () => void): void => delivery!.hand(msg, after);
       const schemas =
         def.payloadFormat === "schema"
-          ? new SchemaIn(new SchemaRegistry({ fetch: (topic, version) => ep.admin().schemaOf(topic, version) }), { send, fail, noSchema: (topic) => node.warn(t("pulsar.log.schema-none", { topic })) })
+          ? new SchemaIn(new SchemaRegistry({ fetch: (topic, version) => ep.admin().schemaOf(topic, version) }), { send: hand, fail, noSchema: (topic) => node.warn(t("pulsar.log.schema-none", { topic })) })
           : undefined;
       const format = schemas ? "auto" : (optionalEnum("payloadFormat", def.payloadFormat, PAYLOAD_FORMATS) ?? "auto");
       const cryptoFailureAction = optionalEnum("cryptoFailureAction", def.cryptoFailureAction, CRYPTO_FAILURE_ACTIONS) ?? "fail";
@@ -135,21 +147,23 @@ export = function register(RED: NodeAPI): void {
       }
       const s = new TopicSubscriptions({ mode, open, admin: () => ep.admin(), defaults, maxTopics, periodMs, openWaitMs: OPEN_WAIT_MS }, pattern);
       const logKeys = new WeakMap<ConsumerSession, { key: string }>();
-      const delivery = new Delivery({
+      const d = new Delivery({
         manualAck, subscription, format, schemas, decryptor, cryptoFailureAction, send, fail,
+        batch: { size: batchSize, timeoutMs: batchTimeoutMs },
         undecryptable: (err, wasDiscarded) => {
           undecryptable++;
           updateStatus();
           if (wasDiscarded) discarded.report(new PulsarError("server", "decrypt-discarded", { reason: toNodeError(t, err).message }));
         },
       });
-      s.on("message", (frame, lane) => delivery.deliver(frame, lane));
+      delivery = d;
+      s.on("message", (frame, lane) => d.deliver(frame, lane));
       s.on("sessionState", (state, { session: sn }) => {
         let key = logKeys.get(sn);
         if (!key) logKeys.set(sn, (key = { key: "" }));
         logStateChange(node, t, sn.safeUrl, state, key, settings.cluster !== undefined);
       });
-      s.on("changed", () => updateStatus());
+      s.on("changed", statusSoon);
       s.on("warn", (key, params, cause) => node.warn(t(`pulsar.${key}`, { ...params, reason: cause === undefined ? "" : toNodeError(t, cause).message })));
       s.on("log", (key, params) => node.log(t(`pulsar.${key}`, params)));
       s.on("protocolError", (err) => protocolErrors.report(err));
@@ -159,6 +173,20 @@ export = function register(RED: NodeAPI): void {
       });
       updateStatus();
       return s;
+    }
+
+    /**
+     * "changed" comes twice per message (delivered, answered): the status is worked out once per
+     * turn of the event loop instead, after a socket's burst of frames, not for each of them.
+     */
+    let statusQueued = false;
+    function statusSoon(): void {
+      if (statusQueued) return;
+      statusQueued = true;
+      setImmediate(() => {
+        statusQueued = false;
+        updateStatus();
+      });
     }
 
     function updateStatus(): void {
@@ -205,6 +233,9 @@ export = function register(RED: NodeAPI): void {
       if (c.action !== undefined) {
         const action = String(c.action);
         if (!ACTIONS.includes(action)) return done(toNodeError(t, inputError("invalid-action", { action })));
+        // A partial batch goes on first: nothing sits unseen while paused, and nothing delivered
+        // before a seek or disconnect is emitted (and auto-acked) after it.
+        delivery?.flush();
         if (action === "pause" || action === "resume") {
           if (action === "pause") s.pause();
           else s.resume();
@@ -219,15 +250,17 @@ export = function register(RED: NodeAPI): void {
           .then(() => finish(), finish);
         return;
       }
-      const messageId = c.pulsar?.messageId;
-      if (typeof messageId !== "string" || messageId === "") {
-        return done(toNodeError(t, inputError("no-message-id")));
-      }
+      const ids = messageIdsOf(c);
+      if (ids === undefined) return done(toNodeError(t, inputError("no-message-id")));
       const topicHint = typeof c.topic === "string" ? c.topic : undefined;
-      const sent = c.ack === false ? s.nack(messageId, topicHint) : s.ack(messageId, topicHint);
+      let unrouted = 0;
+      for (const id of ids) {
+        const sent = c.ack === false ? s.nack(id, topicHint) : s.ack(id, topicHint);
+        if (sent === undefined) unrouted++;
+      }
       // Acks get no reply from Pulsar; one that cannot be sent now is covered by redelivery. One
       // for a topic no longer consumed has no session to go to: say so.
-      if (sent === undefined) {
+      if (unrouted > 0) {
         return done(toNodeError(t, inputError("ack-no-session", { topic: topicHint ?? "?" })));
       }
       done();
@@ -235,6 +268,9 @@ export = function register(RED: NodeAPI): void {
 
     node.on("close", (_removed: boolean, done: () => void) => {
       closing = true;
+      // A partial batch is dropped, not emitted into a flow being stopped: its messages were not
+      // acked, so Pulsar delivers them again.
+      delivery?.close();
       const finish = (): void => {
         protocolErrors.close();
         discarded.close();
@@ -247,4 +283,18 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("pulsar-in", PulsarIn);
+}
+
+/**
+ * The ids a msg acks: msg.pulsar.messageIds (a batch msg: each of them) or msg.pulsar.messageId;
+ * undefined when neither is a non-empty string (or a non-empty array of them).
+ */
+function messageIdsOf(c: ControlMsg): string[] | undefined {
+  const ids = c.pulsar?.messageIds;
+  if (ids !== undefined) {
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string" && id !== "")) return undefined;
+    return ids as string[];
+  }
+  const id = c.pulsar?.messageId;
+  return typeof id === "string" && id !== "" ? [id] : undefined;
 };

@@ -5,13 +5,17 @@
  * decoded goes to Catch with its raw bytes; what cannot be decrypted follows cryptoFailureAction
  * (`fail`: Catch, then nack; `discard`: ack, counted; `consume`: the encrypted bytes go on).
  * Auto ack answers right after a message went on (or went to Catch); manual ack leaves it to
- * the flow. The callbacks are the node's: this file knows no Node-RED.
+ * the flow. With batches (`batch`), what goes on is collected per topic into one msg (a Batcher)
+ * and auto acks wait until that msg went on; what goes to Catch still goes alone, at once.
+ * The callbacks are the node's: this file knows no Node-RED.
  */
+import { Batcher } from "./consume/batcher";
 import { openEncrypted, type CryptoFailureAction } from "./encrypted-in";
 import type { PulsarError } from "./protocol/errors";
-import { toConsumedMsg, type ConsumedMsg, type PayloadFormat } from "./protocol/consume";
+import { toBatchMsg, toConsumedMsg, type ConsumedBatch, type ConsumedMsg, type PayloadFormat } from "./protocol/consume";
 import type { ConsumerMessageFrame } from "./protocol/server-frames";
 import type { SchemaIn } from "./schema-glue";
+import type { Clock } from "./session/clock";
 import type { Lane } from "./session/consumer-group";
 import type { Decryptor } from "./session/message-keys";
 
@@ -23,15 +27,49 @@ export interface DeliveryOptions {
   schemas?: SchemaIn;
   decryptor?: Decryptor;
   cryptoFailureAction: CryptoFailureAction;
-  send(msg: ConsumedMsg): void;
-  /** To Catch, with the message as it could be read. */
-  fail(err: unknown, raw: ConsumedMsg): void;
+  /** Batches of up to `size` messages of one topic, or what arrived within `timeoutMs` of the first. */
+  batch?: { size: number; timeoutMs: number; clock?: Clock };
+  send(msg: ConsumedMsg | ConsumedBatch): void;
+  /** To Catch, with the message as it could be read (or the batch whose sending threw). */
+  fail(err: unknown, raw: ConsumedMsg | ConsumedBatch): void;
   /** A message that could not be decrypted (`discard`: the error only). */
   undecryptable(err: PulsarError, discarded: boolean): void;
 }
 
 export class Delivery {
-  constructor(private readonly opts: DeliveryOptions) {}
+  private readonly batcher: Batcher<ConsumedMsg> | undefined;
+
+  constructor(private readonly opts: DeliveryOptions) {
+    const batch = opts.batch;
+    if (batch && batch.size > 1) {
+      this.batcher = new Batcher<ConsumedMsg>({
+        ...batch,
+        emit: (topic, msgs) => opts.send(toBatchMsg(topic, msgs)),
+        failed: (err, topic, msgs) => opts.fail(err, toBatchMsg(topic, msgs)),
+      });
+    }
+  }
+
+  /**
+   * Hands a decoded msg on: alone, or into its topic's batch. `after` (the auto ack) runs once
+   * it has gone on. Alone, a send that throws skips `after` and reaches the caller, which sends
+   * the msg to Catch and acks it then (a batch's send is caught in the Batcher).
+   */
+  hand(msg: ConsumedMsg, after: () => void): void {
+    if (this.batcher) return this.batcher.add(msg.topic, msg, after);
+    this.opts.send(msg);
+    after();
+  }
+
+  /** Emits every partial batch now (pause, control messages). */
+  flush(): void {
+    this.batcher?.flush();
+  }
+
+  /** Drops partial batches without emitting or acking them (they are redelivered) and clears their timers. */
+  close(): void {
+    this.batcher?.close();
+  }
 
   /**
    * Never throws: whatever a hostile or broken frame makes a decoder throw goes to Catch with the
@@ -73,8 +111,7 @@ export class Delivery {
       this.opts.fail(err, toConsumedMsg(frame, { ...ctx, format: "base64" }));
       return ackNow();
     }
-    this.opts.send(msg);
-    ackNow();
+    this.hand(msg, ackNow);
   }
 
   private deliverEncrypted(frame: ConsumerMessageFrame, lane: Lane): void {
@@ -109,8 +146,9 @@ export class Delivery {
     const raw = toConsumedMsg(frame, { topic: lane.topic.full, subscription: this.opts.subscription, format: "buffer" });
     (raw.pulsar as typeof raw.pulsar & { encryptionContext?: unknown }).encryptionContext = frame.encryptionContext;
     if (action === "consume") {
-      this.opts.send(raw);
-      if (!this.opts.manualAck) session.ack(frame.messageId);
+      this.hand(raw, () => {
+        if (!this.opts.manualAck) session.ack(frame.messageId);
+      });
       return;
     }
     this.opts.fail(opened.error, raw);

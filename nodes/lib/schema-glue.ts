@@ -47,7 +47,8 @@ export class OrderedSteps {
 }
 
 export interface SchemaInHooks {
-  send(msg: ConsumedMsg): void;
+  /** Hands a decoded msg on; `after` (the auto ack) is for the hook to run once it has gone on, unless it throws. */
+  send(msg: ConsumedMsg, after: () => void): void;
   /** A payload no schema version decodes (or the registry could not be read): to Catch, with the raw msg. */
   fail(err: PulsarError, raw: ConsumedMsg): void;
   /** Called once per topic that has no schema: its payloads are delivered as `auto`. */
@@ -91,6 +92,7 @@ export class SchemaIn {
   }
 
   private finish(raw: ConsumedMsg, err: unknown, decoded: Decoded | undefined, after: () => void): void {
+    let handed = false;
     try {
       if (err !== undefined) {
         this.hooks.fail(asPulsarError(err, "server"), raw);
@@ -99,9 +101,11 @@ export class SchemaIn {
           this.warned.add(raw.topic);
           this.hooks.noSchema(raw.topic);
         }
-        this.hooks.send({ ...raw, payload: decodePayload((raw.payload as Buffer).toString("base64"), "auto") });
+        this.hooks.send({ ...raw, payload: decodePayload((raw.payload as Buffer).toString("base64"), "auto") }, after);
+        handed = true;
       } else {
-        this.hooks.send({ ...raw, payload: decoded.value, pulsar: { ...raw.pulsar, schema: { type: decoded.type, version: decoded.version } } as ConsumedMsg["pulsar"] });
+        this.hooks.send({ ...raw, payload: decoded.value, pulsar: { ...raw.pulsar, schema: { type: decoded.type, version: decoded.version } } as ConsumedMsg["pulsar"] }, after);
+        handed = true;
       }
     } catch (failure) {
       // Sending threw (after a registry read, nothing above would see it): to Catch, never
@@ -112,7 +116,7 @@ export class SchemaIn {
         // Catch itself failed: the ack below still runs, as for any other message.
       }
     } finally {
-      after();
+      if (!handed) after();
     }
   }
 }

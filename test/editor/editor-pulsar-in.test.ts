@@ -18,6 +18,7 @@ const EXPECTED: NodeExpectations = {
     negativeAckRedeliveryDelay: "", maxRedeliverCount: "", deadLetterTopic: "", receiverQueueSize: "", sessions: 1, pullMode: false,
     pullWindow: 100, payloadFormat: "auto", startMessageId: "latest", readerName: "", inputs: 1,
     topicPattern: "", patternDiscoverySeconds: 60, maxTopics: 100, keys: "", cryptoFailureAction: "fail",
+    batchSize: "", batchTimeoutMs: "",
   },
   contract: ["name", "endpoint", "topic", "mode", "subscription", "subscriptionType", "initialPosition", "ackMode",
     "payloadFormat", "startMessageId", "topicPattern", "patternDiscoverySeconds"],
@@ -69,6 +70,14 @@ describe("editor html: pulsar-in", () => {
         }),
         { numRuns: 500 },
       );
+    });
+
+    it("pulsar-in batches: batchSize 1..10000 and batchTimeoutMs 1..60000, empty for the defaults, as the runtime takes them", () => {
+      const def = definition("pulsar-in");
+      accepts(def, "batchSize", ["", 1, "100", 10000, "${BATCH}"]);
+      rejects(def, "batchSize", [0, -1, "x", 10001, "2.5"]);
+      accepts(def, "batchTimeoutMs", ["", 1, "100", 60000]);
+      rejects(def, "batchTimeoutMs", [0, -1, "soon", 60001]);
     });
 
     it("pulsar-in numbers: receiverQueueSize 0..1000, sessions 1..16, pullWindow 1..1000, ack timeout 0 or >= 1000", () => {

@@ -119,7 +119,7 @@ describe("examples/ against a real Pulsar", function () {
 
   it("every example uses pulsar-out and pulsar-in with an endpoint at http://localhost:8080", () => {
     const names = fs.readdirSync(examplesDir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
-    assert.deepEqual(names, ["Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "Bulk publish an array", "End-to-end encryption", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
+    assert.deepEqual(names, ["Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "Batched consume", "Bulk publish an array", "End-to-end encryption", "Key_Shared scale-out", "Manual ack with nack and a dead-letter topic", "MQTT to Pulsar and back", "Pattern consumer", "Reader replay from earliest"].sort());
     for (const name of names) {
       const flow = readExample(name);
       const endpoints = flow.filter((n) => n.type === "pulsar-ws-endpoint");
@@ -284,6 +284,22 @@ describe("examples/ against a real Pulsar", function () {
       assert.deepEqual(keys, ["sensors/hall/humidity", "sensors/room1/temperature"]);
       assert.ok(fromPulsar.every((m) => m.properties?.mqttTopic && m.key === m.properties.mqttTopic), "key and mqttTopic property travel through Pulsar");
     });
+  });
+
+  it("Batched consume: 120 readings arrive in batches of at most 50, summed, and the batch msgs sent back ack them all", async () => {
+    const flow = await load("Batched consume");
+    const summaries = received(byName(flow, "debug", "batch summary"));
+    await allConnected(flow);
+    click(flow, "publish 120 readings");
+    const counted = (): number => summaries.reduce((n, m) => n + (m.payload as { count: number }).count, 0);
+    await until(() => counted() === 120, IO_TIMEOUT_MS, `120 readings in batches (have ${counted()})`);
+    const batches = summaries.map((m) => m.payload as { count: number; sum: number; topic: string });
+    assert.ok(batches.every((b) => b.count >= 1 && b.count <= 50), JSON.stringify(batches.map((b) => b.count)));
+    assert.ok(batches.length < 120, "messages arrive together, not one msg each");
+    assert.equal(batches.reduce((s, b) => s + b.sum, 0), (119 * 120) / 2);
+    assert.ok(batches.every((b) => b.topic === `persistent://public/${namespace}/readings-batched`));
+    const topic = `/admin/v2/persistent/public/${namespace}/readings-batched`;
+    await until(async () => (await pulsar.admin("GET", `${topic}/stats`)).json<{ subscriptions: Record<string, { msgBacklog: number }> }>().subscriptions["batch-summer"]?.msgBacklog === 0, IO_TIMEOUT_MS, "every batch acked: backlog 0");
   });
 
   it("Manual ack with nack and a dead-letter topic: the good order is acked once, the bad one dead-lettered", async () => {

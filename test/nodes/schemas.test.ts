@@ -54,6 +54,23 @@ describe("schemas (pulsar-in payloadFormat schema, pulsar-out schema topic)", fu
     assert.ok(fake.schemas.reads.filter((r) => r === "public/default/readings").length <= 2, fake.schemas.reads.join(" "));
   });
 
+  it("pulsar-in with batchSize: schema-decoded payloads in one batch msg, each message's schema version beside it; the undecodable one to Catch alone; acked after the batch", async () => {
+    fake.schemas.add("readings", { type: "AVRO", data: JSON.stringify(V1) });
+    fake.schemas.add("readings", { type: "AVRO", data: JSON.stringify(V2) });
+    const { out, caught } = await loadIn({ batchSize: 3, batchTimeoutMs: 60000 });
+    const old = buildCodec(avroInfo(V1)).encode({ sensor: "a", temperature: 1.5 }).payload;
+    const now = buildCodec(avroInfo(V2)).encode({ sensor: "b", temperature: 2.5, unit: "F" }).payload;
+    fake.publish("readings", { payload: now });
+    fake.publish("readings", { payload: Buffer.from([0xff, 0xff, 0xff]) });
+    fake.publish("readings", { payload: old });
+    fake.publish("readings", { payload: now });
+    const [batch] = (await out.waitFor(1)) as (NodeMessage & { payload: unknown[]; pulsar: { messages: { schema?: unknown }[] } })[];
+    assert.deepEqual(batch.payload, [{ sensor: "b", temperature: 2.5, unit: "F" }, { sensor: "a", temperature: 1.5, unit: "C" }, { sensor: "b", temperature: 2.5, unit: "F" }]);
+    assert.deepEqual(batch.pulsar.messages.map((m) => m.schema), [{ type: "AVRO", version: 1 }, { type: "AVRO", version: 0 }, { type: "AVRO", version: 1 }]);
+    assert.equal((await caught.waitFor(1)).length, 1);
+    await until(() => fake.subscriptionState("readings", "s")?.backlog === 0, 3000, "all four acked");
+  });
+
   it("pulsar-in: a topic without a schema delivers as auto, with one warning", async () => {
     const { node, out } = await loadIn();
     fake.publish("readings", { payload: '{"a":1}' });

@@ -9,7 +9,8 @@ import { Delivery, type DeliveryOptions } from "../../nodes/lib/delivery";
 import { parsePrivateKey } from "../../nodes/lib/protocol/pem-keys";
 import { Decryptor } from "../../nodes/lib/session/message-keys";
 import type { CryptoFailureAction } from "../../nodes/lib/encrypted-in";
-import type { ConsumedMsg } from "../../nodes/lib/protocol/consume";
+import type { ConsumedBatch, ConsumedMsg } from "../../nodes/lib/protocol/consume";
+import { ManualClock } from "../support/manual-clock";
 import type { ConsumerMessageFrame } from "../../nodes/lib/protocol/server-frames";
 import { parseTopic } from "../../nodes/lib/protocol/topics";
 import type { Lane } from "../../nodes/lib/session/consumer-group";
@@ -26,7 +27,7 @@ function setUp(extra: Partial<DeliveryOptions> = {}): { delivery: Delivery; lane
   const lane = { topic, target: topic, session } as unknown as Lane;
   const delivery = new Delivery({
     manualAck: false, subscription: "s", format: "json", cryptoFailureAction: "fail",
-    send: (m) => sent.push(m), fail: (err) => failed.push(err), undecryptable: (_e, discarded) => undecryptable.push(discarded), ...extra,
+    send: (m) => sent.push(m as ConsumedMsg), fail: (err) => failed.push(err), undecryptable: (_e, discarded) => undecryptable.push(discarded), ...extra,
   });
   return { delivery, lane, sent, failed, acks, nacks, undecryptable };
 }
@@ -96,7 +97,7 @@ describe("Delivery", () => {
       decryptor: new Decryptor(new Map([[capture.keyName, parsePrivateKey(capture.privateKeyPem)]])),
       send: (m) => {
         if (n++ === 1) throw new RangeError("Maximum call stack size exceeded"); // the second entry
-        sent.push(m);
+        sent.push(m as ConsumedMsg);
       },
       fail: (err) => failed.push(err), undecryptable: () => undefined,
     });
@@ -105,5 +106,41 @@ describe("Delivery", () => {
     assert.equal(sent.length, entries - 1, "every other entry reached the flow");
     assert.equal(failed.length, 1);
     assert.deepEqual(acks, tracked[0], "each entry acked under its own id, the batch's own id never");
+  });
+});
+
+describe("Delivery with batches", () => {
+  it("collects decoded messages into one msg per topic, acks them after it went on, sends what fails to decode alone to Catch", () => {
+    const clock = new ManualClock();
+    const sent: unknown[] = [];
+    const failed: unknown[] = [];
+    const acks: string[] = [];
+    const session = { ack: (id: string) => acks.push(id), nack: () => undefined, trackBatch: () => undefined };
+    const lane = { topic, target: topic, session } as unknown as Lane;
+    const delivery = new Delivery({
+      manualAck: false, subscription: "s", format: "json", cryptoFailureAction: "fail", batch: { size: 3, timeoutMs: 100, clock },
+      send: (m) => sent.push(m), fail: (_err, raw) => failed.push(raw), undecryptable: () => undefined,
+    });
+    delivery.deliver(frame("[1]", { messageId: "a", key: "k1", properties: { p: "1" } }), lane);
+    delivery.deliver(frame("not json", { messageId: "bad" }), lane);
+    delivery.deliver(frame("[2]", { messageId: "b" }), lane);
+    assert.equal(sent.length, 0);
+    assert.equal(failed.length, 1, "the undecodable one went to Catch alone, at once");
+    assert.deepEqual(acks, ["bad"]);
+    delivery.deliver(frame("[3]", { messageId: "c" }), lane);
+    assert.deepEqual(acks, ["bad", "a", "b", "c"]);
+    const [batch] = sent as ConsumedBatch[];
+    assert.deepEqual(batch.payload, [[1], [2], [3]]);
+    assert.equal(batch.topic, topic.full);
+    assert.deepEqual(batch.pulsar.messageIds, ["a", "b", "c"]);
+    assert.equal(batch.pulsar.subscription, "s");
+    assert.equal(batch.pulsar.messages[0].key, "k1");
+    assert.deepEqual(batch.pulsar.messages[0].properties, { p: "1" });
+    assert.equal(batch.pulsar.messages[1].messageId, "b");
+    delivery.deliver(frame("[4]", { messageId: "d" }), lane);
+    delivery.close();
+    clock.advance(1000);
+    assert.equal(sent.length, 1, "nothing emitted after close");
+    assert.deepEqual(clock.pending(), []);
   });
 });

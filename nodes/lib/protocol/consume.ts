@@ -30,6 +30,44 @@ export interface ConsumedMsg {
   pulsar: PulsarMsgInfo;
 }
 
+/**
+ * Several consumed messages of one topic as one msg (pulsar-in's batches): the payloads in
+ * arrival order; per message its `msg.pulsar` fields with its key and properties; and
+ * `messageIds`, which acks (or nacks) the whole batch when the msg is sent back to pulsar-in.
+ */
+export interface ConsumedBatch {
+  payload: unknown[];
+  topic: string;
+  pulsar: {
+    topic: string;
+    subscription?: string;
+    messageIds: string[];
+    messages: (PulsarMsgInfo & { properties: Record<string, string> })[];
+  };
+}
+
+/**
+ * Takes over the msgs' `pulsar` objects (adding `properties`): the msgs are the batch's own and
+ * go nowhere else, and copying them costs more per message than the rest of the batch (this is
+ * the path that exists to be cheap).
+ */
+export function toBatchMsg(topic: string, msgs: readonly ConsumedMsg[]): ConsumedBatch {
+  const payload: unknown[] = [];
+  const messageIds: string[] = [];
+  const messages: ConsumedBatch["pulsar"]["messages"] = [];
+  for (const m of msgs) {
+    payload.push(m.payload);
+    messageIds.push(m.pulsar.messageId);
+    const info = m.pulsar as PulsarMsgInfo & { properties: Record<string, string> };
+    info.properties = m.properties;
+    messages.push(info);
+  }
+  const pulsar: ConsumedBatch["pulsar"] = { topic, messageIds, messages };
+  const subscription = msgs[0]?.pulsar.subscription;
+  if (subscription !== undefined) pulsar.subscription = subscription;
+  return { payload, topic, pulsar };
+}
+
 export interface ConsumeContext {
   topic: string;
   subscription?: string;

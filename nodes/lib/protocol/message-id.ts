@@ -116,9 +116,76 @@ export function withPartition(base64: string, partition: number): string {
   return Buffer.concat([bytes.subarray(0, at), Buffer.from(tag), bytes.subarray(at)]).toString("base64");
 }
 
-/** The partition index a message id carries, -1 when none (or when it cannot be read). */
+/**
+ * The partition index a message id carries, -1 when none (or when it cannot be read: the same
+ * ids decodeMessageId refuses). Read for every consumed message, so it scans with plain numbers
+ * and reads only field 3: the BigInt reading of ledger and entry cost more than the rest of a
+ * message's decoding.
+ */
 export function partitionOf(base64: string): number {
-  return decodeMessageId(base64)?.partition ?? -1;
+  const bytes = decodeBase64Strict(base64);
+  if (!bytes) return -1;
+  let partition = -1;
+  let seen = 0; // bit 1: ledgerId, bit 2: entryId
+  let pos = 0;
+  while (pos < bytes.length) {
+    const tag = readSmallVarint(bytes, pos);
+    if (tag < 0) return -1;
+    pos = varintEnd;
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
+    if (wire === 0) {
+      if (field === 3) {
+        // An int32 as a (sign-extended) varint: its low 32 bits, signed.
+        let low = 0;
+        for (let i = pos, shift = 0; i < bytes.length && shift < 32; i++, shift += 7) {
+          low |= (bytes[i] & 0x7f) << shift;
+          if ((bytes[i] & 0x80) === 0) break;
+        }
+        if (readSmallVarint(bytes, pos) === -2) return -1;
+        partition = low | 0;
+      } else if (readSmallVarint(bytes, pos) === -2) {
+        return -1;
+      }
+      if (field === 1) seen |= 1;
+      else if (field === 2) seen |= 2;
+      pos = varintEnd;
+    } else if (wire === 2) {
+      const len = readSmallVarint(bytes, pos);
+      if (len === -2 || varintEnd + len > bytes.length) return -1;
+      pos = varintEnd + len;
+    } else if (wire === 1) {
+      pos += 8;
+    } else if (wire === 5) {
+      pos += 4;
+    } else {
+      return -1;
+    }
+    if (pos > bytes.length) return -1;
+  }
+  return seen === 3 ? partition : -1;
+}
+
+/** Where the last readSmallVarint ended (saves an object per varint on the per-message path). */
+let varintEnd = 0;
+
+/**
+ * A varint at `pos` as a number (exact up to 2^53, larger ones only need to compare as large):
+ * -2 when it runs past the end or beyond 10 bytes, as readVarint refuses; its end in varintEnd.
+ */
+function readSmallVarint(bytes: Buffer, pos: number): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = pos, n = 0; i < bytes.length && n < 10; i++, n++) {
+    const b = bytes[i];
+    value += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) {
+      varintEnd = i + 1;
+      return value;
+    }
+    scale *= 128;
+  }
+  return -2;
 }
 
 function writeVarint(out: number[], value: bigint): void {

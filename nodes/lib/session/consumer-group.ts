@@ -55,7 +55,8 @@ export interface ConsumerGroupEvents {
   message: [ConsumerMessageFrame, Lane];
   /** Some session's state changed (the lane says which). */
   state: [SocketState, Lane];
-  unacked: [number];
+  /** The unacked count may have changed (read `unackedCount`: summing it per message would cost a pass over every session). */
+  unacked: [];
   protocolError: [PulsarError, TopicName];
 }
 
@@ -167,7 +168,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
       removed.push(m);
     }
     await Promise.all(removed.map((m) => this.closeMember(m)));
-    if (removed.length) this.emit("unacked", this.unackedCount);
+    if (removed.length) this.emit("unacked");
     return removed.map((m) => m.topic.full);
   }
 
@@ -201,7 +202,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   async disconnect(): Promise<void> {
     this.connected = false;
     await Promise.all([...this.members.values()].map((m) => this.closeMember(m)));
-    this.emit("unacked", this.unackedCount);
+    this.emit("unacked");
   }
 
   /** Opens a session for every topic that has none. Returns the sessions opened. */
@@ -220,7 +221,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   async restart(fullNames: readonly string[], between: () => Promise<void>): Promise<ConsumerSession[]> {
     const members = fullNames.map((n) => this.members.get(n)).filter((m): m is Member => m !== undefined);
     await Promise.all(members.map((m) => this.closeMember(m)));
-    this.emit("unacked", this.unackedCount);
+    this.emit("unacked");
     let failure: unknown;
     try {
       await between();
@@ -308,7 +309,7 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
     session.on("state", (s) => {
       if (member.lanes.includes(lane)) this.emit("state", s, lane);
     });
-    session.on("unacked", () => this.emit("unacked", this.unackedCount));
+    session.on("unacked", () => this.emit("unacked"));
     session.on("protocolError", (err) => this.emit("protocolError", err, member.topic));
     return lane;
   }

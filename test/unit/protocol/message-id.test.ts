@@ -27,6 +27,31 @@ describe("protocol/message-id", () => {
     }
   });
 
+  it("partitionOf (the per-message fast path) agrees with decodeMessageId on any bytes, any field layout and any int32 partition", () => {
+    const agree = (base64: string): void => assert.equal(partitionOf(base64), decodeMessageId(base64)?.partition ?? -1, base64);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => agree(Buffer.from(bytes).toString("base64"))), { numRuns: 5000 });
+    // Well-formed ids with any int32 partition (negative ones as ten-byte varints), extra fields and repeats.
+    const varint = (v: bigint): number[] => {
+      const out: number[] = [];
+      let x = BigInt.asUintN(64, v);
+      while (x >= 0x80n) {
+        out.push(Number((x & 0x7fn) | 0x80n));
+        x >>= 7n;
+      }
+      out.push(Number(x));
+      return out;
+    };
+    const field = fc.oneof(
+      fc.tuple(fc.constantFrom(1, 2, 4, 6), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(([f, v]) => [f * 8, ...varint(v)]),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((p) => [0x18, ...varint(BigInt(p))]),
+      fc.uint8Array({ maxLength: 6 }).map((b) => [0x2a, b.length, ...b]),
+    );
+    fc.assert(fc.property(fc.array(field, { maxLength: 6 }), fc.boolean(), (fields, truncate) => {
+      const bytes = fields.flat();
+      agree(Buffer.from(truncate ? bytes.slice(0, -1) : bytes).toString("base64"));
+    }), { numRuns: 5000 });
+  });
+
   it("encodes as Pulsar's client does (CAcQAzAA), with entry -1 for 'before the ledger's first entry'", () => {
     assert.equal(encodeMessageId(7, 3), "CAcQAzAA");
     assert.equal(encodeMessageId(7, 3, 1), "CAcQAxgBMAA=");

@@ -1,0 +1,203 @@
+/**
+ * pulsar-in batches (batchSize > 1) against the fake Pulsar: size and timeout flushes, one batch
+ * per topic, auto ack after emit, manual ack / nack of a batch msg and of single ids, pause,
+ * close with a batch pending, readers, Catch for what cannot be decoded, and bad values.
+ */
+import assert from "node:assert/strict";
+import type { Node, NodeMessage } from "node-red";
+import type { FakePulsar } from "../fake/fake-pulsar";
+import { allNodes, collect, doneWatchers, endpoint, flow, helper, inject, outcomes, sink, type FlowNode, useFakePulsar } from "./setup";
+import { sleep, until } from "../support/wait";
+
+interface MsgInfo { messageId: string; topic: string; key?: string; properties: Record<string, string>; redeliveryCount: number; publishTime?: string; subscription?: string }
+type BatchMsg = NodeMessage & { payload: unknown[]; topic: string; pulsar: { topic: string; subscription?: string; messageIds: string[]; messages: MsgInfo[]; messageId?: string } };
+type Spy = { args: unknown[][] };
+
+describe("pulsar-in batches", function () {
+  const currentFake = useFakePulsar();
+  let fake: FakePulsar;
+  beforeEach(() => {
+    fake = currentFake();
+  });
+
+  function consumer(extra: Record<string, unknown> = {}): FlowNode {
+    return { id: "in", type: "pulsar-in", endpoint: "ep", topic: "t1", mode: "subscription", subscription: "sub1", initialPosition: "Earliest", batchSize: 3, batchTimeoutMs: 60000, wires: [["out"]], ...extra };
+  }
+
+  async function load(extra: Record<string, unknown> = {}): Promise<{ node: Node; out: ReturnType<typeof collect>; caught: ReturnType<typeof collect> }> {
+    await helper.load(allNodes, flow(endpoint(fake.wsUrl), consumer(extra), sink("out"), ...doneWatchers("in")));
+    return { node: helper.getNode("in"), out: collect(helper.getNode("out")), caught: collect(helper.getNode("caught")) };
+  }
+
+  const connected = (role: "consumer" | "reader" = "consumer"): Promise<unknown> => until(() => fake.openConnections({ role }).length > 0, 3000, `a ${role} connection`);
+  const backlog = (topic = "t1"): number | undefined => fake.subscriptionState(topic, "sub1")?.backlog;
+  const payloads = (msgs: NodeMessage[]): unknown[] => msgs.flatMap((m) => (m as BatchMsg).payload);
+  /** A msg as a flow would send it back (a fresh _msgid, so its outcome can be told apart). */
+  const back = (m: NodeMessage, extra: Record<string, unknown> = {}): Record<string, unknown> => {
+    const copy: Record<string, unknown> = { ...m, ...extra };
+    delete copy._msgid;
+    return copy;
+  };
+
+  it("emits batchSize messages as one msg: payload array, per-message metadata, topic; auto-acks them all after it went on", async () => {
+    const { out } = await load();
+    await connected();
+    const stored = [0, 1, 2, 3].map((i) => fake.publish("t1", { payload: `{"n":${i}}`, key: `k${i}`, properties: { i: String(i) } }));
+    const [batch] = (await out.waitFor(1)) as BatchMsg[];
+    assert.deepEqual(batch.payload, [{ n: 0 }, { n: 1 }, { n: 2 }]);
+    assert.equal(batch.topic, "persistent://public/default/t1");
+    assert.equal(batch.pulsar.topic, batch.topic);
+    assert.equal(batch.pulsar.subscription, "sub1");
+    assert.equal(batch.pulsar.messageId, undefined, "a batch msg has no single id");
+    assert.deepEqual(batch.pulsar.messageIds, stored.slice(0, 3).map((s) => s.messageId));
+    assert.deepEqual(batch.pulsar.messages.map((m) => [m.messageId, m.key, m.properties.i, m.redeliveryCount, m.topic]), stored.slice(0, 3).map((s, i) => [s.messageId, `k${i}`, String(i), 0, batch.topic]));
+    assert.ok(batch.pulsar.messages.every((m) => typeof m.publishTime === "string"));
+    await until(() => backlog() === 1, 3000, "the three acked, the fourth waiting in a partial batch");
+    await sleep(100);
+    assert.equal(out.msgs.length, 1, "a partial batch waits for its timeout");
+    assert.equal(fake.subscriptionState("t1", "sub1")?.unacked, 1);
+  });
+
+  it("emits what arrived within batchTimeoutMs of the batch's first message", async () => {
+    const { out } = await load({ batchSize: 100, batchTimeoutMs: 200 });
+    await connected();
+    for (let i = 0; i < 5; i++) fake.publish("t1", { payload: `m${i}` });
+    await until(() => payloads(out.msgs).length === 5, 3000, "all five emitted");
+    assert.ok(out.msgs.every((m) => (m as BatchMsg).payload.length < 100), "flushed by the timeout, not the size");
+    assert.deepEqual(payloads(out.msgs), ["m0", "m1", "m2", "m3", "m4"]);
+    await until(() => backlog() === 0, 3000, "all acked");
+  });
+
+  it("keeps one batch per topic: a msg never mixes topics", async () => {
+    const { out } = await load({ topic: "t1,t2", batchSize: 2 });
+    await until(() => fake.openConnections({ role: "consumer" }).length === 2, 3000, "two sessions");
+    fake.publish("t1", { payload: "a1" });
+    fake.publish("t2", { payload: "b1" });
+    fake.publish("t1", { payload: "a2" });
+    fake.publish("t2", { payload: "b2" });
+    const msgs = (await out.waitFor(2)) as BatchMsg[];
+    const byTopic = Object.fromEntries(msgs.map((m) => [m.topic, m.payload]));
+    assert.deepEqual(byTopic, { "persistent://public/default/t1": ["a1", "a2"], "persistent://public/default/t2": ["b1", "b2"] });
+    for (const m of msgs) assert.ok(m.pulsar.messages.every((p) => p.topic === m.topic));
+    await until(() => backlog("t1") === 0 && backlog("t2") === 0, 3000, "both acked");
+  });
+
+  it("manual ack: the batch msg sent back acks all its messages; msg.ack === false nacks all", async () => {
+    const { node, out } = await load({ ackMode: "manual", batchSize: 2, negativeAckRedeliveryDelay: 50 });
+    await connected();
+    for (let i = 0; i < 4; i++) fake.publish("t1", { payload: `m${i}` });
+    const [first, second] = (await out.waitFor(2)) as BatchMsg[];
+    assert.equal(fake.subscriptionState("t1", "sub1")?.unacked, 4, "nothing acked by itself");
+    const tracker = outcomes();
+    const ackId = inject(node, back(first));
+    const [acked] = await tracker.waitFor([ackId]);
+    assert.ok(acked.ok, acked.error?.message);
+    await until(() => backlog() === 2, 3000, "the first batch acked");
+    const nackId = inject(node, back(second, { ack: false }));
+    assert.ok((await tracker.waitFor([nackId]))[0].ok);
+    const [again] = ((await out.waitFor(3)).slice(2)) as BatchMsg[];
+    assert.deepEqual(again.payload, ["m2", "m3"]);
+    assert.deepEqual(again.pulsar.messages.map((m) => m.redeliveryCount), [1, 1]);
+    inject(node, back(again));
+    await until(() => backlog() === 0, 3000, "backlog 0");
+  });
+
+  it("manual ack: a msg with one of the batch's ids acks (or nacks) that one only", async () => {
+    const { node, out } = await load({ ackMode: "manual", batchSize: 3, batchTimeoutMs: 200, negativeAckRedeliveryDelay: 50 });
+    await connected();
+    for (let i = 0; i < 3; i++) fake.publish("t1", { payload: `m${i}` });
+    const [batch] = (await out.waitFor(1)) as BatchMsg[];
+    const tracker = outcomes();
+    const one = inject(node, { topic: batch.topic, pulsar: batch.pulsar.messages[0] });
+    assert.ok((await tracker.waitFor([one]))[0].ok);
+    await until(() => backlog() === 2, 3000, "one acked");
+    const nack = inject(node, { topic: batch.topic, pulsar: batch.pulsar.messages[2], ack: false });
+    assert.ok((await tracker.waitFor([nack]))[0].ok);
+    // m2 is redelivered alone: a partial batch, emitted at its timeout.
+    const [redelivered] = ((await out.waitFor(2)).slice(1)) as BatchMsg[];
+    assert.deepEqual(redelivered.payload, ["m2"]);
+    assert.equal(redelivered.pulsar.messages[0].redeliveryCount, 1);
+    const bad = [inject(node, { topic: batch.topic, pulsar: { messageIds: [] } }), inject(node, { topic: batch.topic, pulsar: { messageIds: ["x", 3] } })];
+    for (const r of await tracker.waitFor(bad)) assert.match(r.error!.message, /messageIds/);
+  });
+
+  it("pause emits a partial batch at once (nothing sits unseen); resume goes on batching", async () => {
+    const { node, out } = await load({ batchSize: 5 });
+    await connected();
+    fake.publish("t1", { payload: "a" });
+    fake.publish("t1", { payload: "b" });
+    await until(() => fake.subscriptionState("t1", "sub1")?.unacked === 2, 3000, "two delivered");
+    await sleep(50);
+    assert.equal(out.msgs.length, 0);
+    node.receive({ action: "pause" } as NodeMessage);
+    const [partial] = (await out.waitFor(1)) as BatchMsg[];
+    assert.deepEqual(partial.payload, ["a", "b"]);
+    await until(() => backlog() === 0, 3000, "acked after emit");
+    node.receive({ action: "resume" } as NodeMessage);
+    for (let i = 0; i < 5; i++) fake.publish("t1", { payload: `c${i}` });
+    const [, full] = (await out.waitFor(2)) as BatchMsg[];
+    assert.deepEqual(full.payload, ["c0", "c1", "c2", "c3", "c4"]);
+  });
+
+  it("close with a batch pending: nothing emitted after close, nothing acked (Pulsar redelivers), no timer fires", async () => {
+    const { out } = await load({ batchSize: 10, batchTimeoutMs: 300 });
+    await connected();
+    fake.publish("t1", { payload: "a" });
+    await until(() => fake.subscriptionState("t1", "sub1")?.unacked === 1, 3000, "delivered");
+    const emitted = out.msgs.length;
+    await helper.clearFlows();
+    await sleep(500);
+    assert.equal(out.msgs.length, emitted);
+    assert.equal(emitted, 0);
+    assert.equal(backlog(), 1, "not acked: redelivered to the next consumer");
+  });
+
+  it("reader mode: batches too, nothing to ack", async () => {
+    for (let i = 0; i < 4; i++) fake.publish("t1", { payload: `m${i}` });
+    const { out } = await load({ mode: "reader", subscription: "", startMessageId: "earliest", batchSize: 2 });
+    const msgs = (await out.waitFor(2)) as BatchMsg[];
+    assert.deepEqual(msgs.map((m) => m.payload), [["m0", "m1"], ["m2", "m3"]]);
+    assert.equal(msgs[0].pulsar.subscription, undefined);
+    assert.equal(msgs[0].pulsar.messageIds.length, 2);
+  });
+
+  it("a message that cannot be decoded goes to Catch alone, at once; the batch holds the others", async () => {
+    const { out, caught } = await load({ payloadFormat: "json", batchSize: 2 });
+    await connected();
+    fake.publish("t1", { payload: "[1]" });
+    fake.publish("t1", { payload: "not json" });
+    fake.publish("t1", { payload: "[2]" });
+    const [bad] = (await caught.waitFor(1)) as (NodeMessage & { payload: unknown; error: { message: string }; pulsar: { messageId: string } })[];
+    assert.match(bad.error.message, /not valid JSON/);
+    assert.equal(Buffer.from(bad.payload as string, "base64").toString(), "not json");
+    assert.ok(bad.pulsar.messageId);
+    const [batch] = (await out.waitFor(1)) as BatchMsg[];
+    assert.deepEqual(batch.payload, [[1], [2]]);
+    await until(() => backlog() === 0, 3000, "all three acked");
+  });
+
+  for (const size of [undefined, 1, "1", ""]) {
+    it(`batchSize ${JSON.stringify(size)}: one msg per Pulsar message, as without batches`, async () => {
+      const { out } = await load({ batchSize: size, batchTimeoutMs: undefined });
+      await connected();
+      fake.publish("t1", { payload: "a" });
+      fake.publish("t1", { payload: "b" });
+      const msgs = (await out.waitFor(2)) as (NodeMessage & { payload: unknown; pulsar: { messageId?: string; messageIds?: string[] } })[];
+      assert.deepEqual(msgs.map((m) => m.payload), ["a", "b"]);
+      assert.ok(msgs.every((m) => typeof m.pulsar.messageId === "string" && m.pulsar.messageIds === undefined));
+    });
+  }
+
+  // The error names the field as the dialog labels it.
+  const labels = { batchSize: "Batch size", batchTimeoutMs: "Batch timeout" };
+  for (const [option, value] of [["batchSize", 0], ["batchSize", -1], ["batchSize", "x"], ["batchSize", 1e9], ["batchSize", 2.5], ["batchTimeoutMs", 0], ["batchTimeoutMs", -1], ["batchTimeoutMs", "soon"], ["batchTimeoutMs", 1e9]] as const) {
+    it(`refuses ${option} = ${JSON.stringify(value)} at deploy, naming the field`, async () => {
+      const { node } = await load({ [option]: value });
+      const errors = node.error as unknown as Spy;
+      await until(() => errors.args.length > 0, 2000, "a config error");
+      assert.ok(String(errors.args[0][0]).startsWith(`${labels[option]} "${value}"`), String(errors.args[0][0]));
+      await sleep(50);
+      assert.equal(fake.handshakes().length, 0, "nothing connects");
+    });
+  }
+});
