@@ -1,7 +1,7 @@
 /**
  * `npm run build && node dist/bench/schema-codec.js [--n 200000]`
  *
- * CPU per message of the schema codecs on a 10-field Avro record (issue 23: goal under 10 µs each
+ * CPU per message of the schema codecs on a 10-field Avro record (goal: under 10 µs each
  * way): pulsar-out's encode (the check naming the first field that does not fit, then Avro
  * binary) and pulsar-in's decode (strict: every byte used, every value valid, plain objects), as
  * the nodes call them, without the network. Median of 5 runs after a warm-up. Figures only.
