@@ -125,9 +125,19 @@ export class SchemaIn {
 export class SchemaOut {
   private readonly steps = new OrderedSteps();
 
-  constructor(private readonly registry: SchemaRegistry) {}
+  /**
+   * `stray`: an error thrown by a `then` that was already handed an error, so it has no msg left
+   * to end (a log line): nothing thrown in here may vanish in the promise that keeps the order.
+   */
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly stray: (err: PulsarError) => void = () => undefined,
+  ) {}
 
-  /** `then` gets the encoded payload or the error (`schema-mismatch`, `schema-none`, an admin error). */
+  /**
+   * `then` gets the encoded payload or the error (`schema-mismatch`, `schema-none`, an admin
+   * error). If `then` throws when handed the payload, it is called again with that error.
+   */
   encode(topic: TopicName, payload: unknown, then: (err: PulsarError | undefined, encoded?: EncodedPayload) => void): void {
     this.withCodec(topic, then, (codec) => codec.encode(payload));
   }
@@ -135,41 +145,60 @@ export class SchemaOut {
   /**
    * An array's elements, with one look-up of the schema, in order. The first element that does not
    * fit the schema fails them all (ArrayElementError, naming its index): nothing of it is sent.
+   * Every index up to the length is an element: a hole (undefined) is refused as one, as without a schema.
    */
   encodeAll(topic: TopicName, payloads: readonly unknown[], then: (err: PulsarError | undefined, encoded?: EncodedPayload[]) => void): void {
-    this.withCodec(topic, then, (codec) =>
-      payloads.map((payload, index) => {
+    this.withCodec(topic, then, (codec) => {
+      const encoded = new Array<EncodedPayload>(payloads.length);
+      for (let index = 0; index < payloads.length; index++) {
         try {
-          return codec.encode(payload);
+          const payload = payloads[index];
+          // A hole reads as undefined; null is left to the schema (a union with "null" takes it).
+          if (payload === undefined) throw new PulsarError("input", "payload-missing");
+          encoded[index] = codec.encode(payload);
         } catch (err) {
           throw new ArrayElementError(index, asPulsarError(err, "input"));
         }
-      }),
-    );
+      }
+      return encoded;
+    });
   }
 
   /** Runs `encode` with the topic's newest codec, in order with every other message of the node. */
   private withCodec<T>(topic: TopicName, then: (err: PulsarError | undefined, encoded?: T) => void, encode: (codec: SchemaCodec) => T): void {
+    const answer = (err: PulsarError | undefined, encoded?: T): void => {
+      try {
+        then(err, encoded);
+      } catch (thrown) {
+        const error = asPulsarError(thrown, "input");
+        if (err !== undefined) return this.stray(error);
+        try {
+          then(error);
+        } catch (again) {
+          this.stray(asPulsarError(again, "input"));
+        }
+      }
+    };
     this.steps.run(() => {
       let newest: ReturnType<SchemaRegistry["newest"]>;
       try {
         newest = this.registry.newest(topic);
       } catch (err) {
-        then(asPulsarError(err, "server"));
+        answer(asPulsarError(err, "server"));
         return;
       }
       const encodeWith = (v: Awaited<typeof newest>): void => {
-        if (!v) return then(new PulsarError("input", "schema-none", { topic: topic.full }));
+        if (!v) return answer(new PulsarError("input", "schema-none", { topic: topic.full }));
         let encoded: T;
         try {
           encoded = encode(v.codec);
         } catch (err) {
-          return then(asPulsarError(err, "input"));
+          return answer(asPulsarError(err, "input"));
         }
-        then(undefined, encoded);
+        answer(undefined, encoded);
       };
       if (newest instanceof Promise) {
-        return newest.then(encodeWith, (err: unknown) => then(asPulsarError(err, "server")));
+        return newest.then(encodeWith, (err: unknown) => answer(asPulsarError(err, "server")));
       }
       encodeWith(newest);
     });
