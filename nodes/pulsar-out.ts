@@ -13,7 +13,7 @@ import { asPulsarError, PulsarError } from "./lib/protocol/errors";
 import { asBool, HASHING_SCHEMES, intWithDefault, optionalEnum, producerQuery, secondsOption, type ProducerOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
 import { prepareFrame, type PreparedFrame, type ProduceInput } from "./lib/protocol/produce";
-import { arrayOverBuffer, prepareEncodedFrames, prepareFrames } from "./lib/protocol/produce-array";
+import { arrayOverCapacity, prepareEncodedFrames, prepareFrames } from "./lib/protocol/produce-array";
 import { parseTopic, type TopicName } from "./lib/protocol/topics";
 import { PartitionedTopics } from "./lib/session/partitioned-topics";
 import { ProducerPool } from "./lib/session/producer-pool";
@@ -50,6 +50,18 @@ const PARTITIONS_REFRESH_MS = 60_000;
 const SLOT_WAIT_MS = 30_000;
 
 type InMsg = NodeMessage & ProduceInput & { topic?: unknown };
+type Send = (msg: NodeMessage) => void;
+type Done = (err?: Error) => void;
+
+/** `done` that acts once: a callback called again after a throw must not end the msg twice. */
+function once(done: Done): Done {
+  let ended = false;
+  return (err) => {
+    if (ended) return;
+    ended = true;
+    done(err);
+  };
+}
 
 export = function register(RED: NodeAPI): void {
   const t = translator(RED);
@@ -68,13 +80,16 @@ export = function register(RED: NodeAPI): void {
     let staticTopic: TopicName | undefined;
     let closeTimeoutMs = 5000;
     const splitArrays = asBool(def.splitArrays);
-    /** The node's offline buffer: an array that could never fit in it is refused whole. */
-    let buffer = { messages: 0, bytes: 0 };
+    /** What one session holds at once: an array its sessions could not hold is refused whole. */
+    let capacity = { maxInFlight: 1, bufferMessages: 0, bufferBytes: 0 };
     /** schema "topic": msg.payload encoded with the topic's newest registered schema. */
     let schemas: SchemaOut | undefined;
     try {
       const schemaMode = optionalEnum("schema", def.schema, ["none", "topic"] as const) ?? "none";
-      if (schemaMode === "topic") schemas = new SchemaOut(new SchemaRegistry({ fetch: (topic, version) => endpoint!.admin().schemaOf(topic, version) }));
+      if (schemaMode === "topic") {
+        const registry = new SchemaRegistry({ fetch: (topic, version) => endpoint!.admin().schemaOf(topic, version) });
+        schemas = new SchemaOut(registry, (err) => node.error(toNodeError(t, err).message));
+      }
       const settings = binding.settings();
       const query = producerQuery(def);
       const encryption = def.keys ? producerEncryption(RED.nodes.getNode(def.keys) as KeysNode | null, def.encryptionKeys, def.compressionType) : undefined;
@@ -83,7 +98,7 @@ export = function register(RED: NodeAPI): void {
         bufferMessages: intWithDefault("bufferMessages", def.bufferMessages, 10000, 0),
         bufferBytes: intWithDefault("bufferBytes", def.bufferBytes, 16 * 1024 * 1024, 0),
       };
-      buffer = { messages: sessionOptions.bufferMessages, bytes: sessionOptions.bufferBytes };
+      capacity = { ...sessionOptions };
       // Node-RED gives up on a close after 15 s; stay well inside that.
       closeTimeoutMs = secondsOption("closeTimeout", def.closeTimeout, 5, 0, 12);
       pool = new ProducerPool({
@@ -179,7 +194,9 @@ export = function register(RED: NodeAPI): void {
      * with the count is what a user is sure to see.
      */
     let failedAtClose = 0;
-    node.on("input", (msg, send, done) => {
+    node.on("input", (msg, send, nodeDone) => {
+      // With a schema, a callback that throws is called again with the error (SchemaOut): the msg still ends once.
+      const done = schemas ? once(nodeDone) : nodeDone;
       const input = msg as InMsg;
       if (setupError || !pool || !endpoint?.settings) {
         done(toNodeError(t, setupError ?? binding.refusal));
@@ -229,25 +246,18 @@ export = function register(RED: NodeAPI): void {
       };
       if (!schemas) return publish(frame!);
       // The payload encoded with the topic's schema (KEY_VALUE SEPARATED: also the key); msg keeps its own payload.
+      // Whatever throws in here comes back as `err` (SchemaOut), and ends the msg if nothing else did.
       schemas.encode(topic, input.payload, (err, encoded) => {
         if (err || !encoded) return done(toNodeError(t, err));
-        let encodedFrame;
-        try {
-          encodedFrame = prepareFrame({ ...input, payload: encoded.payload, ...(encoded.key === undefined ? {} : { key: encoded.key }) });
-        } catch (e) {
-          return done(toNodeError(t, e));
-        }
-        publish(encodedFrame);
+        publish(prepareFrame({ ...input, payload: encoded.payload, ...(encoded.key === undefined ? {} : { key: encoded.key }) }));
       });
     });
-
-    type Send = (msg: NodeMessage) => void;
-    type Done = (err?: Error) => void;
 
     /** splitArrays: one Pulsar message per element, one done() for the msg (lib/array-out.ts). */
     function publishArray(input: InMsg, topic: TopicName, frames: PreparedFrame[] | undefined, send: Send, done: Done): void {
       const publish = (frames: PreparedFrame[]): void => {
-        const tooLarge = arrayOverBuffer(frames, buffer.messages, buffer.bytes);
+        const placed = partitioned?.placement(topic, frames);
+        const tooLarge = arrayOverCapacity(frames, placed ? { ...capacity, ...placed } : capacity);
         if (tooLarge) return done(nodeErrorOf(tooLarge));
         const route = partitioned ?? pool!;
         sendElements(frames, (f, cb) => route.send(topic, f, cb), (messageIds, errors) => {
@@ -263,15 +273,10 @@ export = function register(RED: NodeAPI): void {
         });
       };
       if (frames) return publish(frames);
+      // As for a single msg: whatever throws in here comes back as `err`.
       schemas!.encodeAll(topic, input.payload as unknown[], (err, encoded) => {
         if (err || !encoded) return done(toNodeError(t, err));
-        let encodedFrames;
-        try {
-          encodedFrames = prepareEncodedFrames(input, encoded);
-        } catch (e) {
-          return done(toNodeError(t, e));
-        }
-        publish(encodedFrames);
+        publish(prepareEncodedFrames(input, encoded));
       });
     }
 

@@ -131,20 +131,56 @@ describe("pulsar-out node: splitArrays", function () {
     assert.equal(acked.msgs.length, 0, "a failed msg does not go on");
   });
 
-  it("refuses an array larger than the offline buffer whole, with the sizes, before sending anything", async () => {
-    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ bufferMessages: 5, bufferBytes: 1000 })]);
+  it("a sparse array without a schema is refused naming the hole", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    const sparse: unknown[] = [];
+    sparse[0] = "a";
+    sparse[2] = "c";
+    const [r] = await tracker.waitFor([inject(node, { payload: sparse })]);
+    assert.equal(r.ok, false);
+    assert.match(r.error!.message, /msg\.payload\[1\]/);
+  });
+
+  it("a Buffer or a typed array payload is one message (not split)", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    const rs = await tracker.waitFor([inject(node, { payload: Buffer.from("abc") }), inject(node, { payload: new Uint8Array([1, 2]) })]);
+    assert.ok(rs.every((r) => r.ok));
+    await until(() => fake.messages("t1").length === 2);
+  });
+
+  it("an array of 100,000 elements (default buffer 10000) is refused whole, nothing sent", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out()]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    const [r] = await tracker.waitFor([inject(node, { payload: Array.from({ length: 100000 }, (_, i) => i) })], 10000);
+    assert.equal(r.ok, false);
+    assert.match(r.error!.message, /100000 messages/);
+    assert.equal(fake.messages("t1").length, 0);
+  });
+
+  it("bufferMessages 0 (no offline buffer): an online array within Max in flight is published", async () => {
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ bufferMessages: 0 })]);
+    await until(() => fake.openConnections({ role: "producer" }).length === 1);
+    const [single] = await tracker.waitFor([inject(node, { payload: "one" })]);
+    assert.equal(single.ok, true, "a single message goes out with bufferMessages 0");
+    const [r] = await tracker.waitFor([inject(node, { payload: ["a", "b"] })]);
+    assert.equal(r.ok, true, r.error?.message);
+  });
+
+  it("refuses an array larger than its session holds at once (Max in flight + offline buffer) whole, with the sizes, before sending anything", async () => {
+    // What its session holds at once: 1 in flight + 5 buffered, and 1000 bytes buffered.
+    const { node, tracker } = await load([endpoint(fake.wsUrl), out({ maxInFlight: 1, bufferMessages: 5, bufferBytes: 1000 })]);
     await until(() => fake.openConnections({ role: "producer" }).length === 1);
     const [count, bytes, fits] = await tracker.waitFor([
+      inject(node, { payload: ["1", "2", "3", "4", "5", "6", "7"] }),
+      inject(node, { payload: ["x".repeat(400), "y".repeat(400), "z".repeat(400)] }),
       inject(node, { payload: ["1", "2", "3", "4", "5", "6"] }),
-      inject(node, { payload: ["x".repeat(400), "y".repeat(400)] }),
-      inject(node, { payload: ["1", "2", "3", "4", "5"] }),
     ]);
     assert.equal(count.ok, false);
-    assert.match(count.error!.message, /larger than the offline buffer \(6 messages, \d+ bytes; limits 5 \/ 1000\): refused whole/);
+    assert.match(count.error!.message, /more than its session can hold at once \(7 messages, \d+ bytes; limits 6 messages .*1000 bytes/);
     assert.equal(bytes.ok, false);
-    assert.match(bytes.error!.message, /\(2 messages, 1158 bytes; limits 5 \/ 1000\)/);
-    assert.equal(fits.ok, true);
-    assert.deepEqual(payloads(), ["1", "2", "3", "4", "5"]);
+    assert.match(bytes.error!.message, /\(3 messages, \d+ bytes; limits 6 messages/);
+    assert.equal(fits.ok, true, fits.error?.message);
+    assert.deepEqual(payloads(), ["1", "2", "3", "4", "5", "6"]);
   });
 
   it("closing with an array in flight: every element ends, one done(err) naming them, counted in the close warning", async () => {
@@ -188,6 +224,50 @@ describe("pulsar-out node: splitArrays", function () {
       assert.equal(new Set(rrIds).size, 12);
       assert.ok(rrIds.every((x) => typeof x === "string"));
     });
+
+    it("lookup pending: an array then a close ends in exactly one done(err)", async () => {
+      fake.setPartitions("t1", 3);
+      fake.holdPartitionLookups();
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true, closeTimeout: 0.2 })]);
+      const errorSpy = node.error as unknown as { args: [Error, { _msgid?: string }][] };
+      const id = inject(node, { payload: Array.from({ length: 10 }, (_, i) => `e${i}`) });
+      await helper.clearFlows();
+      const failed = errorSpy.args.filter(([, msg]) => msg?._msgid === id);
+      assert.equal(failed.length, 1, "one done(err)");
+      assert.match(String(failed[0][0]), /10 of 10 elements failed/);
+      assert.equal(tracker.byId.size, 0);
+      fake.releasePartitionLookups();
+    });
+
+    it("lookup pending then answered: one done(), ids in element order", async () => {
+      fake.setPartitions("t1", 3);
+      fake.holdPartitionLookups();
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true })]);
+      const id = inject(node, { payload: Array.from({ length: 9 }, (_, i) => `e${i}`) });
+      await until(() => fake.partitionLookups > 0 || undefined);
+      fake.releasePartitionLookups();
+      const [r] = await tracker.waitFor([id]);
+      assert.equal(r.ok, true, r.error?.message);
+      const ids = (r.msg as ArrayMsg).pulsar.messageIds;
+      assert.equal(new Set(ids).size, 9);
+    });
+
+    it("online, a keyed array is checked against its partition session (Max in flight + its buffer share), an unkeyed one against all partitions", async () => {
+      fake.setPartitions("t1", 4);
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ sessionPerPartition: true, bufferMessages: 100, maxInFlight: 10 })]);
+      await until(() => fake.openConnections({ role: "producer" }).length === 4, 5000, "four producer sessions");
+      // One at a time: each has the sessions to itself.
+      const [fits] = await tracker.waitFor([inject(node, { payload: Array.from({ length: 35 }, (_, i) => `k${i}`), key: "device-1" })]);
+      const [over] = await tracker.waitFor([inject(node, { payload: Array.from({ length: 36 }, (_, i) => `o${i}`), key: "device-1" })]);
+      const [spread] = await tracker.waitFor([inject(node, { payload: Array.from({ length: 140 }, (_, i) => `r${i}`) })]);
+      assert.equal(fits.ok, true, fits.error?.message);
+      assert.equal(over.ok, false);
+      assert.match(over.error!.message, /\(36 messages, \d+ bytes; .*35 messages/);
+      assert.equal(spread.ok, true, spread.error?.message);
+      const stored = Array.from({ length: 4 }, (_, k) => payloads(`t1-partition-${k}`)).flat();
+      assert.equal(stored.filter((x) => x.startsWith("o")).length, 0, "nothing of the refused array was sent");
+      assert.equal(stored.length, 35 + 140);
+    });
   });
 
   describe('with schema "topic"', () => {
@@ -211,6 +291,67 @@ describe("pulsar-out node: splitArrays", function () {
       assert.equal(bad.ok, false);
       assert.match(bad.error!.message, /msg\.payload\[1\] cannot be published .*temperature: expected double, got string/);
       assert.equal(fake.messages("t1").length, 10, "nothing of the refused array was sent");
+    });
+
+    for (const cached of [false, true]) {
+      it(`${cached ? "schema cached" : "schema look-up pending"}: whatever throws while encoding or after it ends the msg in done(err), single or array`, async () => {
+        // A JSON schema that is no Avro schema: values are written unchecked, so JSON.stringify meets the toJSON that throws.
+        fake.schemas.add("t1", { type: "JSON", data: '{"$schema": "http://json-schema.org/draft-07/schema#"}' });
+        const { node, tracker } = await load([endpoint(fake.wsUrl), out({ schema: "topic" })]);
+        if (cached) {
+          const [warm] = await tracker.waitFor([inject(node, { payload: { sensor: "w", temperature: 0 } })]);
+          assert.equal(warm.ok, true, warm.error?.message);
+        }
+        const throwing = {
+          sensor: "a",
+          toJSON(): never {
+            throw new TypeError("sensor unplugged");
+          },
+        };
+        const good = { sensor: "b", temperature: 2 };
+        const rs = await tracker.waitFor(
+          [
+            inject(node, { payload: throwing }),
+            inject(node, { payload: [good, throwing] }),
+            // Encoded fine; the msg's own key then refuses it, after the encoding.
+            inject(node, { payload: good, key: { not: "a string" } }),
+            inject(node, { payload: [good], key: { not: "a string" } }),
+            inject(node, { payload: good }),
+          ],
+          3000,
+        );
+        assert.deepEqual(rs.map((r) => r.ok), [false, false, false, false, true]);
+        assert.match(rs[0].error!.message, /sensor unplugged/);
+        assert.match(rs[1].error!.message, /msg\.payload\[1\].*sensor unplugged/);
+        assert.match(rs[2].error!.message, /msg\.key must be a string/);
+        assert.match(rs[3].error!.message, /msg\.key must be a string/);
+        assert.equal(fake.messages("t1").length, cached ? 2 : 1, "only the good msgs were sent");
+      });
+    }
+
+    it("a sparse array, first msg (schema look-up pending): done(err) naming the hole", async () => {
+      fake.schemas.add("t1", { type: "AVRO", data: JSON.stringify(V1) });
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ schema: "topic" })]);
+      const sparse: unknown[] = [];
+      sparse[0] = { sensor: "a", temperature: 1 };
+      sparse[2] = { sensor: "c", temperature: 3 };
+      const [r] = await tracker.waitFor([inject(node, { payload: sparse })], 3000);
+      assert.equal(r.ok, false);
+      assert.match(r.error!.message, /msg\.payload\[1\]/);
+    });
+
+    it("a sparse array once the schema is cached: done(err) naming the hole, no TypeError", async () => {
+      fake.schemas.add("t1", { type: "AVRO", data: JSON.stringify(V1) });
+      const { node, tracker } = await load([endpoint(fake.wsUrl), out({ schema: "topic" })]);
+      const [warm] = await tracker.waitFor([inject(node, { payload: [{ sensor: "w", temperature: 0 }] })]);
+      assert.equal(warm.ok, true, warm.error?.message);
+      const sparse: unknown[] = [];
+      sparse[0] = { sensor: "a", temperature: 1 };
+      sparse[2] = { sensor: "c", temperature: 3 };
+      const [r] = await tracker.waitFor([inject(node, { payload: sparse })], 3000);
+      assert.equal(r.ok, false);
+      assert.doesNotMatch(r.error!.message, /Cannot read properties of undefined/);
+      assert.match(r.error!.message, /msg\.payload\[1\]/);
     });
   });
 });

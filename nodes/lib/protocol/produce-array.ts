@@ -48,16 +48,50 @@ function elementOf<T>(index: number, convert: () => T): T {
   }
 }
 
+/** What the sessions an array goes to can hold at once, each: in flight, then buffered. */
+export interface ArrayCapacity {
+  readonly maxInFlight: number;
+  readonly bufferMessages: number;
+  readonly bufferBytes: number;
+  /** The session of each element (a partition index), in element order; undefined: all in one session. */
+  readonly targets?: readonly number[];
+}
+
 /**
- * The refusal of an array that could never fit in the node's buffer (the offline buffer's bounds,
- * counted as a session counts its frames), or undefined. Checked before anything is sent: an
- * array is refused whole, never sent in part because of its size.
+ * The refusal of an array that its sessions could not hold at once, or undefined. A session
+ * sends up to `maxInFlight` frames and buffers the rest (its offline buffer's bounds, counted
+ * as it counts its frames); each element is counted in the session it goes to. Checked before
+ * anything is sent: an array is refused whole, never sent in part because of its size. Elements
+ * can still fail if other msgs fill the same sessions meanwhile (or while offline, when nothing
+ * goes in flight).
  */
-export function arrayOverBuffer(frames: readonly PreparedFrame[], maxMessages: number, maxBytes: number): PulsarError | undefined {
+export function arrayOverCapacity(frames: readonly PreparedFrame[], capacity: ArrayCapacity): PulsarError | undefined {
+  const { maxInFlight, bufferMessages, bufferBytes, targets } = capacity;
+  const perSession = new Map<number, { count: number; buffered: number; bytes: number }>();
   let bytes = 0;
-  for (const f of frames) bytes += f.bytes + CONTEXT_OVERHEAD;
-  if (frames.length <= maxMessages && bytes <= maxBytes) return undefined;
-  return new PulsarError("overflow", "array-too-large", { messages: frames.length, bytes, maxMessages, maxBytes });
+  let over = false;
+  for (let i = 0; i < frames.length; i++) {
+    const size = frames[i].bytes + CONTEXT_OVERHEAD;
+    bytes += size;
+    const k = targets ? targets[i] : 0;
+    let s = perSession.get(k);
+    if (!s) perSession.set(k, (s = { count: 0, buffered: 0, bytes: 0 }));
+    if (s.count++ < maxInFlight) continue;
+    s.buffered++;
+    s.bytes += size;
+    if (s.buffered > bufferMessages || s.bytes > bufferBytes) over = true;
+  }
+  if (!over) return undefined;
+  const sessions = perSession.size;
+  return new PulsarError("overflow", "array-too-large", {
+    messages: frames.length,
+    bytes,
+    sessions,
+    maxMessages: sessions * (maxInFlight + bufferMessages),
+    inFlight: sessions * maxInFlight,
+    buffered: sessions * bufferMessages,
+    maxBytes: sessions * bufferBytes,
+  });
 }
 
 /** Failed elements that share one reason, by index in ascending order. */

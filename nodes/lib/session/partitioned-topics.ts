@@ -106,6 +106,20 @@ export class PartitionedTopics {
     this.dispatch(route, frame, callback);
   }
 
+  /**
+   * Where `frames` would go if sent now: each one's partition (by key, else the round robin's next
+   * ones) and each partition session's share of the buffer. Undefined while the count is not
+   * known or the topic is not partitioned: they go through one session.
+   */
+  placement(topic: TopicName, frames: readonly PreparedFrame[]): { targets: number[]; bufferMessages: number; bufferBytes: number } | undefined {
+    const route = this.routes.get(topic.full);
+    const n = route?.partitions;
+    if (!route || !n) return undefined;
+    let next = route.next;
+    const targets = frames.map((f) => (f.key !== undefined ? partitionForKey(f.key, n, this.opts.hashingScheme) : signSafeMod(next++, n)));
+    return { targets, bufferMessages: shareOf(this.opts.bufferMessages, n), bufferBytes: shareOf(this.opts.bufferBytes, n) };
+  }
+
   /** Fails the messages still waiting for a lookup; the pool's sessions are closed by the pool. */
   close(): void {
     this.closed = true;

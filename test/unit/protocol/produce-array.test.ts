@@ -2,7 +2,7 @@ import fc from "fast-check";
 import assert from "node:assert/strict";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { CONTEXT_OVERHEAD, prepareFrame } from "../../../nodes/lib/protocol/produce";
-import { ArrayElementError, arrayOverBuffer, formatIndexes, groupFailures, prepareEncodedFrames, prepareFrames } from "../../../nodes/lib/protocol/produce-array";
+import { ArrayElementError, arrayOverCapacity, formatIndexes, groupFailures, prepareEncodedFrames, prepareFrames } from "../../../nodes/lib/protocol/produce-array";
 
 describe("protocol/produce-array", () => {
   const scalar = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.dictionary(fc.string(), fc.string()));
@@ -37,13 +37,31 @@ describe("protocol/produce-array", () => {
     assert.deepEqual(frames, [prepareFrame({ key: "k", properties: { a: "1" }, payload: Buffer.from("x") }), prepareFrame({ key: "own", properties: { a: "1" }, payload: Buffer.from("y") })]);
   });
 
-  it("refuses an array over either bound of the buffer, counting frames as a session does", () => {
-    const frames = prepareFrames({}, ["abc", "def"]);
-    const bytes = frames.reduce((n, f) => n + f.bytes + CONTEXT_OVERHEAD, 0);
-    assert.equal(arrayOverBuffer(frames, 2, bytes), undefined);
-    assert.deepEqual(arrayOverBuffer(frames, 1, bytes)?.details, { messages: 2, bytes, maxMessages: 1, maxBytes: bytes });
-    assert.equal(arrayOverBuffer(frames, 2, bytes - 1)?.code, "array-too-large");
-    assert.equal(arrayOverBuffer([], 0, 0), undefined);
+  it("refuses an array over what its session holds at once: Max in flight, then the buffer's bounds, counting frames as a session does", () => {
+    const frames = prepareFrames({}, ["abc", "def", "ghi"]);
+    const size = frames[0].bytes + CONTEXT_OVERHEAD;
+    assert.equal(arrayOverCapacity(frames, { maxInFlight: 1, bufferMessages: 2, bufferBytes: 2 * size }), undefined);
+    assert.equal(arrayOverCapacity(frames, { maxInFlight: 3, bufferMessages: 0, bufferBytes: 0 }), undefined, "no buffer: what goes in flight");
+    assert.deepEqual(arrayOverCapacity(frames, { maxInFlight: 1, bufferMessages: 1, bufferBytes: 2 * size })?.details, {
+      messages: 3,
+      bytes: 3 * size,
+      sessions: 1,
+      maxMessages: 2,
+      inFlight: 1,
+      buffered: 1,
+      maxBytes: 2 * size,
+    });
+    assert.equal(arrayOverCapacity(frames, { maxInFlight: 1, bufferMessages: 2, bufferBytes: 2 * size - 1 })?.code, "array-too-large");
+    assert.equal(arrayOverCapacity([], { maxInFlight: 1, bufferMessages: 0, bufferBytes: 0 }), undefined);
+  });
+
+  it("counts each element in the session it goes to", () => {
+    const frames = prepareFrames({}, ["a", "b", "c", "d", "e"]);
+    const each = { maxInFlight: 1, bufferMessages: 1, bufferBytes: 1000 };
+    assert.equal(arrayOverCapacity(frames, { ...each, targets: [0, 1, 2, 0, 1] }), undefined, "round robin over 3: at most 2 each");
+    const over = arrayOverCapacity(frames, { ...each, targets: [0, 0, 0, 1, 2] });
+    assert.equal(over?.details.sessions, 3);
+    assert.equal(over?.details.maxMessages, 6, "three sessions of 1 + 1");
   });
 
   it("groups failures by reason, in the order of their first index, describing each error once", () => {
