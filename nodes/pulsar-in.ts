@@ -16,7 +16,7 @@ import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
 import { inputError, PulsarError } from "./lib/protocol/errors";
 import { PAYLOAD_FORMATS, type ConsumedBatch, type ConsumedMsg } from "./lib/protocol/consume";
-import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
+import { asBool, consumeWindow, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
 import { parsePosition, parseReaderStart } from "./lib/protocol/positions";
 import { namedTopics, parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
@@ -145,11 +145,15 @@ export = function register(RED: NodeAPI): void {
         mode = { kind: "subscription", subscription, sessionsPerTopic, perPartition };
         open = ({ target, lanes }) => ep.createConsumer({ role: "consumer", topic: target, subscription, query: () => query, session: session(lanes) });
       }
+      // A partial batch is not acked: Pulsar stops sending at the topic's window, so a larger
+      // batch would only ever go out through its timeout.
+      const window = consumeWindow({ pullMode, pullWindow, receiverQueueSize: def.receiverQueueSize, sessions: sessionsPerTopic });
+      if (batchSize > window) node.warn(t("pulsar.errors.batch-window", { size: batchSize, window }));
       const s = new TopicSubscriptions({ mode, open, admin: () => ep.admin(), defaults, maxTopics, periodMs, openWaitMs: OPEN_WAIT_MS }, pattern);
       const logKeys = new WeakMap<ConsumerSession, { key: string }>();
       const d = new Delivery({
         manualAck, subscription, format, schemas, decryptor, cryptoFailureAction, send, fail,
-        batch: { size: batchSize, timeoutMs: batchTimeoutMs },
+        batch: { size: Math.min(batchSize, window), timeoutMs: batchTimeoutMs },
         undecryptable: (err, wasDiscarded) => {
           undecryptable++;
           updateStatus();

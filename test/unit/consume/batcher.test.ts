@@ -89,3 +89,23 @@ describe("Batcher", () => {
     assert.deepEqual(acked, ["a", "b"]);
   });
 });
+
+describe("Batcher: failing acks", () => {
+  it("an `after` that throws in a timer flush neither escapes the timer nor skips the next item's ack", () => {
+    const clock = new ManualClock();
+    const acked: string[] = [];
+    const b = new Batcher<string>({ size: 10, timeoutMs: 100, clock, emit: () => undefined, failed: () => undefined });
+    b.add("t", "a", () => {
+      throw new Error("ack failed");
+    });
+    b.add("t", "b", () => acked.push("b"));
+    let escaped: unknown;
+    try {
+      clock.advance(100); // what the timer callback runs: a throw here is an uncaughtException in Node-RED
+    } catch (err) {
+      escaped = err;
+    }
+    assert.equal(escaped, undefined);
+    assert.deepEqual(acked, ["b"]);
+  });
+});
