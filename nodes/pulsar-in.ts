@@ -154,6 +154,7 @@ export = function register(RED: NodeAPI): void {
       const d = new Delivery({
         manualAck, subscription, format, schemas, decryptor, cryptoFailureAction, send, fail,
         batch: { size: Math.min(batchSize, window), timeoutMs: batchTimeoutMs },
+        ackFailed: (err) => node.error(toNodeError(t, err).message),
         undecryptable: (err, wasDiscarded) => {
           undecryptable++;
           updateStatus();

@@ -32,6 +32,8 @@ export interface DeliveryOptions {
   send(msg: ConsumedMsg | ConsumedBatch): void;
   /** To Catch, with the message as it could be read (or the batch whose sending threw). */
   fail(err: unknown, raw: ConsumedMsg | ConsumedBatch): void;
+  /** An auto ack of a batched message threw (it ran in the batch's timer: reported, never thrown). */
+  ackFailed?(err: unknown): void;
   /** A message that could not be decrypted (`discard`: the error only). */
   undecryptable(err: PulsarError, discarded: boolean): void;
 }
@@ -46,6 +48,7 @@ export class Delivery {
         ...batch,
         emit: (topic, msgs) => opts.send(toBatchMsg(topic, msgs)),
         failed: (err, topic, msgs) => opts.fail(err, toBatchMsg(topic, msgs)),
+        afterFailed: (err) => opts.ackFailed?.(err),
       });
     }
   }

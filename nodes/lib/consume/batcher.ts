@@ -19,6 +19,8 @@ export interface BatcherOptions<T> {
   /** Emits one batch; what it throws goes to `failed`, and the items' `after` still run. */
   emit(key: string, items: T[]): void;
   failed(err: unknown, key: string, items: T[]): void;
+  /** An item's `after` threw: the others still run (a flush may run in a timer, where a throw would end Node-RED). */
+  afterFailed?(err: unknown): void;
   clock?: Clock;
 }
 
@@ -76,7 +78,19 @@ export class Batcher<T> {
         // Reporting failed too: the acks below still run, as for a single message.
       }
     } finally {
-      for (const after of p.after) after();
+      for (const after of p.after) this.runAfter(after);
+    }
+  }
+
+  private runAfter(after: () => void): void {
+    try {
+      after();
+    } catch (err) {
+      try {
+        this.opts.afterFailed?.(err);
+      } catch {
+        // Reporting failed too: nothing more to do, and nothing may escape a timer.
+      }
     }
   }
 

@@ -94,7 +94,8 @@ describe("Batcher: failing acks", () => {
   it("an `after` that throws in a timer flush neither escapes the timer nor skips the next item's ack", () => {
     const clock = new ManualClock();
     const acked: string[] = [];
-    const b = new Batcher<string>({ size: 10, timeoutMs: 100, clock, emit: () => undefined, failed: () => undefined });
+    const reported: unknown[] = [];
+    const b = new Batcher<string>({ size: 10, timeoutMs: 100, clock, emit: () => undefined, failed: () => undefined, afterFailed: (err) => reported.push(err) });
     b.add("t", "a", () => {
       throw new Error("ack failed");
     });
@@ -107,5 +108,6 @@ describe("Batcher: failing acks", () => {
     }
     assert.equal(escaped, undefined);
     assert.deepEqual(acked, ["b"]);
+    assert.deepEqual(reported.map((e) => (e as Error).message), ["ack failed"]);
   });
 });
