@@ -14,6 +14,7 @@ import { CRYPTO_FAILURE_ACTIONS } from "./lib/encrypted-in";
 import { consumerDecryptor, type KeysNode } from "./lib/keys-config";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
+import { ackIdsOf } from "./lib/protocol/ack-ids";
 import { inputError, PulsarError } from "./lib/protocol/errors";
 import { PAYLOAD_FORMATS, type ConsumedBatch, type ConsumedMsg } from "./lib/protocol/consume";
 import { asBool, consumeWindow, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
@@ -55,6 +56,7 @@ interface ControlMsg extends NodeMessage {
   ack?: unknown;
   position?: unknown;
   pulsar?: { messageId?: unknown; messageIds?: unknown };
+  parts?: unknown;
 }
 
 const DEFAULT_MAX_TOPICS = 100;
@@ -255,8 +257,8 @@ export = function register(RED: NodeAPI): void {
           .then(() => finish(), finish);
         return;
       }
-      const ids = messageIdsOf(c);
-      if (ids === undefined) return done(toNodeError(t, inputError("no-message-id")));
+      const ids = ackIdsOf(c, MAX_BATCH_SIZE);
+      if (!Array.isArray(ids)) return done(toNodeError(t, ids));
       const topicHint = typeof c.topic === "string" ? c.topic : undefined;
       let unrouted = 0;
       for (const id of ids) {
@@ -290,16 +292,3 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType("pulsar-in", PulsarIn);
 }
 
-/**
- * The ids a msg acks: msg.pulsar.messageIds (a batch msg: each of them) or msg.pulsar.messageId;
- * undefined when neither is a non-empty string (or a non-empty array of them).
- */
-function messageIdsOf(c: ControlMsg): string[] | undefined {
-  const ids = c.pulsar?.messageIds;
-  if (ids !== undefined) {
-    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string" && id !== "")) return undefined;
-    return ids as string[];
-  }
-  const id = c.pulsar?.messageId;
-  return typeof id === "string" && id !== "" ? [id] : undefined;
-};
