@@ -166,6 +166,7 @@ export = function register(RED: NodeAPI): void {
       delivery = d;
       s.on("message", (frame, lane) => d.deliver(frame, lane));
       s.on("sessionState", (state, { session: sn }) => {
+        if (!reader && state.state !== "open") d.dropFrom(sn);
         let key = logKeys.get(sn);
         if (!key) logKeys.set(sn, (key = { key: "" }));
         logStateChange(node, t, sn.safeUrl, state, key, settings.cluster !== undefined);
