@@ -134,7 +134,7 @@ export = function register(RED: NodeAPI): void {
       if (reader) {
         mode = { kind: "reader", start: parseReaderStart(def.startMessageId) };
         readerQuery(def, "latest"); // validate options now, not at the first connect
-        // After a reconnect a session resumes after its last emitted message (exclusive start).
+        // After a reconnect a session resumes after its last received message (exclusive start): one waiting in a partial batch is kept and emitted, not read again.
         open = ({ target, readerStart }) => ep.createConsumer({ role: "reader", topic: target, query: (resumeAfter) => readerQuery(def, resumeAfter ?? readerStart()), session: session(1) });
       } else {
         subscription = checkSubscriptionName(def.subscription);
@@ -241,8 +241,10 @@ export = function register(RED: NodeAPI): void {
       if (c.action !== undefined) {
         const action = String(c.action);
         if (!ACTIONS.includes(action)) return done(toNodeError(t, inputError("invalid-action", { action })));
-        // A partial batch goes on first: nothing sits unseen while paused, and nothing delivered
-        // before a seek or disconnect is emitted (and auto-acked) after it.
+        // A partial batch goes on first: nothing sits unseen while paused, and nothing already
+        // decoded is emitted (and auto-acked) after a seek or disconnect. Not waited for: a message
+        // still waiting for its topic's schema (payloadFormat "schema": an admin read) goes on
+        // after the control message, and is acked only once it has.
         delivery?.flush();
         if (action === "pause" || action === "resume") {
           if (action === "pause") s.pause();

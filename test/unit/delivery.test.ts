@@ -148,7 +148,10 @@ describe("Delivery with batches", () => {
 });
 
 describe("Delivery with schema and batches", () => {
-  it("flush() (every control message: seek, disconnect, pause) emits a message that arrived before it, even while its schema is being read", async () => {
+  // Decided: control messages do not wait for schema reads (an admin call that may take its full
+  // timeout); a message still waiting for its schema goes on after the control message, once, and is
+  // acked only then.
+  it("flush() (every control message) emits what is decoded; a message still waiting for its schema goes on after it, then is acked", async () => {
     const clock = new ManualClock();
     const events: string[] = [];
     let answer!: (v: unknown) => void;
@@ -160,12 +163,12 @@ describe("Delivery with schema and batches", () => {
     });
     const session = { ack: (id: string) => events.push(`ack ${id}`), nack: () => undefined, trackBatch: () => undefined };
     const lane = { topic, target: topic, session } as unknown as Lane;
-    delivery.deliver(frame('"a"', { messageId: "A" }), lane);
+    delivery.deliver(frame("a", { messageId: "A" }), lane);
     delivery.flush(); // the node does this first for a "seek" / "disconnect"
     events.push("control action runs");
     answer(null); // the admin answer arrives: no schema
     await new Promise((r) => setImmediate(r));
     clock.advance(100);
-    assert.ok(events.findIndex((e) => e.startsWith("emit")) < events.indexOf("control action runs"), "delivered before the control message, emitted before it");
+    assert.deepEqual(events, ["control action runs", 'emit ["a"]', "ack A"]);
   });
 });
