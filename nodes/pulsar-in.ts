@@ -14,9 +14,10 @@ import { CRYPTO_FAILURE_ACTIONS } from "./lib/encrypted-in";
 import { consumerDecryptor, type KeysNode } from "./lib/keys-config";
 import { RepeatedErrorLog } from "./lib/error-throttle";
 import { toNodeError, translator } from "./lib/i18n";
+import { ackIdsOf } from "./lib/protocol/ack-ids";
 import { inputError, PulsarError } from "./lib/protocol/errors";
 import { PAYLOAD_FORMATS, type ConsumedBatch, type ConsumedMsg } from "./lib/protocol/consume";
-import { asBool, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
+import { asBool, consumeWindow, consumerQuery, intWithDefault, optionalEnum, readerQuery, secondsOption, SUBSCRIPTION_TYPES, type ConsumerOptionsInput, type ReaderOptionsInput } from "./lib/protocol/options";
 import { shareOf } from "./lib/protocol/partition-routing";
 import { parsePosition, parseReaderStart } from "./lib/protocol/positions";
 import { namedTopics, parseTopicList, parseTopicPattern } from "./lib/protocol/topic-list";
@@ -55,6 +56,7 @@ interface ControlMsg extends NodeMessage {
   ack?: unknown;
   position?: unknown;
   pulsar?: { messageId?: unknown; messageIds?: unknown };
+  parts?: unknown;
 }
 
 const DEFAULT_MAX_TOPICS = 100;
@@ -132,7 +134,7 @@ export = function register(RED: NodeAPI): void {
       if (reader) {
         mode = { kind: "reader", start: parseReaderStart(def.startMessageId) };
         readerQuery(def, "latest"); // validate options now, not at the first connect
-        // After a reconnect a session resumes after its last emitted message (exclusive start).
+        // After a reconnect a session resumes after its last received message (exclusive start): one waiting in a partial batch is kept and emitted, not read again.
         open = ({ target, readerStart }) => ep.createConsumer({ role: "reader", topic: target, query: (resumeAfter) => readerQuery(def, resumeAfter ?? readerStart()), session: session(1) });
       } else {
         subscription = checkSubscriptionName(def.subscription);
@@ -145,11 +147,16 @@ export = function register(RED: NodeAPI): void {
         mode = { kind: "subscription", subscription, sessionsPerTopic, perPartition };
         open = ({ target, lanes }) => ep.createConsumer({ role: "consumer", topic: target, subscription, query: () => query, session: session(lanes) });
       }
+      // A partial batch is not acked: Pulsar stops sending at the topic's window, so a larger
+      // batch would only ever go out through its timeout.
+      const window = consumeWindow({ pullMode, pullWindow, receiverQueueSize: def.receiverQueueSize, sessions: sessionsPerTopic });
+      if (batchSize > window) node.warn(t("pulsar.errors.batch-window", { size: batchSize, window }));
       const s = new TopicSubscriptions({ mode, open, admin: () => ep.admin(), defaults, maxTopics, periodMs, openWaitMs: OPEN_WAIT_MS }, pattern);
       const logKeys = new WeakMap<ConsumerSession, { key: string }>();
       const d = new Delivery({
         manualAck, subscription, format, schemas, decryptor, cryptoFailureAction, send, fail,
-        batch: { size: batchSize, timeoutMs: batchTimeoutMs },
+        batch: { size: Math.min(batchSize, window), timeoutMs: batchTimeoutMs },
+        ackFailed: (err) => node.error(toNodeError(t, err).message),
         undecryptable: (err, wasDiscarded) => {
           undecryptable++;
           updateStatus();
@@ -159,6 +166,7 @@ export = function register(RED: NodeAPI): void {
       delivery = d;
       s.on("message", (frame, lane) => d.deliver(frame, lane));
       s.on("sessionState", (state, { session: sn }) => {
+        if (!reader && state.state !== "open") d.dropFrom(sn);
         let key = logKeys.get(sn);
         if (!key) logKeys.set(sn, (key = { key: "" }));
         logStateChange(node, t, sn.safeUrl, state, key, settings.cluster !== undefined);
@@ -233,8 +241,10 @@ export = function register(RED: NodeAPI): void {
       if (c.action !== undefined) {
         const action = String(c.action);
         if (!ACTIONS.includes(action)) return done(toNodeError(t, inputError("invalid-action", { action })));
-        // A partial batch goes on first: nothing sits unseen while paused, and nothing delivered
-        // before a seek or disconnect is emitted (and auto-acked) after it.
+        // A partial batch goes on first: nothing sits unseen while paused, and nothing already
+        // decoded is emitted (and auto-acked) after a seek or disconnect. Not waited for: a message
+        // still waiting for its topic's schema (payloadFormat "schema": an admin read) goes on
+        // after the control message, and is acked only once it has.
         delivery?.flush();
         if (action === "pause" || action === "resume") {
           if (action === "pause") s.pause();
@@ -250,8 +260,8 @@ export = function register(RED: NodeAPI): void {
           .then(() => finish(), finish);
         return;
       }
-      const ids = messageIdsOf(c);
-      if (ids === undefined) return done(toNodeError(t, inputError("no-message-id")));
+      const ids = ackIdsOf(c, MAX_BATCH_SIZE);
+      if (!Array.isArray(ids)) return done(toNodeError(t, ids));
       const topicHint = typeof c.topic === "string" ? c.topic : undefined;
       let unrouted = 0;
       for (const id of ids) {
@@ -285,16 +295,3 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType("pulsar-in", PulsarIn);
 }
 
-/**
- * The ids a msg acks: msg.pulsar.messageIds (a batch msg: each of them) or msg.pulsar.messageId;
- * undefined when neither is a non-empty string (or a non-empty array of them).
- */
-function messageIdsOf(c: ControlMsg): string[] | undefined {
-  const ids = c.pulsar?.messageIds;
-  if (ids !== undefined) {
-    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string" && id !== "")) return undefined;
-    return ids as string[];
-  }
-  const id = c.pulsar?.messageId;
-  return typeof id === "string" && id !== "" ? [id] : undefined;
-};

@@ -16,6 +16,7 @@ import { toBatchMsg, toConsumedMsg, type ConsumedBatch, type ConsumedMsg, type P
 import type { ConsumerMessageFrame } from "./protocol/server-frames";
 import type { SchemaIn } from "./schema-glue";
 import type { Clock } from "./session/clock";
+import type { ConsumerSession } from "./session/consumer";
 import type { Lane } from "./session/consumer-group";
 import type { Decryptor } from "./session/message-keys";
 
@@ -32,6 +33,8 @@ export interface DeliveryOptions {
   send(msg: ConsumedMsg | ConsumedBatch): void;
   /** To Catch, with the message as it could be read (or the batch whose sending threw). */
   fail(err: unknown, raw: ConsumedMsg | ConsumedBatch): void;
+  /** An auto ack of a batched message threw (it ran in the batch's timer: reported, never thrown). */
+  ackFailed?(err: unknown): void;
   /** A message that could not be decrypted (`discard`: the error only). */
   undecryptable(err: PulsarError, discarded: boolean): void;
 }
@@ -46,6 +49,8 @@ export class Delivery {
         ...batch,
         emit: (topic, msgs) => opts.send(toBatchMsg(topic, msgs)),
         failed: (err, topic, msgs) => opts.fail(err, toBatchMsg(topic, msgs)),
+        afterFailed: (err) => opts.ackFailed?.(err),
+        idOf: (msg) => msg.pulsar.messageId,
       });
     }
   }
@@ -55,8 +60,8 @@ export class Delivery {
    * it has gone on. Alone, a send that throws skips `after` and reaches the caller, which sends
    * the msg to Catch and acks it then (a batch's send is caught in the Batcher).
    */
-  hand(msg: ConsumedMsg, after: () => void): void {
-    if (this.batcher) return this.batcher.add(msg.topic, msg, after);
+  hand(msg: ConsumedMsg, after: () => void, from?: ConsumerSession): void {
+    if (this.batcher) return this.batcher.add(msg.topic, msg, after, from);
     this.opts.send(msg);
     after();
   }
@@ -64,6 +69,16 @@ export class Delivery {
   /** Emits every partial batch now (pause, control messages). */
   flush(): void {
     this.batcher?.flush();
+  }
+
+  /**
+   * Drops what `session` delivered into partial batches, without emitting or acking it: its
+   * connection went down and Pulsar redelivers those messages on the next one (kept, they would
+   * share a batch msg with their own redelivered copies). Not for readers: nothing is redelivered
+   * to them, a reader resumes after the last message it received.
+   */
+  dropFrom(session: ConsumerSession): void {
+    this.batcher?.drop(session);
   }
 
   /** Drops partial batches without emitting or acking them (they are redelivered) and clears their timers. */
@@ -111,7 +126,7 @@ export class Delivery {
       this.opts.fail(err, toConsumedMsg(frame, { ...ctx, format: "base64" }));
       return ackNow();
     }
-    this.hand(msg, ackNow);
+    this.hand(msg, ackNow, session);
   }
 
   private deliverEncrypted(frame: ConsumerMessageFrame, lane: Lane): void {
@@ -146,9 +161,13 @@ export class Delivery {
     const raw = toConsumedMsg(frame, { topic: lane.topic.full, subscription: this.opts.subscription, format: "buffer" });
     (raw.pulsar as typeof raw.pulsar & { encryptionContext?: unknown }).encryptionContext = frame.encryptionContext;
     if (action === "consume") {
-      this.hand(raw, () => {
-        if (!this.opts.manualAck) session.ack(frame.messageId);
-      });
+      this.hand(
+        raw,
+        () => {
+          if (!this.opts.manualAck) session.ack(frame.messageId);
+        },
+        session,
+      );
       return;
     }
     this.opts.fail(opened.error, raw);

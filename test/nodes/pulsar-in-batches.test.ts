@@ -201,3 +201,143 @@ describe("pulsar-in batches", function () {
     });
   }
 });
+
+describe("pulsar-in batches: windows, reconnects and manual acks", function () {
+  const currentFake = useFakePulsar();
+  let fake: FakePulsar;
+  beforeEach(() => {
+    fake = currentFake();
+  });
+
+  function consumer(extra: Record<string, unknown> = {}): FlowNode {
+    return { id: "in", type: "pulsar-in", endpoint: "ep", topic: "t1", mode: "subscription", subscription: "sub1", initialPosition: "Earliest", batchSize: 5, batchTimeoutMs: 60000, wires: [["out"]], ...extra };
+  }
+  async function load(extra: Record<string, unknown> = {}): Promise<{ node: Node; out: ReturnType<typeof collect> }> {
+    await helper.load(allNodes, flow(endpoint(fake.wsUrl), consumer(extra), sink("out"), ...doneWatchers("in")));
+    return { node: helper.getNode("in"), out: collect(helper.getNode("out")) };
+  }
+  const connected = (): Promise<unknown> => until(() => fake.openConnections({ role: "consumer" }).length > 0, 3000, "a consumer connection");
+
+  it("auto ack, pull mode, batchSize above pullWindow: batches of the window's size go out without waiting for the timeout", async () => {
+    const { node, out } = await load({ pullMode: true, pullWindow: 3 });
+    await connected();
+    for (let i = 0; i < 6; i++) fake.publish("t1", { payload: `m${i}` });
+    const batches = (await out.waitFor(2, 3000)) as BatchMsg[];
+    assert.deepEqual(batches.map((b) => b.payload), [["m0", "m1", "m2"], ["m3", "m4", "m5"]]);
+    const warned = (node.warn as unknown as Spy).args.map((a) => String(a[0])).filter((w) => /Batch size/.test(w));
+    assert.equal(warned.length, 1, JSON.stringify(warned));
+    assert.match(warned[0], /\b5\b.*\b3\b/);
+  });
+
+  it("auto ack, push mode, batchSize above receiverQueueSize: batches of the window's size go out without waiting for the timeout", async () => {
+    const { node, out } = await load({ receiverQueueSize: 3 });
+    await connected();
+    for (let i = 0; i < 6; i++) fake.publish("t1", { payload: `m${i}` });
+    const batches = (await out.waitFor(2, 3000)) as BatchMsg[];
+    assert.deepEqual(batches.map((b) => b.payload), [["m0", "m1", "m2"], ["m3", "m4", "m5"]]);
+    const warned = (node.warn as unknown as Spy).args.map((a) => String(a[0])).filter((w) => /Batch size/.test(w));
+    assert.equal(warned.length, 1, JSON.stringify(warned));
+  });
+
+  it("a socket drop with a batch pending: the batch msg holds each message once", async () => {
+    const { out } = await load({ batchTimeoutMs: 1500 });
+    await connected();
+    fake.publish("t1", { payload: "a" });
+    fake.publish("t1", { payload: "b" });
+    await until(() => fake.subscriptionState("t1", "sub1")?.unacked === 2, 3000, "two delivered");
+    const before = fake.handshakes({ role: "consumer" }).length;
+    fake.dropConnections({ role: "consumer" });
+    await until(() => fake.handshakes({ role: "consumer" }).length > before && fake.openConnections({ role: "consumer" }).length > 0, 3000, "reconnected");
+    const [batch] = (await out.waitFor(1, 4000)) as BatchMsg[];
+    assert.equal(new Set(batch.pulsar.messageIds).size, batch.pulsar.messageIds.length, "no id twice in one batch");
+  });
+
+  it("manual ack: messageIds repeating one id 1000 times acks it once (Pulsar's push window stays receiverQueueSize)", async () => {
+    const { node, out } = await load({ ackMode: "manual", batchSize: 2, batchTimeoutMs: 100, receiverQueueSize: 3 });
+    await connected();
+    fake.publish("t1", { payload: "a" });
+    fake.publish("t1", { payload: "b" });
+    const [batch] = (await out.waitFor(1)) as BatchMsg[];
+    const tracker = outcomes();
+    const id = inject(node, { topic: batch.topic, pulsar: { messageIds: Array.from({ length: 1000 }, () => batch.pulsar.messageIds[0]) } });
+    const [r] = await tracker.waitFor([id]);
+    assert.ok(r.ok, r.error?.message);
+    for (let i = 0; i < 30; i++) fake.publish("t1", { payload: `x${i}` });
+    await until(() => (fake.subscriptionState("t1", "sub1")?.unacked ?? 0) >= 3, 3000, "window refilled");
+    await new Promise((r2) => setTimeout(r2, 300));
+    const unacked = fake.subscriptionState("t1", "sub1")?.unacked;
+    assert.ok((unacked ?? 0) <= 3, `the window is 3, ${unacked} unacked delivered`);
+  });
+
+  it("manual ack: more messageIds than any batch holds is refused, nothing sent", async function () {
+    this.timeout(60000);
+    const { node, out } = await load({ ackMode: "manual", batchSize: 2 });
+    await connected();
+    fake.publish("t1", { payload: "a" });
+    fake.publish("t1", { payload: "b" });
+    const [batch] = (await out.waitFor(1)) as BatchMsg[];
+    const tracker = outcomes();
+    const ids = Array.from({ length: 1_000_000 }, (_, i) => Buffer.from(`forged-${i}`).toString("base64"));
+    const id = inject(node, { topic: batch.topic, pulsar: { messageIds: ids } });
+    const [r] = await tracker.waitFor([id], 50000);
+    assert.equal(r.ok, false, "refused: more ids than any batch can hold");
+    assert.match(r.error?.message ?? "", /messageIds/);
+    assert.equal(fake.subscriptionState("t1", "sub1")?.backlog, 2, "nothing acked");
+  });
+
+  it("reader: a socket drop with a batch pending loses nothing and emits nothing twice", async () => {
+    const { out } = await load({ mode: "reader", subscription: "", startMessageId: "earliest", batchSize: 10, batchTimeoutMs: 1500 });
+    await until(() => fake.openConnections({ role: "reader" }).length > 0, 3000, "reader");
+    fake.publish("t1", { payload: "a" });
+    fake.publish("t1", { payload: "b" });
+    await new Promise((r) => setTimeout(r, 200));
+    const before = fake.handshakes({ role: "reader" }).length;
+    fake.dropConnections({ role: "reader" });
+    await until(() => fake.handshakes({ role: "reader" }).length > before && fake.openConnections({ role: "reader" }).length > 0, 3000, "reconnected");
+    fake.publish("t1", { payload: "c" });
+    await until(() => out.msgs.flatMap((m) => (m as BatchMsg).payload).length >= 3, 5000, "three");
+    await new Promise((r) => setTimeout(r, 1700));
+    const all = out.msgs.flatMap((m) => (m as BatchMsg).payload);
+    assert.deepEqual(all, ["a", "b", "c"]);
+  });
+
+  it("a batch msg split into parts (as Node-RED's split node does: each part a clone with msg.pulsar kept): acking one part acks only that part's message", async () => {
+    const { node, out } = await load({ ackMode: "manual", batchSize: 3 });
+    await connected();
+    for (let i = 0; i < 3; i++) fake.publish("t1", { payload: `m${i}` });
+    const [batch] = (await out.waitFor(1)) as BatchMsg[];
+    const part0 = { ...JSON.parse(JSON.stringify(batch)), payload: batch.payload[0], parts: { id: "p", index: 0, count: 3, type: "array", len: 1 } } as Record<string, unknown>;
+    delete part0._msgid;
+    const tracker = outcomes();
+    const id = inject(node, part0);
+    await tracker.waitFor([id]);
+    await new Promise((r) => setTimeout(r, 300));
+    const backlog = fake.subscriptionState("t1", "sub1")?.backlog;
+    assert.equal(backlog, 2, "parts 1 and 2 not processed yet: must stay unacked");
+  });
+
+  // Not with a session per partition: the fake writes ids without their partition index, so an id
+  // from a dropped socket has no partition to route by (real Pulsar's have one).
+  for (const [label, extra, partitions] of [["Shared, 3 sessions", { subscriptionType: "Shared", sessions: 3 }, 0]] as const) {
+    it(`${label}: a batch mixing lanes, acked manually after every socket dropped, acks every message on the right cursor`, async () => {
+      if (partitions) fake.setPartitions("t1", partitions);
+      const { node, out } = await load({ ackMode: "manual", batchSize: 6, batchTimeoutMs: 500, ...extra });
+      const topics = partitions ? ["t1-partition-0", "t1-partition-1"] : ["t1"];
+      await until(() => fake.openConnections({ role: "consumer" }).length === (partitions || 3), 3000, "sessions");
+      for (let i = 0; i < 6; i++) fake.publish(topics[i % topics.length], { payload: `m${i}` });
+      const [batch] = (await out.waitFor(1)) as BatchMsg[];
+      assert.equal(batch.payload.length, 6);
+      // ids from an earlier socket: routed by partition / to any open lane
+      const before = fake.handshakes({ role: "consumer" }).length;
+      fake.dropConnections({ role: "consumer" });
+      await until(() => fake.handshakes({ role: "consumer" }).length >= before + (partitions || 3) && fake.openConnections({ role: "consumer" }).length === (partitions || 3), 3000, "reconnected");
+      const tracker = outcomes();
+      const copy: Record<string, unknown> = { ...batch };
+      delete copy._msgid;
+      const id = inject(node, copy);
+      const [r] = await tracker.waitFor([id]);
+      assert.ok(r.ok, r.error?.message);
+      await until(() => topics.every((t) => fake.subscriptionState(t, "sub1")?.backlog === 0), 3000, `backlogs ${topics.map((t) => fake.subscriptionState(t, "sub1")?.backlog).join(",")}`);
+    });
+  }
+});

@@ -14,6 +14,8 @@ import { ManualClock } from "../support/manual-clock";
 import type { ConsumerMessageFrame } from "../../nodes/lib/protocol/server-frames";
 import { parseTopic } from "../../nodes/lib/protocol/topics";
 import type { Lane } from "../../nodes/lib/session/consumer-group";
+import { SchemaIn } from "../../nodes/lib/schema-glue";
+import { SchemaRegistry } from "../../nodes/lib/schema-registry";
 
 const topic = parseTopic("t", { tenant: "public", namespace: "default" });
 
@@ -142,5 +144,31 @@ describe("Delivery with batches", () => {
     clock.advance(1000);
     assert.equal(sent.length, 1, "nothing emitted after close");
     assert.deepEqual(clock.pending(), []);
+  });
+});
+
+describe("Delivery with schema and batches", () => {
+  // Decided: control messages do not wait for schema reads (an admin call that may take its full
+  // timeout); a message still waiting for its schema goes on after the control message, once, and is
+  // acked only then.
+  it("flush() (every control message) emits what is decoded; a message still waiting for its schema goes on after it, then is acked", async () => {
+    const clock = new ManualClock();
+    const events: string[] = [];
+    let answer!: (v: unknown) => void;
+    const registry = new SchemaRegistry({ fetch: () => new Promise((r) => (answer = r)) });
+    const schemas = new SchemaIn(registry, { send: (m, after) => delivery.hand(m, after), fail: () => events.push("catch"), noSchema: () => undefined });
+    const delivery: Delivery = new Delivery({
+      manualAck: false, subscription: "s", format: "auto", schemas, cryptoFailureAction: "fail", batch: { size: 10, timeoutMs: 100, clock },
+      send: (m) => events.push(`emit ${JSON.stringify((m as ConsumedBatch).payload)}`), fail: () => events.push("catch"), undecryptable: () => undefined,
+    });
+    const session = { ack: (id: string) => events.push(`ack ${id}`), nack: () => undefined, trackBatch: () => undefined };
+    const lane = { topic, target: topic, session } as unknown as Lane;
+    delivery.deliver(frame("a", { messageId: "A" }), lane);
+    delivery.flush(); // the node does this first for a "seek" / "disconnect"
+    events.push("control action runs");
+    answer(null); // the admin answer arrives: no schema
+    await new Promise((r) => setImmediate(r));
+    clock.advance(100);
+    assert.deepEqual(events, ["control action runs", 'emit ["a"]', "ack A"]);
   });
 });

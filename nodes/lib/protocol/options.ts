@@ -155,3 +155,18 @@ export function normalizeStartMessageId(value: RawOption): string {
   if (!isMessageIdShape(s)) throw configError("start-message-id", { value: s });
   return s;
 }
+
+/** Pulsar caps a consumer's receiver queue at this, whatever is asked. */
+const MAX_RECEIVER_QUEUE = 1000;
+
+/**
+ * How many unacked messages of one topic Pulsar sends before it waits for acks: the pull window
+ * in pull mode (the topic's, shared by its sessions), else the receiver queue (0 means one at a
+ * time; unset, Pulsar's 1000) of each of the topic's sessions. Messages waiting in a partial batch
+ * are not acked yet, so a batch larger than this fills only through its timeout.
+ */
+export function consumeWindow(o: { pullMode: boolean; pullWindow: number; receiverQueueSize: RawOption; sessions: number }): number {
+  if (o.pullMode) return o.pullWindow;
+  const queue = optionalInt("receiverQueueSize", o.receiverQueueSize, 0, MAX_RECEIVER_QUEUE) ?? MAX_RECEIVER_QUEUE;
+  return Math.max(1, queue) * o.sessions;
+}

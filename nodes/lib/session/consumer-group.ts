@@ -273,13 +273,15 @@ export class ConsumerGroup extends EventEmitter<ConsumerGroupEvents> {
   }
 
   private route(messageId: string, topicHint?: string): ConsumerSession | undefined {
-    for (const lane of this.lanes()) if (lane.session.isUnacked(messageId)) return lane.session;
-    let member: Member | undefined;
-    if (topicHint !== undefined) {
-      member = this.members.get(topicHint);
-      // A topic consumed before (unsubscribed, disconnected) has no session to go to, even if another is open.
-      if (!member && this.removed.has(topicHint)) return undefined;
+    let member = topicHint === undefined ? undefined : this.members.get(topicHint);
+    // The hinted topic's sessions first (a batch msg's ids all come from them), then the others':
+    // with many topics, every session checked for every id made an ack cost grow with the topics.
+    if (member) for (const lane of member.lanes) if (lane.session.isUnacked(messageId)) return lane.session;
+    for (const m of this.members.values()) {
+      if (m !== member) for (const lane of m.lanes) if (lane.session.isUnacked(messageId)) return lane.session;
     }
+    // A topic consumed before (unsubscribed, disconnected) has no session to go to, even if another is open.
+    if (topicHint !== undefined && !member && this.removed.has(topicHint)) return undefined;
     // Otherwise (msg.topic changed by the flow) the only topic, the behaviour of one topic per node.
     if (!member && this.members.size === 1) member = this.members.values().next().value;
     return member ? laneFor(member.lanes, messageId)?.session : undefined;

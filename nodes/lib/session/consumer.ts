@@ -8,7 +8,7 @@
  * (a new session starts with zero permits).
  *
  * A reader never acks to the broker, but the server counts any text frame as a window slot,
- * so the reader answers every message with an ack-shaped frame, and remembers the last emitted
+ * so the reader answers every message with an ack-shaped frame, and remembers the last received
  * id so that a reconnect resumes right after it (the start id is exclusive).
  */
 import { EventEmitter } from "node:events";
@@ -46,14 +46,14 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
   private paused = false;
   /** Permits owed to the server (answered messages while paused, or a fresh window). */
   private owedPermits = 0;
-  /** Readers: the last message emitted, where the next socket starts (exclusive). */
-  private lastEmitted: string | undefined;
+  /** Readers: the last message received (set on arrival, before it is emitted), where the next socket starts (exclusive). */
+  private lastReceived: string | undefined;
   /** Batches delivered entry by entry (decrypted by pulsar-in): answered when all entries are. */
   private readonly batches = new BatchAcks();
 
   constructor(private readonly opts: ConsumerSessionOptions) {
     super();
-    this.socket = new ManagedSocket({ ...opts.socket, url: () => opts.url(this.lastEmitted) });
+    this.socket = new ManagedSocket({ ...opts.socket, url: () => opts.url(this.lastReceived) });
     this.socket.on("state", (s) => this.emit("state", s));
     this.socket.on("open", () => this.onOpen());
     this.socket.on("message", (text) => this.onMessage(text));
@@ -160,7 +160,7 @@ export class ConsumerSession extends EventEmitter<ConsumerSessionEvents> {
     const frame = parseServerFrame(text);
     if (frame.kind === "message") {
       this.unacked.add(frame.messageId);
-      if (this.opts.kind === "reader") this.lastEmitted = frame.messageId;
+      if (this.opts.kind === "reader") this.lastReceived = frame.messageId;
       this.emit("unacked", this.unacked.size);
       try {
         this.emit("message", frame);

@@ -89,3 +89,58 @@ describe("Batcher", () => {
     assert.deepEqual(acked, ["a", "b"]);
   });
 });
+
+describe("Batcher: failing acks", () => {
+  it("an `after` that throws in a timer flush neither escapes the timer nor skips the next item's ack", () => {
+    const clock = new ManualClock();
+    const acked: string[] = [];
+    const reported: unknown[] = [];
+    const b = new Batcher<string>({ size: 10, timeoutMs: 100, clock, emit: () => undefined, failed: () => undefined, afterFailed: (err) => reported.push(err) });
+    b.add("t", "a", () => {
+      throw new Error("ack failed");
+    });
+    b.add("t", "b", () => acked.push("b"));
+    let escaped: unknown;
+    try {
+      clock.advance(100); // what the timer callback runs: a throw here is an uncaughtException in Node-RED
+    } catch (err) {
+      escaped = err;
+    }
+    assert.equal(escaped, undefined);
+    assert.deepEqual(acked, ["b"]);
+    assert.deepEqual(reported.map((e) => (e as Error).message), ["ack failed"]);
+  });
+});
+
+describe("Batcher: items of a lost connection, copies", () => {
+  it("drop(owner) removes that owner's pending items (not emitted, not acked) and keeps the others", () => {
+    const clock = new ManualClock();
+    const emitted: string[][] = [];
+    const acked: string[] = [];
+    const b = new Batcher<string>({ size: 10, timeoutMs: 100, clock, emit: (_k, items) => emitted.push(items), failed: () => undefined });
+    const lost = {};
+    const kept = {};
+    b.add("t", "a", () => acked.push("a"), lost);
+    b.add("t", "b", () => acked.push("b"), kept);
+    b.add("u", "c", () => acked.push("c"), lost);
+    b.drop(lost);
+    assert.equal(b.waiting, 1);
+    clock.advance(100);
+    assert.deepEqual(emitted, [["b"]]);
+    assert.deepEqual(acked, ["b"]);
+    assert.deepEqual(clock.pending(), []);
+  });
+
+  it("an item whose id is already pending in its batch is not added again", () => {
+    const clock = new ManualClock();
+    const emitted: string[][] = [];
+    const acked: string[] = [];
+    const b = new Batcher<string>({ size: 3, timeoutMs: 100, clock, idOf: (s) => s.slice(0, 1), emit: (_k, items) => emitted.push(items), failed: () => undefined });
+    b.add("t", "a1", () => acked.push("a1"));
+    b.add("t", "a2", () => acked.push("a2"));
+    b.add("t", "b1", () => acked.push("b1"));
+    b.add("t", "c1", () => acked.push("c1"));
+    assert.deepEqual(emitted, [["a1", "b1", "c1"]]);
+    assert.deepEqual(acked, ["a1", "b1", "c1"]);
+  });
+});
