@@ -16,7 +16,13 @@ const BASE = "/admin/v2/persistent/public/default";
 
 /** The Maps registerSidebarApi creates (its private `polls` is one of them). */
 const created: Map<unknown, unknown>[] = [];
+/** Requests that reached the sidebar's routes (counted before the route runs). */
+let routeHits = 0;
 const sidebarPlugin = (RED: NodeAPI): void => {
+  RED.httpAdmin.use("/pulsar-sidebar", (_req, _res, next) => {
+    routeHits++;
+    next();
+  });
   const Original = Map;
   (globalThis as { Map: MapConstructor }).Map = class extends Original<unknown, unknown> {
     constructor(entries?: Iterable<readonly [unknown, unknown]> | null) {
@@ -86,14 +92,25 @@ describe("Pulsar sidebar routes: bounded work, scoped reach", function () {
     let offset = 0;
     Date.now = () => realNow() + offset;
     try {
-      const pending: Promise<unknown>[] = [];
+      const pending: Promise<{ body: { ok: boolean; topics: unknown[] } }>[] = [];
+      routeHits = 0;
       for (let editorPoll = 0; editorPoll < 5; editorPoll++) {
         pending.push(helper.request().get("/pulsar-sidebar/endpoints/ep/topics").then((r) => r));
-        await until(() => held.length >= 4 * (editorPoll + 1) || undefined, 5000, "stats calls");
+        await until(() => routeHits >= editorPoll + 1 || undefined, 5000, "the editor's poll");
+        await until(() => held.length >= 4 || undefined, 5000, "stats calls");
         offset += 3100; // the next editor poll, POLL_MS later (the first still in flight)
       }
-      console.log(`      stats calls in flight at once: ${maxOpen}`);
+      // Pulsar answers, late: every editor poll gets the one poll's answer.
+      while (held.length > 0 || seen.filter((x) => x.endsWith("/stats")).length < names.length) {
+        for (const r of held.splice(0)) json(r, 200, {});
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const answers = await Promise.all(pending);
+      const listings = seen.filter((x) => x === `GET ${BASE}`).length;
+      console.log(`      stats calls in flight at once: ${maxOpen}; namespace listings for 5 editor polls: ${listings}`);
       assert.ok(maxOpen <= 4, `${maxOpen} stats calls in flight for one endpoint`);
+      assert.equal(listings, 1);
+      for (const a of answers) assert.equal(a.body.topics.length, names.length);
     } finally {
       Date.now = realNow;
       for (const r of held) json(r, 200, {});
@@ -130,6 +147,9 @@ describe("Pulsar sidebar routes: bounded work, scoped reach", function () {
     try {
       const res = await helper.request().post("/pulsar-sidebar/endpoints/ep/peek").send({ topic: "big", count: 20, format: "utf8" }).expect(200);
       assert.equal(res.body.ok, true, res.text.slice(0, 300));
+      assert.equal(res.body.messages.length, 20);
+      // The answer says what was left out: 32 of the 64 partitions examined, every payload cut to 64 KiB.
+      assert.deepEqual([res.body.partitions, res.body.examined, res.body.cut], [partitions, 32, 20]);
     } finally {
       clearInterval(sampler);
     }
@@ -149,19 +169,19 @@ describe("Pulsar sidebar routes: bounded work, scoped reach", function () {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 10);
     const started = process.hrtime.bigint();
-    // Not awaited to the end: three million sequential admin calls would take hours.
+    // Three million sequential admin calls would take hours: a bound on the wait, and the answer must be the bad count.
+    let error = "";
     const req = helper.request().post("/pulsar-sidebar/endpoints/ep/peek").send({ topic: "huge", count: 1 }).timeout(8000).then(
-      () => "answered",
+      (r) => ((error = String(r.body.error)), "answered"),
       (e: Error) => e.message,
     );
     const outcome = await req;
     clearInterval(sampler);
-    // Stop the work the runtime still does for a request the client gave up on: a 500 ends each worker.
-    handler = (_r, res) => json(res, 500, { reason: "stop" });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const calls = seen.filter((s) => s.includes("/examinemessage")).length;
     console.log(`      peek of 'huge' (3,000,000 partitions claimed): ${outcome} after ${Math.round(ms)} ms; ${calls} examinemessage calls so far; heap +${Math.round((peak - before) / 1048576)} MiB at peak`);
     assert.equal(outcome, "answered");
+    assert.match(error, /answered 3000000 partitions .*not a partition count/);
     assert.ok(calls < 1000, `${calls} calls for one peek`);
   });
 
@@ -171,10 +191,11 @@ describe("Pulsar sidebar routes: bounded work, scoped reach", function () {
     // What the editor sends for an empty or incomplete datetime-local field: JSON.stringify({ time: NaN }).
     const body = JSON.parse(JSON.stringify({ action: "reset-cursor", topic: "orders", subscription: "billing", time: new Date("").getTime() })) as Record<string, unknown>;
     const answers = [];
-    for (const time of [body.time, "", false, []]) {
+    for (const time of [body.time, "", false, [], "1700000000000", Date.now() + 3 * 24 * 3600 * 1000]) {
       answers.push((await helper.request().post("/pulsar-sidebar/endpoints/ep/action").send({ ...body, time }).expect(200)).body);
     }
     console.log("      answers:", JSON.stringify(answers), "calls:", seen);
     assert.deepEqual(seen.filter((s) => s.startsWith("POST")), [], "nothing may be reset");
+    for (const a of answers) assert.match(String(a.error), /is not a time/);
   });
 });
