@@ -122,8 +122,10 @@
             enableOnEdit: true,
             onchange: function () { self.pollSoon(0); }
         });
-        // A deploy may add or remove endpoints.
+        // A deploy may add or remove endpoints: this editor's, and any other's (Node-RED tells every
+        // editor with this notification, as its own "flows changed in the background" banner uses it).
         RED.events.on("deploy", function () { self.loadEndpoints(); });
+        RED.comms.subscribe("notification/runtime-deploy", function () { self.loadEndpoints(); });
         $(document).on("visibilitychange", function () { self.pollSoon(0); });
         self.loadEndpoints();
     }
@@ -332,9 +334,14 @@
                 var d = new Date(Date.now() - 10 * 60 * 1000 - new Date().getTimezoneOffset() * 60000);
                 var input = el("input", "pulsar-sidebar-reset-time").attr("type", "datetime-local").attr("step", "1").val(d.toISOString().slice(0, 19));
                 $("<div>").append(input).appendTo(content);
-                self.confirmAction(content, t("reset-cursor"), function () {
-                    return { action: "reset-cursor", topic: topic.name, subscription: sub.name, time: new Date(String(input.val())).getTime() };
+                // An empty or incomplete date is NaN, sent as null: never confirmable (the runtime refuses it too).
+                var when = function () { return new Date(String(input.val())).getTime(); };
+                var box = self.confirmAction(content, t("reset-cursor"), function () {
+                    return { action: "reset-cursor", topic: topic.name, subscription: sub.name, time: when() };
                 });
+                var check = function () { $(box).find(".pulsar-sidebar-confirm").prop("disabled", !isFinite(when())); };
+                input.on("input change", check);
+                check();
             });
         }
         return box;
@@ -373,6 +380,9 @@
                 list.addClass("pulsar-sidebar-down").text(answer.error);
                 return;
             }
+            // What the runtime's bounds left out (sidebar-peek.ts), said, not hidden.
+            if (answer.examined < answer.partitions) el("div", "pulsar-sidebar-empty pulsar-sidebar-peek-note", t("peek-partitions", { examined: answer.examined, partitions: answer.partitions })).appendTo(list);
+            if (answer.cut > 0) el("div", "pulsar-sidebar-empty pulsar-sidebar-peek-note", t("peek-cut", { count: answer.cut, size: bytes(answer.cutAt) })).appendTo(list);
             if (!answer.messages.length) el("div", "pulsar-sidebar-empty", t("peek-none")).appendTo(list);
             answer.messages.forEach(function (encoded) {
                 // As the debug sidebar shows a msg: decoded, then an expandable object view (text only).
@@ -389,11 +399,11 @@
         });
     };
 
-    /** Asks, then posts the action (`body` or a function that builds it when confirmed); the next poll shows the change. */
+    /** Asks, then posts the action (`body` or a function that builds it when confirmed); the next poll shows the change. Returns the dialog. */
     Sidebar.prototype.confirmAction = function (content, label, body, after) {
         var self = this;
         var id = self.endpointId;
-        confirmDialog(content, label, function () {
+        return confirmDialog(content, label, function () {
             var request = typeof body === "function" ? body() : body;
             api("POST", "endpoints/" + encodeURIComponent(id) + "/action", request).done(function (answer) {
                 if (answer.ok) {
@@ -406,9 +416,6 @@
                 RED.notify(el("div", "", t("failed", { what: label, error: xhr.status ? "HTTP " + xhr.status : "no answer" })), { type: "error", timeout: 8000 });
             }).always(function () {
                 self.lastPoll = 0;
-        self.peekCount = 5;
-        self.peekFormat = "auto";
-        self.dragging = false;
                 self.pollSoon(0);
             });
         });

@@ -11,9 +11,12 @@
  *
  * Viewing needs `pulsar-sidebar.read` (any user with "read"); peek and actions change nothing or
  * change Pulsar, and peek shows message contents, so peek needs read and actions `pulsar-sidebar.write`.
- * Bounded: one topics poll per endpoint per POLL_MS whatever the number of editors (a poll
- * inside that time gets the answer in flight or just given), at most MAX_TOPICS topics, STATS_PARALLEL
- * stats calls at a time. Every name goes into a path through adminPath (admin-operations.ts).
+ * Bounded: one topics poll per endpoint at a time whatever the number of editors (a poll gets
+ * the answer in flight, or the one given less than POLL_MS ago), polls cached only for deployed
+ * endpoints and dropped once stale, at most MAX_TOPICS topics, STATS_PARALLEL stats calls at a time;
+ * a peek as sidebar-peek.ts bounds it. Peek and actions reach only the endpoint's default
+ * tenant/namespace, the one the sidebar lists: a read-only user reads no other namespace the
+ * endpoint's token can. Every name goes into a path through adminPath (admin-operations.ts).
  * A Pulsar that does not answer is an answer too: `{ ok: false, error }`, the error translated.
  */
 import type { NodeAPI, NodeDef } from "node-red";
@@ -21,17 +24,18 @@ import type { Request, Response } from "express";
 import type { EndpointNode } from "./endpoint-types";
 import { translator } from "./i18n";
 import { jsonOnly } from "./editor-api";
-import { PulsarAdmin, peekedBytes, type PeekedBytes } from "./connection/admin-operations";
+import { PulsarAdmin, type PeekedBytes } from "./connection/admin-operations";
 import { rememberBearers, type AdminTarget } from "./connection/admin-client";
 import { asPulsarError, inputError } from "./protocol/errors";
 import { scrubSecrets } from "./protocol/secrets";
-import { parseTopic, partitionTopic, checkSubscriptionName, type TopicName } from "./protocol/topics";
+import { parseTopic, checkSubscriptionName, type TopicName } from "./protocol/topics";
 import { parseTopicList } from "./protocol/topic-list";
 import { groupTopics, topicView, type LocalConsumer, type TopicView } from "./protocol/topic-stats";
 import { PAYLOAD_FORMATS, toConsumedMsg, type ConsumedMsg, type PayloadFormat } from "./protocol/consume";
 import type { ConsumerMessageFrame } from "./protocol/server-frames";
 import { SchemaRegistry } from "./schema-registry";
 import { SchemaIn } from "./schema-glue";
+import { peekMessages, PEEK_MAX_PARTITIONS, PEEK_PAYLOAD_BYTES } from "./sidebar-peek";
 
 /** Least time between two topic polls of one endpoint (all editors together). */
 export const POLL_MS = 3000;
@@ -39,6 +43,10 @@ export const POLL_MS = 3000;
 export const MAX_TOPICS = 100;
 const STATS_PARALLEL = 4;
 const MAX_PEEK_COUNT = 20;
+/** A peek still working after this is abandoned (the editor has given up on it by then). */
+const PEEK_DEADLINE_MS = 30_000;
+/** A reset-cursor time may be up to this far in the future (clocks differ; beyond it is a typo). */
+const RESET_AHEAD_MS = 24 * 3600 * 1000;
 
 type Format = PayloadFormat | "schema";
 const ACTIONS = ["skip-all", "reset-cursor", "create-topic", "delete-topic"] as const;
@@ -78,8 +86,8 @@ export function registerSidebarApi(RED: NodeAPI): void {
   const t = translator(RED);
   const canRead = RED.auth.needsPermission("pulsar-sidebar.read");
   const canWrite = RED.auth.needsPermission("pulsar-sidebar.write");
-  /** The last topics poll per endpoint: answered again within POLL_MS (or while in flight). */
-  const polls = new Map<string, { at: number; answer: Promise<TopicsAnswer> }>();
+  /** The last topics poll per deployed endpoint: answered again while in flight and for POLL_MS after it settled. */
+  const polls = new Map<string, { settled?: number; answer: Promise<TopicsAnswer> }>();
 
   function deployedEndpoint(id: string): EndpointNode {
     const node = id ? (RED.nodes.getNode(id) as EndpointNode | null) : null;
@@ -94,6 +102,13 @@ export function registerSidebarApi(RED: NodeAPI): void {
     if (target.token) secrets.push(target.token);
     rememberBearers(target, secrets);
     return { endpoint, admin: new PulsarAdmin(target), secrets };
+  }
+
+  /** Peek and actions stay in the namespace the sidebar lists (the endpoint's default one). */
+  function inScope(s: Session, topic: TopicName): TopicName {
+    const { tenant, namespace } = s.endpoint.settings!.defaults;
+    if (topic.tenant !== tenant || topic.namespace !== namespace) throw inputError("sidebar-namespace", { topic: topic.full.slice(0, 200), namespace: `${tenant}/${namespace}` });
+    return topic;
   }
 
   function errorText(err: unknown): string {
@@ -182,7 +197,11 @@ export function registerSidebarApi(RED: NodeAPI): void {
     }
     const out: ConsumedMsg[] = [];
     const schemas = new SchemaIn(new SchemaRegistry({ fetch: (name, version) => admin.schemaOf(name, version) }), {
-      send: (msg) => out.push(msg),
+      // `after` is what resolves the message's wait below: without it a schema peek never answers.
+      send: (msg, after) => {
+        out.push(msg);
+        after();
+      },
       fail: (_err, raw) => out.push(raw),
       noSchema: () => undefined,
     });
@@ -190,40 +209,24 @@ export function registerSidebarApi(RED: NodeAPI): void {
     return out;
   }
 
-  async function peek(id: string, body: Record<string, unknown>): Promise<object> {
+  async function peek(id: string, body: Record<string, unknown>, gone: () => boolean): Promise<object> {
     let s: Session | undefined;
     try {
       s = session(id);
       const defaults = s.endpoint.settings!.defaults;
-      const topic = parseTopic(body.topic, defaults);
+      const topic = inScope(s, parseTopic(body.topic, defaults));
       const subscription = text(body.subscription) ? checkSubscriptionName(text(body.subscription)) : undefined;
       const count = Math.min(Math.max(1, Math.floor(Number(body.count) || 1)), MAX_PEEK_COUNT);
       const format = text(body.format) || "auto";
       if (format !== "schema" && !PAYLOAD_FORMATS.includes(format as PayloadFormat)) throw inputError("sidebar-format", { format: format.slice(0, 40) });
-      let messages: PeekedBytes[];
-      if (subscription) {
-        messages = (await s.admin.peekAnswers(topic, subscription, count)).map(peekedBytes);
-      } else {
-        // Pulsar examines one topic at a time: a partitioned topic is asked partition by partition, newest first overall.
-        const partitions = await s.admin.partitionsOf(topic);
-        const targets = partitions > 0 ? Array.from({ length: partitions }, (_, i) => partitionTopic(topic, i, partitions)) : [topic];
-        const admin = s.admin;
-        const found = await mapLimited(targets, STATS_PARALLEL, async (target) => {
-          try {
-            return (await admin.examineNewest(target, count)).map(peekedBytes);
-          } catch (err) {
-            // An empty topic (or partition): Pulsar answers 404 / 412 for the first position.
-            const status = asPulsarError(err).details.status;
-            if (status === 404 || status === 412) return [];
-            throw err;
-          }
-        });
-        messages = found.flat().sort((a, b) => Number(b.publishTime ? Date.parse(b.publishTime) : 0) - Number(a.publishTime ? Date.parse(a.publishTime) : 0)).slice(0, count);
-      }
+      const deadline = Date.now() + PEEK_DEADLINE_MS;
+      const found = await peekMessages(s.admin, topic, subscription, count, () => gone() || Date.now() > deadline);
+      const messages = found.messages;
       const emitted = await asEmitted(s.admin, topic, subscription, messages, format as Format);
       // Encoded as the debug sidebar's messages are (Buffers, long strings), for RED.utils.createObjectElement.
       const encoded = emitted.map((msg) => RED.util.encodeObject({ msg }, { maxLength: 2000 }));
-      return scrubSecrets({ ok: true, topic: topic.full, subscription, messages: encoded }, s.secrets);
+      const limits = { partitions: found.partitions, examined: found.examined, cut: found.cut, cutAt: PEEK_PAYLOAD_BYTES, maxPartitions: PEEK_MAX_PARTITIONS };
+      return scrubSecrets({ ok: true, topic: topic.full, subscription, messages: encoded, ...limits }, s.secrets);
     } catch (err) {
       return scrubSecrets({ ok: false, error: errorText(err) }, s?.secrets ?? []);
     }
@@ -235,15 +238,16 @@ export function registerSidebarApi(RED: NodeAPI): void {
       s = session(id);
       const action = text(body.action) as Action;
       if (!ACTIONS.includes(action)) throw inputError("sidebar-action", { action: text(body.action).slice(0, 40) });
-      const topic = parseTopic(body.topic, s.endpoint.settings!.defaults);
+      const topic = inScope(s, parseTopic(body.topic, s.endpoint.settings!.defaults));
       const subscription = (): string => checkSubscriptionName(text(body.subscription));
       switch (action) {
         case "skip-all":
           await s.admin.skipAll(topic, subscription());
           break;
         case "reset-cursor": {
-          const ms = Number(body.time);
-          if (!Number.isFinite(ms) || ms < 0) throw inputError("sidebar-time", { value: String(body.time).slice(0, 40) });
+          // A number only: Number("") / Number(null) / Number(false) are 0, a rewind to the start.
+          const ms = body.time;
+          if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0 || ms > Date.now() + RESET_AHEAD_MS) throw inputError("sidebar-time", { value: String(body.time).slice(0, 40) });
           await s.admin.resetCursor(topic, subscription(), { kind: "time", ms: Math.floor(ms) });
           break;
         }
@@ -266,9 +270,12 @@ export function registerSidebarApi(RED: NodeAPI): void {
   }
 
   /** Express 4 (Node-RED 4.1) does not catch a rejected handler: it would end Node-RED. */
-  function answer(run: (req: Request) => Promise<object>) {
+  function answer(run: (req: Request, gone: () => boolean) => Promise<object>) {
     return (req: Request, res: Response): void => {
-      run(req).then(
+      // The editor gave up (closed the connection): work for it stops.
+      let closed = false;
+      res.on("close", () => (closed = true));
+      run(req, () => closed).then(
         (result) => void res.json(result),
         () => {
           if (!res.headersSent) res.status(500).json({ ok: false });
@@ -302,14 +309,26 @@ export function registerSidebarApi(RED: NodeAPI): void {
     canRead,
     answer((req) => {
       const id = param(req);
+      const now = Date.now();
+      for (const [key, poll] of polls) {
+        // Stale, or its endpoint is no longer deployed: dropped, so the map holds deployed endpoints only.
+        if ((poll.settled !== undefined && now - poll.settled >= POLL_MS) || !RED.nodes.getNode(key)) polls.delete(key);
+      }
       const last = polls.get(id);
-      if (last && Date.now() - last.at < POLL_MS) return last.answer;
-      const poll = { at: Date.now(), answer: topics(id) };
+      if (last) return last.answer;
+      try {
+        deployedEndpoint(id);
+      } catch {
+        return topics(id); // answers the error, nothing cached for an id nobody deployed
+      }
+      const poll: { settled?: number; answer: Promise<TopicsAnswer> } = { answer: topics(id) };
+      // topics() never rejects: its failures are answers.
+      poll.answer = poll.answer.finally(() => (poll.settled = Date.now()));
       polls.set(id, poll);
       return poll.answer;
     }),
   );
 
-  RED.httpAdmin.post("/pulsar-sidebar/endpoints/:id/peek", canRead, jsonOnly, answer((req) => peek(param(req), (req.body ?? {}) as Record<string, unknown>)));
+  RED.httpAdmin.post("/pulsar-sidebar/endpoints/:id/peek", canRead, jsonOnly, answer((req, gone) => peek(param(req), (req.body ?? {}) as Record<string, unknown>, gone)));
   RED.httpAdmin.post("/pulsar-sidebar/endpoints/:id/action", canWrite, jsonOnly, answer((req) => act(param(req), (req.body ?? {}) as Record<string, unknown>)));
 }

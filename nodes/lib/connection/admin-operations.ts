@@ -19,6 +19,16 @@ import { adminCaller, adminPath, namespaceTopicsPath, reasonOf, type AdminAnswer
 /** Long.MAX_VALUE: Pulsar's `MessageId.latest` has it as ledger and entry. JSON text, not a JS number. */
 const LATEST_ID_JSON = '{"ledgerId":9223372036854775807,"entryId":9223372036854775807,"partitionIndex":-1}';
 const MAX_PEEK = 100;
+/**
+ * The most partitions a topic may have here. Pulsar's own limit (maxNumPartitionsPerPartitionedTopic)
+ * is 0 = unlimited by default, but a count beyond this is a broken or hostile answer: callers build
+ * one name (and one session) per partition.
+ */
+export const MAX_PARTITIONS = 10_000;
+/** What Pulsar answers to examinemessage past the oldest message (4.2: 500 "Incorrect parameter input") or on an empty topic. */
+export const EXAMINE_END_STATUSES = [404, 412, 500];
+/** What Pulsar answers to a subscription peek past the end of the backlog ("Message not found"). */
+export const PEEK_END_STATUSES = [404, 412];
 
 export interface PeekedMessage {
   /** Pulsar's `X-Pulsar-Message-ID` header (`ledger:entry[:partition…]`). */
@@ -94,10 +104,17 @@ export class PulsarAdmin {
     }
   }
 
-  /** 0 for a non-partitioned topic (also for one that does not exist yet). */
+  /**
+   * 0 for a non-partitioned topic (also for one that does not exist yet). Anything but a whole
+   * number from 0 to MAX_PARTITIONS is a bad answer (`admin-partitions`), never a loop of millions.
+   */
   async partitionsOf(topic: TopicName): Promise<number> {
     const answer = (await this.json("GET", `${PulsarAdmin.topicPath(topic)}/partitions`, topic.full)) as { partitions?: unknown } | null;
-    return typeof answer?.partitions === "number" ? answer.partitions : 0;
+    const n = answer?.partitions;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_PARTITIONS) {
+      throw new PulsarError("server", "admin-partitions", { what: topic.full, value: String(n).slice(0, 40), max: MAX_PARTITIONS });
+    }
+    return n;
   }
 
   async stats(topic: TopicName): Promise<unknown> {
@@ -182,8 +199,7 @@ export class PulsarAdmin {
 
   /** Pulsar's answers to a peek (payload bytes, X-Pulsar-* headers): read with `peeked` / `peekedBytes`. */
   async peekAnswers(topic: TopicName, subscription: string, count = 1): Promise<AdminAnswer[]> {
-    const path = this.subscriptionPath(topic, subscription);
-    return this.answersUpTo(count, (i) => this.request("GET", path + adminPath("position", ["count", String(i)]), `${topic.full} / ${subscription}`));
+    return this.answersUpTo(count, (i) => this.peekAt(topic, subscription, i));
   }
 
   /**
@@ -192,13 +208,22 @@ export class PulsarAdmin {
    * partitioned topic (ask each partition).
    */
   async examineNewest(topic: TopicName, count = 1): Promise<AdminAnswer[]> {
-    const path = `${PulsarAdmin.topicPath(topic)}/examinemessage?initialPosition=latest&messagePosition=`;
     // Past the oldest message Pulsar 4.2 answers 500 ("Incorrect parameter input"): fewer than asked.
-    return this.answersUpTo(count, (i) => this.request("GET", path + String(i), topic.full), [404, 412, 500]);
+    return this.answersUpTo(count, (i) => this.examineAt(topic, i), EXAMINE_END_STATUSES);
+  }
+
+  /** Pulsar's answer for the message at `position` (1 = the next) of a subscription's backlog. */
+  async peekAt(topic: TopicName, subscription: string, position: number): Promise<AdminAnswer> {
+    return this.request("GET", this.subscriptionPath(topic, subscription) + adminPath("position", ["count", String(position)]), `${topic.full} / ${subscription}`);
+  }
+
+  /** Pulsar's answer for the message at `position` (1 = the newest) of a non-partitioned topic. */
+  async examineAt(topic: TopicName, position: number): Promise<AdminAnswer> {
+    return this.request("GET", `${PulsarAdmin.topicPath(topic)}/examinemessage?initialPosition=latest&messagePosition=${position}`, topic.full);
   }
 
   /** Up to `count` answers; one of `endStatuses` after the first means "no more messages" (fewer than asked). */
-  private async answersUpTo(count: number, get: (position: number) => Promise<AdminAnswer>, endStatuses = [404, 412]): Promise<AdminAnswer[]> {
+  private async answersUpTo(count: number, get: (position: number) => Promise<AdminAnswer>, endStatuses = PEEK_END_STATUSES): Promise<AdminAnswer[]> {
     const n = Math.min(Math.max(1, Math.floor(count)), MAX_PEEK);
     const out: AdminAnswer[] = [];
     for (let i = 1; i <= n; i++) {

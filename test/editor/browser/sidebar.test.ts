@@ -272,8 +272,11 @@ describe("the Pulsar sidebar in a real browser (Chromium, packed package, Node-R
     await shot("sidebar-chart");
   });
 
-  it("Clear backlog asks first, then the subscription's backlog is 0 in Pulsar and in the tab", async () => {
+  it("Clear backlog asks first, then the subscription's backlog is 0 in Pulsar and in the tab; the peek choices stay", async () => {
     const idle = page.locator(`.pulsar-sidebar-sub[data-subscription="${IDLE}"]`);
+    await page.locator(".pulsar-sidebar-peek-count").fill("3");
+    await page.locator(".pulsar-sidebar-peek-count").dispatchEvent("change");
+    await page.selectOption(".pulsar-sidebar-peek-format", "json");
     await idle.locator(".pulsar-sidebar-clear").click();
     const confirm = page.locator(".pulsar-sidebar-confirm");
     await confirm.waitFor();
@@ -282,12 +285,19 @@ describe("the Pulsar sidebar in a real browser (Chromium, packed package, Node-R
     await confirm.click();
     await shows(idle.locator(".pulsar-sidebar-sub-backlog"), "0");
     assert.equal((await stats(PLAIN)).subscriptions[IDLE].msgBacklog, 0);
+    // The detail is drawn again after the action: with the user's count and format, not the defaults.
+    assert.equal(await page.locator(".pulsar-sidebar-peek-count").inputValue(), "3");
+    assert.equal(await page.locator(".pulsar-sidebar-peek-format").inputValue(), "json");
   });
 
   it("Reset cursor moves the subscription back: the backlog returns", async () => {
     const idle = page.locator(`.pulsar-sidebar-sub[data-subscription="${IDLE}"]`);
     await idle.locator(".pulsar-sidebar-reset").click();
+    // No date: the reset cannot be confirmed (it would be a time 0, a rewind to the start).
+    await page.locator(".pulsar-sidebar-reset-time").fill("");
+    assert.equal(await page.locator(".pulsar-sidebar-confirm").isDisabled(), true, "confirm without a date");
     await page.locator(".pulsar-sidebar-reset-time").fill("2000-01-01T00:00:00");
+    assert.equal(await page.locator(".pulsar-sidebar-confirm").isDisabled(), false);
     await page.locator(".pulsar-sidebar-confirm").click();
     const expected = await idleBacklog(2);
     assert.ok(expected >= 2, `backlog after the reset: ${expected}`);
@@ -389,6 +399,18 @@ describe("the Pulsar sidebar in a real browser (Chromium, packed package, Node-R
       body: JSON.stringify({ action: "skip-all", topic: PLAIN, subscription: IDLE }),
     });
     assert.equal(refused.status, 401);
+  });
+
+  it("another user's deploy that removes an endpoint: it leaves the tab's list", async () => {
+    assert.equal(await page.locator('.pulsar-sidebar-endpoint option[value="down"]').count(), 1);
+    const { access_token } = await login("admin", ADMIN_PASSWORD);
+    const headers = { "Content-Type": "application/json", Authorization: `Bearer ${access_token}`, "Node-RED-API-Version": "v2" };
+    const current = (await (await fetch(`${runtime!.url}flows`, { headers })).json()) as { rev: string; flows: { id: string }[] };
+    const flows = current.flows.filter((n) => n.id !== "down" && n.id !== "in2");
+    const deployed = await fetch(`${runtime!.url}flows`, { method: "POST", headers: { ...headers, "Node-RED-Deployment-Type": "full" }, body: JSON.stringify({ rev: current.rev, flows }) });
+    assert.equal(deployed.status, 200, await deployed.text());
+    await page.locator('.pulsar-sidebar-endpoint option[value="down"]').waitFor({ state: "detached" });
+    assert.equal(await page.locator(".pulsar-sidebar-endpoint option").count(), 1);
   });
 
   it("no page errors, and the token never crossed the browser's network", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { AdminAnswer, AdminRequest } from "../../../nodes/lib/connection/admin-client";
-import { PulsarAdmin, peekedBytes } from "../../../nodes/lib/connection/admin-operations";
+import { MAX_PARTITIONS, PulsarAdmin, peekedBytes } from "../../../nodes/lib/connection/admin-operations";
 import { PulsarError } from "../../../nodes/lib/protocol/errors";
 import { parseTopic } from "../../../nodes/lib/protocol/topics";
 import { PrepareFailure } from "../../../nodes/lib/session/socket";
@@ -48,6 +48,19 @@ describe("connection/admin-operations", () => {
     assert.equal(await admin.deleteTopic(topic), null);
     assert.equal(await admin.createTopic(topic, 4), null);
     assert.equal(calls.at(-1)!.body, "4");
+  });
+
+  it("a partition count is a whole number from 0 to MAX_PARTITIONS; anything else from the server is a bad answer, not a loop of millions", async () => {
+    for (const [body, expected] of [['{"partitions":4}', 4], ['{"partitions":0}', 0], [`{"partitions":${MAX_PARTITIONS}}`, MAX_PARTITIONS]] as const) {
+      const { admin } = canned({ [`GET ${P}/partitions`]: { status: 200, body } });
+      assert.equal(await admin.partitionsOf(topic), expected, body);
+    }
+    for (const body of ['{"partitions":3000000}', '{"partitions":-1}', '{"partitions":2.5}', '{"partitions":"4"}', '{"partitions":1e999}', "[1]", "{}", "null"]) {
+      const { admin } = canned({ [`GET ${P}/partitions`]: { status: 200, body } });
+      const err = await rejection(admin.partitionsOf(topic));
+      assert.equal(err.code, "admin-partitions", body);
+      assert.equal(err.errorClass, "server");
+    }
   });
 
   it("reset-cursor: a time in the path, earliest as time 0, latest and ids as Pulsar's MessageIdImpl JSON", async () => {
