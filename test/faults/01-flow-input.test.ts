@@ -60,7 +60,7 @@ const cases: Case[] = [
   { name: "payload whose toJSON throws", msg: { payload: { toJSON: () => { throw new Error("nope"); } } }, error: /cannot be converted to JSON: nope/ },
   { name: "payload function", msg: { payload: () => 1 }, error: /payload of type function/ },
   { name: "payload symbol", msg: { payload: Symbol("s") }, error: /payload of type symbol/ },
-  { name: "payload Buffer of 2 MiB (frame limit 1 MiB)", msg: { payload: Buffer.alloc(2 * MiB, 7) }, error: /Message too large: the frame is \d{7} bytes, the server accepts at most 1048576/ },
+  { name: "payload Buffer of 2 MiB (frame limit 1 MiB)", msg: { payload: Buffer.alloc(2 * MiB, 7) }, error: /Message too large: the frame is \d{7} bytes, the endpoint's Max frame size is 1048576/ },
   { name: "payload Buffer just over the limit after base64", msg: { payload: Buffer.alloc(800 * 1024) }, error: /Message too large.*1048576/ },
   { name: "payload string of 1 MiB", msg: { payload: "x".repeat(MiB) }, error: /Message too large/ },
   { name: "payload object of 1 MiB", msg: { payload: { big: "y".repeat(MiB) } }, error: /Message too large/ },
