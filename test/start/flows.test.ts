@@ -26,7 +26,7 @@ describe("npm start: deployed example flows", () => {
 
   it("reads every example the package ships", () => {
     assert.deepEqual(examples.map((e) => e.name), [
-      "Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "Batched consume", "End-to-end encryption", "Key_Shared scale-out", "MQTT to Pulsar and back",
+      "Avro records with the topic schema", "Backlog alert", "Basic produce and consume", "Batched consume", "Bulk publish an array", "End-to-end encryption", "Key_Shared scale-out", "MQTT to Pulsar and back",
       "Manual ack with nack and a dead-letter topic", "Pattern consumer", "Reader replay from earliest",
     ]);
   });
