@@ -275,12 +275,21 @@ export function registerSidebarApi(RED: NodeAPI): void {
       // The editor gave up (closed the connection): work for it stops.
       let closed = false;
       res.on("close", () => (closed = true));
-      run(req, () => closed).then(
-        (result) => void res.json(result),
-        () => {
-          if (!res.headersSent) res.status(500).json({ ok: false });
-        },
-      );
+      const failed = (): void => {
+        if (!res.headersSent) res.status(500).json({ ok: false });
+      };
+      // Nothing may reject out of here: a throw while writing the answer is a 500, not a crash.
+      run(req, () => closed)
+        .then((result) => {
+          res.json(result);
+        }, failed)
+        .catch(() => {
+          try {
+            failed();
+          } catch {
+            res.destroy();
+          }
+        });
     };
   }
 
